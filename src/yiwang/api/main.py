@@ -1,0 +1,90 @@
+"""The NinjaAPI assembly: every app contributes its router in <app>/api.py."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from yiwang.api.auth import BearerOrSession
+from yiwang.common.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="一网 Yiwang API",
+    version="1",
+    description="吉林省一体化在线政务服务平台接口。错误以 application/problem+json 返回，带稳定的 code。",
+    auth=None,
+    urls_namespace="api",
+)
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> HttpResponse:
+    """An RFC 9457 problem+json response with Yiwang's stable `code`."""
+    body = {
+        "type": f"https://yiwang.gov.cn/problems/{code}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **extra,
+    }
+    return HttpResponse(
+        json.dumps(body, ensure_ascii=False, default=str),
+        status=status,
+        content_type="application/problem+json",
+    )
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    response = problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+    retry_after = exc.extra.get("retry_after")
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@api.exception_handler(NinjaValidationError)
+def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    errors = [
+        {"loc": [str(part) for part in e.get("loc", [])], "msg": e.get("msg", "")}
+        for e in exc.errors
+    ]
+    return problem(422, "validation_failed", "数据校验未通过", "请求数据不符合要求", errors=errors)
+
+
+@api.exception_handler(AuthenticationError)
+def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return problem(401, "not_authenticated", "需要登录", "缺少或无效的登录凭据")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(
+        exc.status_code, "http_error"
+    )
+    return problem(exc.status_code, code, str(exc), str(exc))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # Never a traceback to the client; the log gets it (with personal data masked).
+    logger.exception("unhandled error in %s %s", request.method, request.path)
+    return problem(500, "internal_error", "服务器内部错误", "请稍后重试，或联系平台运维")
+
+
+def _register_routers() -> None:
+    from yiwang.accounts.api import router as accounts_router
+
+    api.add_router("/auth", accounts_router)
+
+
+_register_routers()
+__all__ = ["BearerOrSession", "api", "problem"]

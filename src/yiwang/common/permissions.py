@@ -1,0 +1,31 @@
+"""Permissions as named constants, `scope:resource:action` (Warehouse style).
+
+Roles (org.Role) are data that grant a list of these; code checks only these names.
+Later capabilities add their own members here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    # the platform
+    PLATFORM_ADMIN = "platform:admin:all"
+    CALENDAR_EDIT = "platform:calendar:edit"
+    AUDIT_VIEW = "platform:audit:view"
+    # organisation master data
+    ORG_VIEW = "org:directory:view"
+    ORG_EDIT = "org:directory:edit"
+    STAFF_VIEW = "org:staff:view"
+    # case handling, by step (used from the approval issue on)
+    CASE_VIEW = "unit:case:view"
+    CASE_ACCEPT = "unit:case:accept"
+    CASE_REVIEW = "unit:case:review"
+    CASE_DECIDE = "unit:case:decide"
+    CASE_ISSUE = "unit:case:issue"
+    CASE_DELIVER = "unit:case:deliver"
+    # efficiency supervision: read-only over the regions below the post's region
+    SUPERVISION_VIEW = "region:supervision:view"
+    # enterprise credit publicity
+    CREDIT_PUBLISH = "unit:credit:publish"
