@@ -198,3 +198,12 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Periodic jobs (common.scheduler): name -> task and interval. Each task is idempotent.
+YIWANG_PERIODIC_JOBS: dict[str, dict[str, object]] = {
+    "seal-audit-chain": {"task": "yiwang.common.tasks.seal_audit_chain", "every_seconds": 10},
+    "check-next-year-calendar": {
+        "task": "yiwang.common.tasks.check_next_year_calendar",
+        "every_seconds": 6 * 3600,
+    },
+}

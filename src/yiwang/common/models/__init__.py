@@ -1,4 +1,5 @@
 from yiwang.common.models.audit import AuditChainHead, AuditEvent
 from yiwang.common.models.calendar import CalendarDay, CalendarYear
+from yiwang.common.models.scheduler import PeriodicJobState
 
-__all__ = ["AuditChainHead", "AuditEvent", "CalendarDay", "CalendarYear"]
+__all__ = ["AuditChainHead", "AuditEvent", "CalendarDay", "CalendarYear", "PeriodicJobState"]
