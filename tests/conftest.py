@@ -1,0 +1,44 @@
+"""Fixtures shared by every app's tests: the Jilin org data and the demo accounts,
+created through the same services the seed uses."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+DEMO_PASSWORD = "yiwang-demo-2026"
+
+
+@pytest.fixture
+def jilin(db: Any) -> None:
+    from yiwang.org.services import load_org_data
+
+    load_org_data(actor="test")
+
+
+@pytest.fixture
+def demo_users(jilin: None) -> dict[str, Any]:
+    from yiwang.accounts.models import User
+    from yiwang.accounts.services import ensure_demo_accounts
+
+    ensure_demo_accounts(DEMO_PASSWORD, actor="test")
+    return {u.username: u for u in User.objects.filter(is_demo=True)}
+
+
+@pytest.fixture
+def api_login(client: Client) -> Callable[[str], str]:
+    """Log in through the API and return the bearer token."""
+
+    def login(username: str, password: str = DEMO_PASSWORD) -> str:
+        response = client.post(
+            "/api/v1/auth/login",
+            {"username": username, "password": password},
+            content_type="application/json",
+        )
+        assert response.status_code == 200, response.content
+        return str(response.json()["token"])
+
+    return login

@@ -7,4 +7,11 @@ os.environ["YIWANG_ENV"] = "test"
 os.environ.setdefault("YIWANG_DATA_DIR", tempfile.mkdtemp(prefix="yiwang-test-"))
 os.environ.setdefault("YIWANG_SECRET_KEY", "test-only-not-secret")
 
-from yiwang.settings import *  # noqa: E402, F403
+from yiwang.settings import *  # noqa: F403
+
+# A file, not shared-cache memory, so tests with threads see SQLite's real locking (WAL,
+# IMMEDIATE transactions, busy timeout) as the demo does.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+
+PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]

@@ -44,7 +44,9 @@ SECRET_KEY = _secret_key()
 DEBUG = os.environ.get("YIWANG_DEBUG") == "1" and ENV != "production"
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.environ.get("YIWANG_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
+    for h in os.environ.get("YIWANG_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(
+        ","
+    )
     if h.strip()
 ]
 
@@ -147,6 +149,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise expects it to exist
 MEDIA_ROOT = DATA_DIR / "media"
 # Serve app static files straight from the package: no collectstatic step for the demo.
 WHITENOISE_USE_FINDERS = True

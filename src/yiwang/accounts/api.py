@@ -1,3 +1,61 @@
-from ninja import Router
+"""POST /auth/login, GET /auth/me, POST /auth/logout."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router, Status
+
+from yiwang.accounts import selectors, services
+from yiwang.accounts.models import User
+from yiwang.accounts.schemas import LoginIn, LoginOut, MeOut, PostOut, UserOut
+from yiwang.common.errors import NotAuthenticated
 
 router = Router(tags=["auth"])
+
+
+def client_address(request: HttpRequest) -> str:
+    # Behind the province's nginx the real address comes in X-Forwarded-For;
+    # REMOTE_ADDR is what a direct client can't forge.
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _user_out(user: User) -> UserOut:
+    return UserOut(username=user.username, kind=user.kind, display_name=user.display_name)
+
+
+@router.post("/login", response=LoginOut, auth=None, summary="登录，取得令牌")
+def login(request: HttpRequest, body: LoginIn) -> LoginOut:
+    user = services.sign_in(body.username, body.password, address=client_address(request))
+    issued = services.issue_token(user, actor=user)
+    return LoginOut(token=issued.raw, expires_at=issued.token.expires_at, user=_user_out(user))
+
+
+def _current_user(request: HttpRequest) -> User:
+    user = request.user
+    if not isinstance(user, User):
+        raise NotAuthenticated()
+    return user
+
+
+@router.get("/me", response=MeOut, summary="当前用户、岗位与权限")
+def me(request: HttpRequest) -> MeOut:
+    user = _current_user(request)
+    posts = [
+        PostOut(code=p.code, name=p.name, role=p.role.name, unit=p.unit.name, region=p.region.name)
+        for p in selectors.posts_of(user)
+    ]
+    return MeOut(
+        **_user_out(user).model_dump(),
+        permissions=sorted(selectors.permissions_of(user)),
+        posts=posts,
+    )
+
+
+@router.post("/logout", response={204: None}, summary="吊销当前令牌")
+def logout(request: HttpRequest) -> Status:
+    user = _current_user(request)
+    raw = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    token = selectors.token_record(raw)
+    if token is not None:
+        services.revoke_token(token, actor=user)
+    return Status(204, None)

@@ -12,6 +12,8 @@ from yiwang.org.models import Post, Region
 class User(AbstractUser):
     kind = models.CharField("类型", max_length=12, choices=UserKind.choices)
     display_name = models.CharField("显示名称", max_length=100)
+    # Demo accounts have a published password: YIWANG_ENV=production refuses them.
+    is_demo = models.BooleanField("演示账户", default=False)
 
     class Meta(AbstractUser.Meta):
         verbose_name = "用户"
@@ -109,3 +111,6 @@ class LoginThrottle(models.Model):
     class Meta:
         verbose_name = "登录限制"
         verbose_name_plural = "登录限制"
+
+    def __str__(self) -> str:
+        return f"{self.key[:8]}… {self.failures}"

@@ -18,8 +18,6 @@ class BearerToken(HttpBearer):
         return user
 
 
-class BearerOrSession:
-    """Try the bearer token, then the session (CSRF-checked for unsafe methods)."""
-
-    def __new__(cls) -> list[Any]:  # type: ignore[misc]
-        return [BearerToken(), SessionAuth()]
+def api_auth() -> list[Any]:
+    """Try the bearer token, then the web session (CSRF-checked for unsafe methods)."""
+    return [BearerToken(), SessionAuth()]

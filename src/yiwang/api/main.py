@@ -11,7 +11,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
-from yiwang.api.auth import BearerOrSession
+from yiwang.api.auth import api_auth
 from yiwang.common.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -20,7 +20,7 @@ api = NinjaAPI(
     title="一网 Yiwang API",
     version="1",
     description="吉林省一体化在线政务服务平台接口。错误以 application/problem+json 返回，带稳定的 code。",
-    auth=None,
+    auth=api_auth(),
     urls_namespace="api",
 )
 
@@ -87,4 +87,4 @@ def _register_routers() -> None:
 
 
 _register_routers()
-__all__ = ["BearerOrSession", "api", "problem"]
+__all__ = ["api", "problem"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.db import transaction
@@ -75,7 +76,7 @@ def event_digest(event: AuditEvent, prev_hash: str) -> str:
     content = {
         "seq": event.chain_seq,
         "id": event.id,
-        "occurred_at": event.occurred_at.astimezone(timezone.UTC).isoformat(),
+        "occurred_at": event.occurred_at.astimezone(UTC).isoformat(),
         "actor_id": event.actor_id,
         "actor": event.actor,
         "action": event.action,
@@ -100,9 +101,7 @@ def seal_pending(limit: int | None = None) -> int:
         batch = SEAL_BATCH if limit is None else min(SEAL_BATCH, limit - sealed)
         with transaction.atomic():
             head, _ = AuditChainHead.objects.select_for_update().get_or_create(id=1)
-            events = list(
-                AuditEvent.objects.filter(chain_seq__isnull=True).order_by("id")[:batch]
-            )
+            events = list(AuditEvent.objects.filter(chain_seq__isnull=True).order_by("id")[:batch])
             if not events:
                 break
             now = timezone.now()
@@ -140,7 +139,11 @@ def verify_chain() -> VerifyResult:
     for event in events.iterator(chunk_size=2000):
         if event.chain_seq != expected_seq:
             return VerifyResult(
-                False, count, 0, event.id, f"sequence gap: expected {expected_seq}, found {event.chain_seq}"
+                False,
+                count,
+                0,
+                event.id,
+                f"sequence gap: expected {expected_seq}, found {event.chain_seq}",
             )
         if event.prev_hash != prev:
             return VerifyResult(False, count, 0, event.id, "previous-hash link does not match")
@@ -151,6 +154,8 @@ def verify_chain() -> VerifyResult:
         count += 1
     head = AuditChainHead.objects.filter(id=1).first()
     if head is not None and (head.seq != count or head.hash != prev):
-        return VerifyResult(False, count, 0, None, "chain head does not match the last sealed event")
+        return VerifyResult(
+            False, count, 0, None, "chain head does not match the last sealed event"
+        )
     unsealed = AuditEvent.objects.filter(chain_seq__isnull=True).count()
     return VerifyResult(True, count, unsealed)

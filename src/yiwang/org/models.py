@@ -21,7 +21,11 @@ class Region(models.Model):
     name = models.CharField("名称", max_length=60)
     level = models.CharField("层级", max_length=10, choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级", null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name="上级",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     path = models.CharField("路径", max_length=120, unique=True, editable=False)
@@ -69,7 +73,11 @@ class Department(models.Model):
         Region, verbose_name="所在区划", on_delete=models.PROTECT, related_name="departments"
     )
     hall = models.ForeignKey(
-        ServiceHall, verbose_name="进驻大厅", null=True, blank=True, on_delete=models.SET_NULL,
+        ServiceHall,
+        verbose_name="进驻大厅",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="departments",
     )
 
@@ -110,13 +118,23 @@ class Post(models.Model):
 
     code = models.SlugField("编码", max_length=60, unique=True)
     name = models.CharField("岗位名称", max_length=60)
-    role = models.ForeignKey(Role, verbose_name="角色", on_delete=models.PROTECT, related_name="posts")
+    role = models.ForeignKey(
+        Role, verbose_name="角色", on_delete=models.PROTECT, related_name="posts"
+    )
     hall = models.ForeignKey(
-        ServiceHall, verbose_name="所在大厅", null=True, blank=True, on_delete=models.PROTECT,
+        ServiceHall,
+        verbose_name="所在大厅",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="posts",
     )
     department = models.ForeignKey(
-        Department, verbose_name="所在部门", null=True, blank=True, on_delete=models.PROTECT,
+        Department,
+        verbose_name="所在部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="posts",
     )
 

@@ -13,7 +13,9 @@ class CalendarYear(models.Model):
     """
 
     year = models.PositiveSmallIntegerField("年份", primary_key=True)
-    source = models.CharField("来源", max_length=200, help_text="如：国务院办公厅通知 国办发明电〔2025〕7号")
+    source = models.CharField(
+        "来源", max_length=200, help_text="如：国务院办公厅通知 国办发明电〔2025〕7号"
+    )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:

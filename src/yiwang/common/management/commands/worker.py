@@ -15,7 +15,9 @@ class Command(DbWorkerCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
-        scheduler = threading.Thread(target=run_forever, args=(stop,), name="scheduler", daemon=True)
+        scheduler = threading.Thread(
+            target=run_forever, args=(stop,), name="scheduler", daemon=True
+        )
         scheduler.start()
         try:
             super().handle(*args, **options)

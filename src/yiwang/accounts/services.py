@@ -1,0 +1,295 @@
+"""Writers for identities, sign-in and API tokens. Every write is audited."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.utils import timezone
+
+from yiwang.accounts.choices import UserKind
+from yiwang.accounts.models import ApiToken, Citizen, Enterprise, LoginThrottle, StaffPost, User
+from yiwang.accounts.selectors import token_digest
+from yiwang.common.audit import record
+from yiwang.common.errors import (
+    Conflict,
+    NotAuthenticated,
+    PermissionDenied,
+    RateLimited,
+    ValidationFailed,
+)
+from yiwang.common.validators import check_id_number, check_uscc
+from yiwang.org.models import Post, Region
+from yiwang.org.selectors import get_region, posts_by_code
+
+TOKEN_PREFIX = "yw_"  # noqa: S105 - a public marker, not a secret
+_THROTTLE_WINDOW = timedelta(minutes=15)
+
+
+def _throttle_key(kind: str, value: str) -> str:
+    # Keyed hash: the table never holds a user name or an address in the clear.
+    mac = hmac.new(settings.SECRET_KEY.encode(), f"{kind}:{value}".encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+def _check_not_locked(keys: Iterable[str]) -> None:
+    now = timezone.now()
+    locked = (
+        LoginThrottle.objects.filter(key__in=list(keys), locked_until__gt=now)
+        .order_by("-locked_until")
+        .first()
+    )
+    if locked is not None and locked.locked_until is not None:
+        wait = int((locked.locked_until - now).total_seconds()) + 1
+        raise RateLimited(f"登录失败次数过多，请 {wait} 秒后再试", retry_after=wait)
+
+
+@transaction.atomic
+def _note_failure(keys: Iterable[str]) -> None:
+    now = timezone.now()
+    for key in keys:
+        row, _ = LoginThrottle.objects.select_for_update().get_or_create(
+            key=key, defaults={"window_started": now}
+        )
+        if now - row.window_started > _THROTTLE_WINDOW:
+            row.failures, row.window_started = 0, now
+        row.failures += 1
+        if row.failures >= settings.YIWANG_LOGIN_MAX_FAILURES:
+            row.locked_until = now + timedelta(seconds=settings.YIWANG_LOGIN_LOCK_SECONDS)
+            row.failures = 0
+            row.window_started = now
+        row.save()
+
+
+def sign_in(username: str, password: str, *, address: str) -> User:
+    """Check credentials, with failed attempts limited per account and per address.
+
+    After YIWANG_LOGIN_MAX_FAILURES failures within 15 minutes from one account
+    or one address, both are refused for YIWANG_LOGIN_LOCK_SECONDS (RateLimited,
+    HTTP 429), even with the right password.
+    """
+    keys = [_throttle_key("user", username.strip().lower()), _throttle_key("addr", address)]
+    _check_not_locked(keys)
+    user = authenticate(None, username=username, password=password)
+    if not isinstance(user, User):
+        _note_failure(keys)
+        raise NotAuthenticated("用户名或密码错误", code="invalid_credentials")
+    if user.is_demo and settings.ENV == "production":
+        raise PermissionDenied("生产环境不允许使用演示账户", code="demo_account_refused")
+    with transaction.atomic():
+        LoginThrottle.objects.filter(key=keys[0]).delete()
+        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+        record("auth.sign_in", user, actor=user)
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    raw: str
+    token: ApiToken
+
+
+@transaction.atomic
+def issue_token(user: User, *, actor: User) -> IssuedToken:
+    """A new bearer token; only its SHA-256 is stored, the raw value is shown once."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        digest=token_digest(raw),
+        prefix=raw[:8],
+        expires_at=timezone.now() + timedelta(hours=settings.YIWANG_TOKEN_TTL_HOURS),
+    )
+    record(
+        "auth.token_issued",
+        token,
+        actor=actor,
+        after={"user": user.username, "prefix": token.prefix},
+    )
+    return IssuedToken(raw, token)
+
+
+@transaction.atomic
+def revoke_token(token: ApiToken, *, actor: User) -> None:
+    if token.revoked_at is not None:
+        return
+    token.revoked_at = timezone.now()
+    token.save(update_fields=["revoked_at"])
+    record("auth.token_revoked", token, actor=actor, after={"prefix": token.prefix})
+
+
+def _new_user(
+    username: str, password: str, *, kind: UserKind, display_name: str, is_demo: bool
+) -> User:
+    if User.objects.filter(username=username).exists():
+        raise Conflict(f"用户名 {username} 已被使用", code="username_taken")
+    user = User(username=username, kind=kind, display_name=display_name, is_demo=is_demo)
+    user.set_password(password)
+    user.save()
+    return user
+
+
+@transaction.atomic
+def register_citizen(
+    *,
+    username: str,
+    password: str,
+    real_name: str,
+    id_number: str,
+    phone: str = "",
+    region: Region | None = None,
+    actor: User | str | None,
+    is_demo: bool = False,
+) -> User:
+    """A natural person's account, real-name: the ID number must be valid (GB 11643)."""
+    id_number = id_number.strip().upper()
+    check_id_number(id_number)
+    if not real_name.strip():
+        raise ValidationFailed("姓名不能为空", code="real_name_missing")
+    if phone and not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
+        raise ValidationFailed("手机号码应为 11 位数字", code="phone_invalid")
+    if Citizen.objects.filter(id_number=id_number).exists():
+        raise Conflict("该身份号码已注册", code="id_number_registered")
+    user = _new_user(
+        username, password, kind=UserKind.CITIZEN, display_name=real_name, is_demo=is_demo
+    )
+    citizen = Citizen.objects.create(
+        user=user, real_name=real_name, id_number=id_number, phone=phone, region=region
+    )
+    # The audit log holds no ID or phone number in the clear.
+    record("accounts.citizen_registered", citizen, actor=actor, after={"username": username})
+    return user
+
+
+@transaction.atomic
+def register_enterprise(
+    *,
+    username: str,
+    password: str,
+    uscc: str,
+    name: str,
+    legal_representative: str,
+    phone: str = "",
+    region: Region | None = None,
+    actor: User | str | None,
+    is_demo: bool = False,
+) -> User:
+    """A legal person's account, identified by a valid USCC (GB 32100)."""
+    uscc = uscc.strip().upper()
+    check_uscc(uscc)
+    if Enterprise.objects.filter(uscc=uscc).exists():
+        raise Conflict("该统一社会信用代码已注册", code="uscc_registered")
+    user = _new_user(
+        username, password, kind=UserKind.ENTERPRISE, display_name=name, is_demo=is_demo
+    )
+    enterprise = Enterprise.objects.create(
+        user=user,
+        uscc=uscc,
+        name=name,
+        legal_representative=legal_representative,
+        phone=phone,
+        region=region,
+    )
+    record(
+        "accounts.enterprise_registered",
+        enterprise,
+        actor=actor,
+        after={"username": username, "uscc": uscc, "name": name},
+    )
+    return user
+
+
+@transaction.atomic
+def create_staff(
+    *,
+    username: str,
+    password: str,
+    display_name: str,
+    posts: Iterable[Post],
+    actor: User | str | None,
+    is_admin: bool = False,
+    is_demo: bool = False,
+) -> User:
+    """A staff member holding posts; a platform administrator may also use the admin site."""
+    kind = UserKind.ADMIN if is_admin else UserKind.STAFF
+    user = _new_user(username, password, kind=kind, display_name=display_name, is_demo=is_demo)
+    if is_admin:
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+    post_codes = []
+    for post in posts:
+        StaffPost.objects.create(user=user, post=post)
+        post_codes.append(post.code)
+    record(
+        "accounts.staff_created",
+        user,
+        actor=actor,
+        after={"username": username, "posts": post_codes, "admin": is_admin},
+    )
+    return user
+
+
+DEMO_ACCOUNTS_FILE = Path(__file__).with_name("data") / "demo_accounts.json"
+
+
+def ensure_demo_accounts(password: str, *, actor: str) -> list[User]:
+    """Create the demo accounts of interfaces.md that do not exist yet (idempotent).
+
+    The accounts are data (accounts/data/demo_accounts.json); refused in production.
+    """
+    if settings.ENV == "production":
+        raise PermissionDenied("生产环境不允许演示账户", code="demo_account_refused")
+    entries = json.loads(DEMO_ACCOUNTS_FILE.read_text(encoding="utf-8"))["accounts"]
+    existing = set(
+        User.objects.filter(username__in=[e["username"] for e in entries]).values_list(
+            "username", flat=True
+        )
+    )
+    created = []
+    for entry in entries:
+        if entry["username"] in existing:
+            continue
+        created.append(_create_demo_account(entry, password, actor=actor))
+    return created
+
+
+def _create_demo_account(entry: dict[str, Any], password: str, *, actor: str) -> User:
+    common: dict[str, Any] = {
+        "username": entry["username"],
+        "password": password,
+        "actor": actor,
+        "is_demo": True,
+    }
+    region = get_region(entry["region"]) if entry.get("region") else None
+    if entry["kind"] == UserKind.CITIZEN:
+        return register_citizen(
+            **common,
+            real_name=entry["real_name"],
+            id_number=entry["id_number"],
+            phone=entry.get("phone", ""),
+            region=region,
+        )
+    if entry["kind"] == UserKind.ENTERPRISE:
+        return register_enterprise(
+            **common,
+            uscc=entry["uscc"],
+            name=entry["name"],
+            legal_representative=entry["legal_representative"],
+            phone=entry.get("phone", ""),
+            region=region,
+        )
+    return create_staff(
+        **common,
+        display_name=entry["display_name"],
+        posts=posts_by_code(entry.get("posts", [])),
+        is_admin=entry["kind"] == UserKind.ADMIN,
+    )

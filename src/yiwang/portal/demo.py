@@ -1,0 +1,31 @@
+"""The demo: seed Jilin's demo data through every app's own services, idempotently."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+
+from yiwang.accounts.services import ensure_demo_accounts
+from yiwang.common.errors import PermissionDenied
+from yiwang.common.workdays import seed_from_chinesecalendar
+from yiwang.org.services import load_org_data
+
+DEMO_PASSWORD = "yiwang-demo-2026"  # noqa: S105 - published on purpose, refused in production
+
+
+def seed_demo(say: Callable[[str], None]) -> int:
+    """Run every seed step; returns how many things were created (0 on a second run)."""
+    if settings.ENV == "production":
+        raise PermissionDenied("生产环境不能写入演示数据", code="demo_refused_in_production")
+    created = 0
+    days = seed_from_chinesecalendar(actor="seed")
+    say(f"calendar: {days} holiday and make-up days written" if days else "calendar: up to date")
+    created += days
+    report = load_org_data(actor="seed")
+    say(f"org: {report}")
+    created += report.created_total
+    users = ensure_demo_accounts(DEMO_PASSWORD, actor="seed")
+    say(f"accounts: {len(users)} demo accounts created" if users else "accounts: up to date")
+    created += len(users)
+    return created
