@@ -42,3 +42,13 @@ def api_login(client: Client) -> Callable[[str], str]:
         return str(response.json()["token"])
 
     return login
+
+
+@pytest.fixture(autouse=True)
+def _fresh_workday_index() -> Any:
+    """The working-day index is cached per process; each test's database starts anew."""
+    from yiwang.common.workdays import reset_cache
+
+    reset_cache()
+    yield
+    reset_cache()

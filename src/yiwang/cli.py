@@ -1,7 +1,7 @@
 """`yiwang` — a thin wrapper over Django's management commands.
 
 `yiwang check id VALUE` etc. are ordinary management commands living in the apps;
-Django's own `check` (system checks) stays reachable as `yiwang systemcheck`.
+`yiwang check` with anything else still runs Django's system checks.
 """
 
 from __future__ import annotations

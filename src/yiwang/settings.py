@@ -210,3 +210,5 @@ YIWANG_PERIODIC_JOBS: dict[str, dict[str, object]] = {
         "every_seconds": 6 * 3600,
     },
 }
+
+CSRF_FAILURE_VIEW = "yiwang.portal.views.csrf_failure"

@@ -15,7 +15,7 @@ class User(AbstractUser):
     # Demo accounts have a published password: YIWANG_ENV=production refuses them.
     is_demo = models.BooleanField("演示账户", default=False)
 
-    class Meta(AbstractUser.Meta):
+    class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"
 

@@ -32,9 +32,10 @@ class PeriodicJob:
 
 
 def configured_jobs() -> list[PeriodicJob]:
+    jobs: dict[str, dict[str, Any]] = settings.YIWANG_PERIODIC_JOBS
     return [
-        PeriodicJob(name, spec["task"], timedelta(seconds=spec["every_seconds"]))
-        for name, spec in settings.YIWANG_PERIODIC_JOBS.items()
+        PeriodicJob(name, str(spec["task"]), timedelta(seconds=float(spec["every_seconds"])))
+        for name, spec in jobs.items()
     ]
 
 

@@ -27,6 +27,7 @@ from django.forms.models import model_to_dict
 from yiwang.common.audit import record
 from yiwang.common.errors import ValidationFailed
 from yiwang.common.permissions import Permission
+from yiwang.common.validators import check_uscc
 from yiwang.org.choices import HallKind, RegionLevel, RoleScope
 from yiwang.org.models import Department, Post, Region, Role, ServiceHall
 
@@ -81,31 +82,12 @@ def expected_parent_code(code: str) -> str | None:
     return code[:9]
 
 
-# GB 32100-2015 (USCC) and GB 11714 (organisation code); domain-rules.md gives the rules
-# and vectors. Kept here until common.validators lands; then this calls that instead.
-_USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_WEIGHTS = [pow(3, i, 31) for i in range(17)]
-_ORG_WEIGHTS = [3, 7, 9, 10, 5, 8, 4, 2]
-
-
 def uscc_problem(value: str) -> str | None:
-    """Why `value` is not a valid USCC, or None when it is (GB 32100 and GB 11714 checks)."""
-    if len(value) != 18:
-        return "统一社会信用代码应为18位"
-    bad = [c for c in value if c not in _USCC_ALPHABET]
-    if bad:
-        return f"统一社会信用代码含非法字符 {bad[0]!r}"
-    total = sum(_USCC_ALPHABET.index(c) * w for c, w in zip(value[:17], _USCC_WEIGHTS, strict=True))
-    if _USCC_ALPHABET[(31 - total % 31) % 31] != value[17]:
-        return "统一社会信用代码校验位错误"
-    org = value[8:17]
-    org_total = sum(
-        (int(c) if c.isdigit() else ord(c) - 55) * w
-        for c, w in zip(org[:8], _ORG_WEIGHTS, strict=True)
-    )
-    check = 11 - org_total % 11
-    if {10: "X", 11: "0"}.get(check, str(check)) != org[8]:
-        return "统一社会信用代码中的组织机构代码校验位错误"
+    """Why `value` is not a valid USCC (GB 32100 and its embedded GB 11714 check), or None."""
+    try:
+        check_uscc(value)
+    except ValidationFailed as exc:
+        return f"统一社会信用代码无效：{exc.detail}"
     return None
 
 

@@ -4,73 +4,110 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='AuditChainHead',
+            name="AuditChainHead",
             fields=[
-                ('id', models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False)),
-                ('seq', models.BigIntegerField(default=0)),
-                ('hash', models.CharField(default='0000000000000000000000000000000000000000000000000000000000000000', max_length=64)),
+                (
+                    "id",
+                    models.PositiveSmallIntegerField(default=1, primary_key=True, serialize=False),
+                ),
+                ("seq", models.BigIntegerField(default=0)),
+                (
+                    "hash",
+                    models.CharField(
+                        default="0000000000000000000000000000000000000000000000000000000000000000",
+                        max_length=64,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '审计链头',
-                'verbose_name_plural': '审计链头',
+                "verbose_name": "审计链头",
+                "verbose_name_plural": "审计链头",
             },
         ),
         migrations.CreateModel(
-            name='CalendarDay',
+            name="CalendarDay",
             fields=[
-                ('date', models.DateField(primary_key=True, serialize=False, verbose_name='日期')),
-                ('is_workday', models.BooleanField(verbose_name='工作日')),
-                ('holiday_name', models.CharField(blank=True, max_length=40, verbose_name='节假日/调休')),
+                ("date", models.DateField(primary_key=True, serialize=False, verbose_name="日期")),
+                ("is_workday", models.BooleanField(verbose_name="工作日")),
+                (
+                    "holiday_name",
+                    models.CharField(blank=True, max_length=40, verbose_name="节假日/调休"),
+                ),
             ],
             options={
-                'verbose_name': '日历日',
-                'verbose_name_plural': '日历日',
-                'ordering': ['date'],
+                "verbose_name": "日历日",
+                "verbose_name_plural": "日历日",
+                "ordering": ["date"],
             },
         ),
         migrations.CreateModel(
-            name='CalendarYear',
+            name="CalendarYear",
             fields=[
-                ('year', models.PositiveSmallIntegerField(primary_key=True, serialize=False, verbose_name='年份')),
-                ('source', models.CharField(help_text='如：国务院办公厅通知 国办发明电〔2025〕7号', max_length=200, verbose_name='来源')),
-                ('updated_at', models.DateTimeField(auto_now=True, verbose_name='更新时间')),
+                (
+                    "year",
+                    models.PositiveSmallIntegerField(
+                        primary_key=True, serialize=False, verbose_name="年份"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        help_text="如：国务院办公厅通知 国办发明电〔2025〕7号",
+                        max_length=200,
+                        verbose_name="来源",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True, verbose_name="更新时间")),
             ],
             options={
-                'verbose_name': '已发布的年度日历',
-                'verbose_name_plural': '已发布的年度日历',
-                'ordering': ['year'],
+                "verbose_name": "已发布的年度日历",
+                "verbose_name_plural": "已发布的年度日历",
+                "ordering": ["year"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(primary_key=True, serialize=False)),
-                ('occurred_at', models.DateTimeField(db_index=True, verbose_name='时间')),
-                ('actor_id', models.BigIntegerField(blank=True, null=True, verbose_name='操作人ID')),
-                ('actor', models.CharField(blank=True, max_length=150, verbose_name='操作人')),
-                ('action', models.CharField(max_length=80, verbose_name='动作')),
-                ('object_type', models.CharField(max_length=80, verbose_name='对象类型')),
-                ('object_id', models.CharField(max_length=80, verbose_name='对象ID')),
-                ('before', models.JSONField(blank=True, null=True, verbose_name='修改前')),
-                ('after', models.JSONField(blank=True, null=True, verbose_name='修改后')),
-                ('chain_seq', models.BigIntegerField(blank=True, null=True, unique=True, verbose_name='链序号')),
-                ('prev_hash', models.CharField(blank=True, max_length=64, verbose_name='前一哈希')),
-                ('hash', models.CharField(blank=True, max_length=64, verbose_name='SM3哈希')),
-                ('sealed_at', models.DateTimeField(blank=True, null=True, verbose_name='封存时间')),
+                ("id", models.BigAutoField(primary_key=True, serialize=False)),
+                ("occurred_at", models.DateTimeField(db_index=True, verbose_name="时间")),
+                (
+                    "actor_id",
+                    models.BigIntegerField(blank=True, null=True, verbose_name="操作人ID"),
+                ),
+                ("actor", models.CharField(blank=True, max_length=150, verbose_name="操作人")),
+                ("action", models.CharField(max_length=80, verbose_name="动作")),
+                ("object_type", models.CharField(max_length=80, verbose_name="对象类型")),
+                ("object_id", models.CharField(max_length=80, verbose_name="对象ID")),
+                ("before", models.JSONField(blank=True, null=True, verbose_name="修改前")),
+                ("after", models.JSONField(blank=True, null=True, verbose_name="修改后")),
+                (
+                    "chain_seq",
+                    models.BigIntegerField(
+                        blank=True, null=True, unique=True, verbose_name="链序号"
+                    ),
+                ),
+                ("prev_hash", models.CharField(blank=True, max_length=64, verbose_name="前一哈希")),
+                ("hash", models.CharField(blank=True, max_length=64, verbose_name="SM3哈希")),
+                ("sealed_at", models.DateTimeField(blank=True, null=True, verbose_name="封存时间")),
             ],
             options={
-                'verbose_name': '审计事件',
-                'verbose_name_plural': '审计事件',
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['object_type', 'object_id'], name='audit_object_idx'), models.Index(condition=models.Q(('chain_seq__isnull', True)), fields=['id'], name='audit_unsealed_idx')],
+                "verbose_name": "审计事件",
+                "verbose_name_plural": "审计事件",
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+                    models.Index(
+                        condition=models.Q(("chain_seq__isnull", True)),
+                        fields=["id"],
+                        name="audit_unsealed_idx",
+                    ),
+                ],
             },
         ),
     ]

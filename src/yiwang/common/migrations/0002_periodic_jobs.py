@@ -4,22 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('common', '0001_initial'),
+        ("common", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PeriodicJobState',
+            name="PeriodicJobState",
             fields=[
-                ('name', models.CharField(max_length=80, primary_key=True, serialize=False, verbose_name='任务')),
-                ('next_run_at', models.DateTimeField(verbose_name='下次运行')),
-                ('last_enqueued_at', models.DateTimeField(blank=True, null=True, verbose_name='上次入队')),
+                (
+                    "name",
+                    models.CharField(
+                        max_length=80, primary_key=True, serialize=False, verbose_name="任务"
+                    ),
+                ),
+                ("next_run_at", models.DateTimeField(verbose_name="下次运行")),
+                (
+                    "last_enqueued_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="上次入队"),
+                ),
             ],
             options={
-                'verbose_name': '周期任务',
-                'verbose_name_plural': '周期任务',
+                "verbose_name": "周期任务",
+                "verbose_name_plural": "周期任务",
             },
         ),
     ]

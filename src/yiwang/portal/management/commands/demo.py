@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import signal
 import subprocess
 import sys
+from types import FrameType
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +15,19 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from yiwang.accounts.selectors import demo_accounts
 from yiwang.portal.demo import DEMO_PASSWORD, seed_demo
+
+
+def _die_with_parent() -> None:
+    """Linux: the worker gets SIGTERM if the demo process dies, however it dies."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -28,9 +44,12 @@ class Command(BaseCommand):
         self.stdout.write(f"data dir: {settings.DATA_DIR}")
         call_command("migrate", interactive=False, verbosity=0)
         seed_demo(lambda line: self.stdout.write(f"  {line}"))
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "yiwang.cli", "worker", "--queue-name", "*", "-v", "0"]
+        worker = subprocess.Popen(  # our own interpreter and module
+            [sys.executable, "-m", "yiwang.cli", "worker", "--queue-name", "*", "-v", "0"],
+            preexec_fn=_die_with_parent,  # no threads started yet, so preexec_fn is safe
         )
+        # SIGTERM (a service manager, a test) must stop the worker too, not orphan it.
+        signal.signal(signal.SIGTERM, _raise_interrupt)
         shown_host = "127.0.0.1" if host in {"0.0.0.0", "::"} else host  # noqa: S104
         self.stdout.write("")
         self.stdout.write(f"一网 Yiwang demo: http://{shown_host}:{port}/")
