@@ -65,6 +65,11 @@ INSTALLED_APPS = [
     "yiwang.common",
     "yiwang.org",
     "yiwang.accounts",
+    "yiwang.notify",
+    "yiwang.uploads",
+    "yiwang.catalog",
+    "yiwang.cases",
+    "yiwang.credit",
     "yiwang.portal",
 ]
 
