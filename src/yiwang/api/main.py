@@ -85,8 +85,17 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def _register_routers() -> None:
     from yiwang.accounts.api import router as accounts_router
+    from yiwang.cases.api import router as cases_router
+    from yiwang.catalog.api import router as catalog_router
+    from yiwang.credit.api import router as credit_router
+    from yiwang.uploads.api import router as uploads_router
 
     api.add_router("/auth", accounts_router)
+    # These routers name their full paths (/items, /cases, /public/cases/..., /uploads, ...).
+    api.add_router("", catalog_router)
+    api.add_router("", uploads_router)
+    api.add_router("", cases_router)
+    api.add_router("", credit_router)
 
 
 _register_routers()
