@@ -88,6 +88,7 @@ def _register_routers() -> None:
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
     from yiwang.credit.api import router as credit_router
+    from yiwang.notify.api import router as notify_router
     from yiwang.uploads.api import router as uploads_router
 
     api.add_router("/auth", accounts_router)
@@ -96,6 +97,7 @@ def _register_routers() -> None:
     api.add_router("", uploads_router)
     api.add_router("", cases_router)
     api.add_router("", credit_router)
+    api.add_router("", notify_router)
 
 
 _register_routers()
