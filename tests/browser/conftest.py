@@ -1,0 +1,53 @@
+"""A real browser: Playwright for Python driving Debian's Chromium against the live server.
+
+Screenshots go to test-artifacts/screenshots/ (kept by CI as artifacts)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# in that same thread are ordinary synchronous code, so Django's async guard is lifted here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("YIWANG_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser: Any, live_server: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    tab.base_url = live_server.url  # type: ignore[attr-defined]
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest) -> Any:
+    """`shot(page, "step")` saves test-artifacts/screenshots/<test>-<step>.png."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+
+    def take(tab: Any, step: str) -> Path:
+        path = ARTIFACTS / f"{request.node.name}-{step}.png"
+        tab.screenshot(path=str(path), full_page=True)
+        return path
+
+    return take
