@@ -1,0 +1,154 @@
+"""The legal clock of a case, in working days (行政许可法 Art. 32, 42, 44, 45, 82).
+
+Deadlines are stored on the case when they are set (acceptance, decision) and shifted
+when the law shifts them (special procedures, extension). Everything that depends on
+*today* — remaining working days, near-due (黄牌), overdue (红牌) — is computed on
+read by `clock_view`, from `common.workdays` only, so it is never stale and costs no
+query (the working-day index is cached per process).
+
+`now()` is the one place the cases app reads the time; tests replace it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from django.utils import timezone
+
+from yiwang.cases.choices import CaseStatus, DeadlineMark
+from yiwang.common import workdays
+
+if TYPE_CHECKING:
+    from yiwang.cases.models import Case
+
+#: Art. 32: a notice to supplement must be given within 5 working days of arrival,
+#: or the application counts as accepted on the day the materials arrived.
+ACCEPTANCE_WINDOW_WORKDAYS = 5
+#: Art. 42: the legal limit may be extended once by 10 working days.
+EXTENSION_WORKDAYS = 10
+#: Art. 44: the certificate is issued or delivered within 10 working days of the decision.
+ISSUE_LIMIT_WORKDAYS = 10
+
+
+def now() -> datetime:
+    return timezone.now()
+
+
+def today() -> date:
+    return timezone.localdate(now())
+
+
+@dataclass(frozen=True)
+class Deadlines:
+    promised: date
+    legal: date
+    provisional: bool
+
+
+def deadlines_on_acceptance(
+    *, accepted_on: date, promised_days: int, legal_days: int, instant: bool
+) -> Deadlines:
+    """Art. 42/82: the N-th working day after the acceptance date (the start day not
+    counted). An instant item (即办件) is decided on the day of acceptance, so its
+    promised deadline is the acceptance date itself; its legal limit still stands."""
+    promised = workdays.add(accepted_on, 0 if instant else promised_days)
+    legal = workdays.add(accepted_on, legal_days)
+    return Deadlines(promised.value, legal.value, promised.provisional or legal.provisional)
+
+
+def acceptance_deadline(arrived_on: date) -> workdays.WorkdayResult[date]:
+    """Art. 32: the last working day on which a supplement notice can still be given."""
+    return workdays.add(arrived_on, ACCEPTANCE_WINDOW_WORKDAYS)
+
+
+def governing_deadline(case: Case) -> date | None:
+    """The deadline the case's current stage is measured against (stored as `due_on`):
+    the acceptance window before acceptance, the promised limit until the decision,
+    the issue limit (Art. 44) until the result leaves; none when nobody in the hall
+    has to act (supplement requested, in the post, closed)."""
+    status = case.status
+    if status == CaseStatus.SUBMITTED:
+        return acceptance_deadline(case.arrived_on).value
+    if status in (CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW, CaseStatus.SUSPENDED):
+        return case.promised_deadline
+    if status in (CaseStatus.APPROVED, CaseStatus.ISSUED):
+        return case.issue_deadline
+    return None
+
+
+def _stage_limit(case: Case) -> int:
+    if case.status == CaseStatus.SUBMITTED:
+        return ACCEPTANCE_WINDOW_WORKDAYS
+    if case.status in (CaseStatus.APPROVED, CaseStatus.ISSUED):
+        return ISSUE_LIMIT_WORKDAYS
+    return int(case.item.promised_limit_days)
+
+
+def near_due_threshold(limit_days: int) -> int:
+    """黄牌 rule (our choice, one rule for every stage): near due when at most a fifth
+    of the stage's limit remains, rounded up, and at least on the last day — 1 day of
+    a 5-day limit, 4 of a 20-day limit, the due day itself for instant items."""
+    return max(1, math.ceil(limit_days / 5))
+
+
+@dataclass(frozen=True)
+class ClockView:
+    """The clock of one case as of one day."""
+
+    due_on: date | None
+    remaining_workdays: int | None
+    overdue: bool
+    near_due: bool
+    provisional: bool
+    legal_remaining_workdays: int | None
+
+    @property
+    def mark(self) -> str:
+        if self.overdue:
+            return DeadlineMark.RED
+        if self.near_due:
+            return DeadlineMark.YELLOW
+        return DeadlineMark.NONE
+
+
+def clock_view(case: Case, on: date | None = None) -> ClockView:
+    """Remaining working days, 黄牌 and 红牌 of a case as of `on` (default today).
+
+    While a special procedure runs the clock stands still: the remaining days are
+    those left on the day it started. A closed case is overdue when it was decided
+    after its promised deadline. `provisional` when a deadline or the count depends
+    on a year without a published holiday calendar.
+    """
+    day = on or today()
+    provisional = case.deadlines_provisional
+    due = case.due_on
+    legal_remaining: int | None = None
+    if case.legal_deadline and case.status in (
+        CaseStatus.ACCEPTED,
+        CaseStatus.IN_REVIEW,
+        CaseStatus.SUSPENDED,
+    ):
+        since = case.suspended_on or day
+        legal = workdays.count(since, case.legal_deadline)
+        legal_remaining = legal.value
+        provisional = provisional or legal.provisional
+    if due is None:
+        late = bool(
+            case.decided_on and case.promised_deadline and case.decided_on > case.promised_deadline
+        )
+        return ClockView(None, None, late, False, provisional, legal_remaining)
+    since = case.suspended_on if case.status == CaseStatus.SUSPENDED and case.suspended_on else day
+    remaining = workdays.count(since, due)
+    overdue = since > due  # the due day itself is still in time
+    near = not overdue and remaining.value <= near_due_threshold(_stage_limit(case))
+    return ClockView(
+        due,
+        remaining.value,
+        overdue,
+        near,
+        provisional or remaining.provisional,
+        legal_remaining,
+    )

@@ -1,0 +1,430 @@
+"""Reads of cases, always scoped to who asks (ARCHITECTURE: every selector takes the actor).
+
+Who sees which case:
+
+- an applicant (citizen, enterprise): their own cases;
+- staff, through each post whose role grants ``unit:case:view``: the cases of the
+  post's department; the cases of the departments stationed in the post's hall; and
+  the township cases submitted to the post's township (a station) or a village below;
+- a supervisor (role scope ``region_below``): every case of the regions at and below
+  the post's region, read-only;
+- the platform administrator: every case, read-only.
+
+Outside that scope a case does not exist (`NotFound`, never 403). Lists cost a fixed
+number of queries whatever their length.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F, Q, QuerySet
+
+from yiwang.accounts.selectors import identity_for, permissions_of, posts_of
+from yiwang.cases.choices import TERMINAL_STATUSES, CaseAction, CaseStatus
+from yiwang.cases.clock import ClockView, clock_view
+from yiwang.cases.models import Case, CaseEvent, CaseMaterial, SupplementNotice, Suspension
+from yiwang.cases.transitions import Relation, Who, transitions_from
+from yiwang.common.errors import NotFound, ValidationFailed
+from yiwang.common.permissions import Permission
+from yiwang.org.choices import RegionLevel, RoleScope
+
+PAGE_SIZE = 20
+
+# --- who is asking ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostView:
+    """One post of a staff member, reduced to what case access needs."""
+
+    code: str
+    unit_name: str
+    hall_id: int | None
+    department_id: int | None
+    region_id: str
+    region_path: str
+    region_level: str
+    permissions: frozenset[str]
+    scope: str
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user: Any
+    posts: tuple[PostView, ...] = ()
+    platform: bool = False  # the platform administrator: reads everything
+    supervised_paths: tuple[str, ...] = ()
+
+    @property
+    def is_staff(self) -> bool:
+        return bool(self.posts) or self.platform
+
+    def posts_with(self, permission: Permission) -> list[PostView]:
+        return [p for p in self.posts if permission in p.permissions]
+
+
+_VIEWER_ATTR = "_yiwang_case_viewer"
+
+
+def viewer_for(user: Any) -> Viewer:
+    """The posts and reach of `user` (two queries, cached on the user object)."""
+    cached = getattr(user, _VIEWER_ATTR, None)
+    if cached is not None:
+        return cached
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Viewer(user)
+    posts = tuple(
+        PostView(
+            code=post.code,
+            unit_name=post.unit.name,
+            hall_id=post.hall_id,
+            department_id=post.department_id,
+            region_id=post.region.code,
+            region_path=post.region.path,
+            region_level=post.region.level,
+            permissions=frozenset(post.role.permissions),
+            scope=post.role.scope,
+        )
+        for post in posts_of(user)
+    )
+    platform = Permission.PLATFORM_ADMIN in permissions_of(user)
+    supervised = tuple(
+        p.region_path
+        for p in posts
+        if p.scope == RoleScope.REGION_BELOW and Permission.CASE_VIEW in p.permissions
+    )
+    viewer = Viewer(user, posts, platform, supervised)
+    setattr(user, _VIEWER_ATTR, viewer)
+    return viewer
+
+
+# --- relations of a person to a case (used by the transition engine) ----------------
+
+
+#: Posts at these levels are stations: they take in township cases of their area.
+_STATION_LEVELS = frozenset({RegionLevel.TOWNSHIP, RegionLevel.VILLAGE})
+
+
+def _intake_posts(viewer: Viewer, case: Case) -> list[PostView]:
+    if case.intake_region is not None:
+        path = case.intake_region.path
+        return [
+            p
+            for p in viewer.posts
+            if p.region_level in _STATION_LEVELS and p.region_path.startswith(path)
+        ]
+    return [
+        p
+        for p in viewer.posts
+        if (case.hall_id and p.hall_id == case.hall_id) or p.department_id == case.department_id
+    ]
+
+
+def acting_posts(viewer: Viewer, case: Case, who: Who) -> list[PostView]:
+    """The posts through which the viewer may act as `who` on this case."""
+    if who.relation in (Relation.APPLICANT, Relation.SYSTEM):
+        return []
+    if who.relation == Relation.INTAKE:
+        posts = _intake_posts(viewer, case)
+    elif who.relation == Relation.HANDLING:
+        posts = [p for p in viewer.posts if p.department_id == case.department_id]
+    else:  # DELIVERY: intake unit, the department, or the hall it is stationed in
+        posts = _intake_posts(viewer, case) + [
+            p
+            for p in viewer.posts
+            if p.department_id == case.department_id or (case.hall_id and p.hall_id == case.hall_id)
+        ]
+    return [p for p in posts if who.permission is None or who.permission in p.permissions]
+
+
+def fits(viewer: Viewer, case: Case, who: Who) -> bool:
+    """Whether the (non-system) viewer may act as `who` on this case."""
+    if who.relation == Relation.SYSTEM:
+        return False
+    if who.relation == Relation.APPLICANT:
+        pk = getattr(viewer.user, "pk", None)
+        return pk is not None and pk in (case.applicant_id, case.on_behalf_by_id)
+    return bool(acting_posts(viewer, case, who))
+
+
+def allowed_actions(user: Any, case: Case) -> list[str]:
+    """The actions this person may take on the case now (for buttons and the API)."""
+    viewer = viewer_for(user)
+    return [
+        str(row.action)
+        for row in transitions_from(case.status)
+        if any(fits(viewer, case, who) for who in row.who)
+    ]
+
+
+# --- scope --------------------------------------------------------------------------
+
+
+def _scope(viewer: Viewer) -> Q | None:
+    """The filter of the cases the viewer may see; None means everything."""
+    if viewer.platform:
+        return None
+    user = viewer.user
+    if user is None or not user.is_authenticated:
+        return Q(pk__in=[])
+    q = Q(applicant=user)
+    view_posts = viewer.posts_with(Permission.CASE_VIEW)
+    departments = {p.department_id for p in view_posts if p.department_id}
+    halls = {p.hall_id for p in view_posts if p.hall_id}
+    if departments:
+        q |= Q(department_id__in=departments)
+    if halls:
+        q |= Q(hall_id__in=halls)
+    for path in {p.region_path for p in view_posts if p.region_level in _STATION_LEVELS}:
+        q |= Q(intake_region__path__startswith=path)
+    for path in viewer.supervised_paths:
+        q |= Q(region__path__startswith=path)
+    return q
+
+
+def cases_visible_to(user: Any) -> QuerySet[Case]:
+    """Every case `user` may see (see the module docstring)."""
+    viewer = viewer_for(user)
+    qs = Case.objects.all()
+    scope = _scope(viewer)
+    return qs if scope is None else qs.filter(scope)
+
+
+def get_case_for(user: Any, case_no: str) -> Case:
+    """The case if `user` may see it, else NotFound — a forbidden case looks missing."""
+    case = (
+        cases_visible_to(user)
+        .select_related(
+            "item",
+            "department",
+            "hall",
+            "region",
+            "intake_region",
+            "applicant",
+            "delivery_method",
+            "delivered_method",
+            "accepted_hall",
+            "accepted_department",
+        )
+        .filter(case_no=case_no)
+        .first()
+    )
+    if case is None:
+        raise NotFound(f"办件 {case_no} 不存在", code="case_not_found")
+    return case
+
+
+def _list_queryset(user: Any) -> QuerySet[Case]:
+    return cases_visible_to(user).select_related("item", "department", "intake_region")
+
+
+def parse_status_filter(status: str | None) -> str | None:
+    if status in (None, "", "open", "all"):
+        return status or None
+    if status not in CaseStatus.values:
+        raise ValidationFailed(
+            f"未知的办件状态：{status}",
+            code="unknown_status",
+            allowed=[*CaseStatus.values, "open", "all"],
+        )
+    return status
+
+
+def my_cases(user: Any, *, status: str | None = None) -> QuerySet[Case]:
+    """An applicant's own cases, newest first (the citizen/enterprise centre)."""
+    qs = Case.objects.filter(applicant=user).select_related("item", "department", "intake_region")
+    status = parse_status_filter(status)
+    if status == "open":
+        qs = qs.exclude(status__in=TERMINAL_STATUSES)
+    elif status and status != "all":
+        qs = qs.filter(status=status)
+    return qs.order_by("-submitted_at", "-id")
+
+
+def inbox_for(user: Any, *, status: str | None = None) -> QuerySet[Case]:
+    """The staff workbench inbox: cases in scope, by deadline (soonest first, cases with
+    no running clock last), then by arrival. Open cases unless `status` says otherwise
+    (a status value, ``open`` or ``all``)."""
+    qs = _list_queryset(user)
+    status = parse_status_filter(status)
+    if status is None or status == "open":
+        qs = qs.exclude(status__in=TERMINAL_STATUSES)
+    elif status != "all":
+        qs = qs.filter(status=status)
+    return qs.order_by(F("due_on").asc(nulls_last=True), "submitted_at", "id")
+
+
+def cases_for(user: Any, *, status: str | None = None) -> QuerySet[Case]:
+    """GET /cases: an applicant's own cases, or a staff member's inbox."""
+    viewer = viewer_for(user)
+    if viewer.is_staff:
+        return inbox_for(user, status=status)
+    return my_cases(user, status=status)
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[tuple[Case, ClockView]]
+    total: int
+    page: int
+    page_size: int
+
+
+def paginate(qs: QuerySet[Case], page: int, *, on: date | None = None) -> Page:
+    """One page with each case's clock (two queries: the count and the rows)."""
+    if page < 1:
+        raise ValidationFailed("页码从 1 开始", code="bad_page")
+    total = qs.count()
+    start = (page - 1) * PAGE_SIZE
+    rows = [(case, clock_view(case, on)) for case in qs[start : start + PAGE_SIZE]]
+    return Page(rows, total, page, PAGE_SIZE)
+
+
+# --- one case in full ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: str
+    action: str
+    from_status: str
+    to_status: str
+    unit: str
+    actor: str  # shown to staff only; empty for the applicant and the public
+    comment: str
+    data: dict[str, Any]
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CaseDetail:
+    case: Case
+    clock: ClockView
+    viewer_is_applicant: bool
+    handling: bool  # the viewer handles the case (sees personal data in full)
+    applicant: Any  # accounts.selectors.Identity
+    allowed_actions: list[str]
+    timeline: list[TimelineEntry]
+    materials: list[CaseMaterial]
+    supplement_notices: list[SupplementNotice]
+    suspensions: list[Suspension]
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+#: Comments of these actions are internal to the hall (the applicant sees the step only).
+INTERNAL_COMMENT_ACTIONS = frozenset({CaseAction.RETURN})
+
+
+def case_detail_for(user: Any, case_no: str, *, on: date | None = None) -> CaseDetail:
+    """Everything `user` may see of one case: clock, timeline, materials, notices,
+    special procedures and the actions they may take (a fixed number of queries)."""
+    case = get_case_for(user, case_no)
+    viewer = viewer_for(user)
+    is_applicant = getattr(user, "pk", None) == case.applicant_id
+    # Handling staff: a post with a case permission other than "view" in the case's
+    # units (intake, department, the department's hall) sees identities in full.
+    handling = any(
+        acting_posts(viewer, case, Who(Relation.DELIVERY, perm))
+        for perm in (
+            Permission.CASE_ACCEPT,
+            Permission.CASE_REVIEW,
+            Permission.CASE_DECIDE,
+            Permission.CASE_ISSUE,
+            Permission.CASE_DELIVER,
+        )
+    )
+    events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("id"))
+    staff_view = viewer.is_staff and not is_applicant
+    timeline = [
+        TimelineEntry(
+            kind=e.kind,
+            action=e.action,
+            from_status=e.from_status,
+            to_status=e.to_status,
+            unit=e.unit,
+            actor=(e.actor.display_name if e.actor else "系统") if staff_view else "",
+            comment=e.comment if staff_view or e.action not in INTERNAL_COMMENT_ACTIONS else "",
+            data=e.data,
+            at=e.at,
+        )
+        for e in events
+    ]
+    return CaseDetail(
+        case=case,
+        clock=clock_view(case, on),
+        viewer_is_applicant=is_applicant,
+        handling=handling,
+        applicant=identity_for(case.applicant, viewer=user, handling=handling),
+        allowed_actions=allowed_actions(user, case),
+        timeline=timeline,
+        materials=list(CaseMaterial.objects.filter(case=case).order_by("id")),
+        supplement_notices=list(SupplementNotice.objects.filter(case=case).order_by("id")),
+        suspensions=list(Suspension.objects.filter(case=case).order_by("id")),
+    )
+
+
+def open_supplement_notice(case: Case) -> SupplementNotice | None:
+    return (
+        SupplementNotice.objects.filter(case=case, answered_at__isnull=True).order_by("-id").first()
+    )
+
+
+# --- the public lookup --------------------------------------------------------------
+
+
+def query_code_digest(case_no: str, code: str) -> str:
+    """Keyed digest of a query code (HMAC-SHA256 with the site key, bound to the case)."""
+    key = settings.SECRET_KEY.encode("utf-8")
+    return hmac.new(key, f"{case_no}:{code.strip().upper()}".encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class PublicCaseStatus:
+    case_no: str
+    item_name: str
+    status: str
+    submitted_at: datetime
+    accepted_at: datetime | None
+    decided_at: datetime | None
+    closed_at: datetime | None
+
+
+def public_case_status(case_no: str, code: str) -> PublicCaseStatus:
+    """Anyone holding the case number and its query code sees the status, the item and
+    the timestamps — nothing personal. A wrong code looks like an unknown case."""
+    case = (
+        Case.objects.filter(case_no=case_no)
+        .select_related("item")
+        .only(
+            "case_no",
+            "status",
+            "submitted_at",
+            "accepted_at",
+            "decided_at",
+            "closed_at",
+            "query_code_digest",
+            "item__name",
+        )
+        .first()
+    )
+    if (
+        case is None
+        or not code
+        or not hmac.compare_digest(case.query_code_digest, query_code_digest(case_no, code))
+    ):
+        raise NotFound(f"办件 {case_no} 不存在或查询码不正确", code="case_not_found")
+    return PublicCaseStatus(
+        case_no=case.case_no,
+        item_name=case.item.name,
+        status=case.status,
+        submitted_at=case.submitted_at,
+        accepted_at=case.accepted_at,
+        decided_at=case.decided_at,
+        closed_at=case.closed_at,
+    )
