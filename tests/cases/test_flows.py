@@ -54,7 +54,7 @@ def test_the_nanguan_flow_from_application_to_completion(api: CaseApi, frozen: F
         False,
         False,
     )
-    assert accepted["current_step"] == "审查"
+    assert accepted["current_step"] == "审查（现场勘查）"
 
     frozen.set("2026-09-18")
     reviewing = api.detail("reviewer-nanguan", case_no)
@@ -89,7 +89,7 @@ def test_the_nanguan_flow_from_application_to_completion(api: CaseApi, frozen: F
 
     public = api.get(None, f"/public/cases/{case_no}", code=created["query_code"]).json()
     assert public["status"] == "completed"
-    assert public["item_name"] == "食品经营许可（仅销售预包装食品备案）"
+    assert public["item_name"] == "临时占用城市道路审批"
 
     # Every change of state told to the applicant and audited.
     subjects = list(
@@ -192,38 +192,44 @@ def test_a_supplement_notice_lists_everything_missing_at_once(
         "request_supplement",
         comment="请一次补齐",
         missing=[
-            {"material": "id_card", "reason": "身份证明已过期"},
-            {"material": "premises", "reason": "缺少经营场所证明"},
+            {"material": "id-card", "reason": "身份证已过期"},
+            {"material": "traffic-opinion", "reason": "占用路段影响交通，需交管部门意见"},
         ],
     )
     assert noticed["status"] == "supplement_requested"
     assert noticed["remaining_workdays"] is None  # the applicant's turn: no clock running
     (notice,) = noticed["supplement_notices"]
     assert [(i["material"], i["name"]) for i in notice["items"]] == [
-        ("id_card", "法定代表人身份证明"),
-        ("premises", "经营场所证明"),
+        ("id-card", "申请人居民身份证（法人为营业执照）"),
+        ("traffic-opinion", "公安机关交通管理部门意见"),
     ]
     message = Message.objects.filter(object_id=case_no, subject="请补正申请材料").get()
-    assert "法定代表人身份证明（身份证明已过期）" in message.body
-    assert "经营场所证明（缺少经营场所证明）" in message.body
+    assert "申请人居民身份证（法人为营业执照）（身份证已过期）" in message.body
+    assert "公安机关交通管理部门意见（占用路段影响交通，需交管部门意见）" in message.body
 
     # The clerk cannot resubmit; the applicant must bring every listed material.
     problem(api.act("clerk-nanguan", case_no, "resubmit"), 403)
-    partial = [{"material": "id_card", "upload_id": api.upload("citizen")}]
+    partial = [{"material": "id-card", "upload_id": api.upload("citizen")}]
     body = problem(
         api.act("citizen", case_no, "resubmit", materials=partial), 422, "materials_missing"
     )
-    assert body["missing"] == [{"material": "premises", "name": "经营场所证明"}]
+    assert body["missing"] == [{"material": "traffic-opinion", "name": "公安机关交通管理部门意见"}]
 
     frozen.set("2026-09-22")
-    full = [*partial, {"material": "premises", "upload_id": api.upload("citizen")}]
+    full = [*partial, {"material": "traffic-opinion", "upload_id": api.upload("citizen")}]
     resubmitted = api.ok("citizen", case_no, "resubmit", materials=full)
     assert resubmitted["status"] == "submitted"
     assert resubmitted["supplement_notices"][0]["answered_at"] is not None
     # Art. 32 again from the day the supplement arrived: Sep 23, 24, 28, 29, 30.
     assert resubmitted["due_on"] == "2026-09-30"
     current = [m for m in resubmitted["materials"] if not m["superseded"]]
-    assert sorted(m["material"] for m in current) == ["application", "id_card", "premises"]
+    assert sorted(m["material"] for m in current) == [
+        "application",
+        "id-card",
+        "restoration-commitment",
+        "site-plan",
+        "traffic-opinion",
+    ]
     assert sum(m["superseded"] for m in resubmitted["materials"]) == 1
 
     accepted = api.ok("clerk-nanguan", case_no, "accept")
@@ -339,11 +345,11 @@ def test_refusal_denial_return_and_withdrawal(api: CaseApi, frozen: FrozenClock)
     denied = api.apply("citizen", items.NANGUAN)["case_no"]
     api.ok("clerk-nanguan", denied, "accept")
     api.ok("clerk-nanguan", denied, "forward")
-    back = api.ok("reviewer-nanguan", denied, "return", comment="请核对经营场所证明原件")
+    back = api.ok("reviewer-nanguan", denied, "return", comment="请核对占用位置平面示意图")
     assert back["status"] == "accepted"
     assert [e["comment"] for e in api.detail("citizen", denied)["history"]][-1] == ""  # internal
     api.ok("clerk-nanguan", denied, "forward")
-    out = api.ok("reviewer-nanguan", denied, "deny", comment="经营场所不符合要求")
+    out = api.ok("reviewer-nanguan", denied, "deny", comment="占用路段为城市主干道，不予占用")
     assert (out["status"], out["result"]["decision"]) == ("denied", "denied")
     assert "行政复议" in Message.objects.get(object_id=denied, subject="申请不予许可").body
 

@@ -64,18 +64,7 @@ from yiwang.cases.transitions import (
 )
 from yiwang.catalog.choices import AcceptLevel, CaseType, ServiceObject
 from yiwang.catalog.models import DeliveryMethod, ServiceItem
-
-try:
-    from yiwang.catalog.selectors import get_active_item
-except ImportError:  # TEMP-UNTIL-CATALOG
-
-    def get_active_item(code: str) -> ServiceItem:
-        item = ServiceItem.objects.filter(code=code, is_active=True).first()
-        if item is None:
-            raise NotFound(f"事项 {code} 不存在", code="item_not_found")
-        return item
-
-
+from yiwang.catalog.selectors import get_active_item
 from yiwang.common import workdays
 from yiwang.common.audit import record
 from yiwang.common.errors import (
@@ -103,9 +92,10 @@ QUERY_CODE_LENGTH = 10
 IDEMPOTENCY_KEY_MAX = 100
 IDEMPOTENCY_TTL = timedelta(hours=24)
 FORM_MAX_CHARS = 20_000
+FORM_TEXT_MAX = 2000
 COMMENT_MAX = 2000
 #: Delivery methods an automatic decision completes by itself (nothing to hand over).
-SELF_SERVICE_DELIVERY = frozenset({"self_print", "e_license", "kiosk", "online"})
+SELF_SERVICE_DELIVERY = frozenset({"self_print", "e_license", "online"})
 LAW = "《中华人民共和国行政许可法》"
 
 
@@ -243,7 +233,7 @@ def _create_case(
     _check_form(item, form)
     item_materials = {m.code: m for m in item.materials.all()}
     uploads = _check_materials(actor, item_materials, refs, all_required=True)
-    method = _delivery_method(item, delivery) if delivery else None
+    method = _delivery_method(item, delivery) if delivery else _only_delivery_method(item)
 
     now = clock.now()
     today = clock.today()
@@ -410,20 +400,64 @@ def _clerk_may_take_in(viewer: Viewer, item: ServiceItem, intake: Region | None)
 
 
 def _check_form(item: ServiceItem, form: dict[str, Any]) -> None:
+    """The application form against the item's form fields (data): no unknown field,
+    every required one filled, each value of its type (select: one of the options)."""
     if len(json.dumps(form, ensure_ascii=False, default=str)) > FORM_MAX_CHARS:
         raise ValidationFailed("申请表内容过长", code="form_too_large")
+    fields = {str(f.get("name")): f for f in item.form_fields or [] if isinstance(f, dict)}
+    unknown = sorted(set(form) - set(fields))
+    if unknown:
+        raise ValidationFailed(
+            f"申请表没有这些字段：{'、'.join(unknown)}", code="unknown_form_field", unknown=unknown
+        )
     missing = [
-        {"name": f.get("name"), "label": f.get("label") or f.get("name")}
-        for f in item.form_fields or []
-        if isinstance(f, dict)
-        and f.get("required")
-        and form.get(str(f.get("name"))) in (None, "", [], {})
+        {"name": name, "label": f.get("label") or name}
+        for name, f in fields.items()
+        if f.get("required") and form.get(name) in (None, "", [], {})
     ]
     if missing:
         labels = "、".join(str(m["label"]) for m in missing)
         raise ValidationFailed(
             f"申请表缺少必填项：{labels}", code="form_incomplete", missing=missing
         )
+    invalid = []
+    for name, value in form.items():
+        if value in (None, ""):
+            continue
+        reason = _form_value_problem(fields[name], value)
+        if reason:
+            invalid.append(
+                {"name": name, "label": fields[name].get("label") or name, "reason": reason}
+            )
+    if invalid:
+        text = "；".join(f"{i['label']}{i['reason']}" for i in invalid)
+        raise ValidationFailed(f"申请表填写有误：{text}", code="form_invalid", invalid=invalid)
+
+
+def _form_value_problem(spec: Mapping[str, Any], value: Any) -> str:
+    kind = spec.get("type", "text")
+    if kind == "boolean":
+        return "" if isinstance(value, bool) else "应为是或否"
+    if kind == "number":
+        if isinstance(value, bool):
+            return "应为数字"
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return "应为数字"
+        return ""
+    if not isinstance(value, str):
+        return "应为文本"
+    if kind == "date":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return "应为日期（YYYY-MM-DD）"
+    if kind == "select" and value not in (spec.get("options") or []):
+        return "不是可选项之一"
+    if len(value) > FORM_TEXT_MAX:
+        return f"不能超过 {FORM_TEXT_MAX} 个字符"
+    return ""
 
 
 def _check_materials(
@@ -506,6 +540,12 @@ def _delivery_method(item: ServiceItem, code: str) -> DeliveryMethod:
             allowed=sorted(methods),
         )
     return methods[code]
+
+
+def _only_delivery_method(item: ServiceItem) -> DeliveryMethod | None:
+    """Without a choice, the item's delivery method if it has only one."""
+    methods = list(item.delivery_methods.all())
+    return methods[0] if len(methods) == 1 else None
 
 
 def _next_case_no(region_code: str, day: date) -> str:

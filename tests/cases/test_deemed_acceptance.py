@@ -1,0 +1,80 @@
+"""行政许可法 Art. 32: no supplement notice within 5 working days -> accepted on the day
+the materials arrived. The sweep runs as a periodic task; it must be safe to repeat."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cases import items
+from tests.cases.conftest import CaseApi, FrozenClock
+from yiwang.cases import tasks
+from yiwang.cases.models import Case
+from yiwang.common.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _sweep(day: str) -> list[str]:
+    result = tasks.sweep_deemed_acceptance.enqueue(today=day)  # immediate backend in tests
+    accepted: list[str] = result.return_value["accepted"]
+    return accepted
+
+
+def test_a_submission_nobody_acted_on_is_accepted_on_the_day_it_arrived(
+    api: CaseApi, frozen: FrozenClock
+) -> None:
+    frozen.set("2026-09-14")  # Monday; the 5th working day after is Sun Sep 20 (make-up day)
+    case_no = api.apply("citizen", items.NANGUAN)["case_no"]
+    other = api.apply("citizen", items.NANGUAN)["case_no"]
+    frozen.set("2026-09-15")
+    api.ok("clerk-nanguan", other, "accept")
+
+    assert _sweep("2026-09-18") == []
+    assert _sweep("2026-09-20") == []  # the 5th working day: the hall may still act today
+    assert Case.objects.get(case_no=case_no).status == "submitted"
+
+    frozen.set("2026-09-21")
+    assert _sweep("2026-09-21") == [case_no]
+    detail = api.detail("citizen", case_no)
+    assert detail["status"] == "accepted"
+    assert detail["deemed_accepted"] is True
+    assert detail["accepted_on"] == "2026-09-14"  # the day the materials arrived
+    assert detail["promised_deadline"] == "2026-09-20"
+    # 20 working days after Sep 14: ..., Oct 8, 9, 10 (make-up Saturday), 12, ..., 16.
+    assert detail["legal_deadline"] == "2026-10-16"
+    last = detail["history"][-1]
+    assert (last["kind"], last["action"], last["unit"]) == ("deemed_accept", "accept", "系统")
+    assert "第三十二条" in last["comment"]
+    event = AuditEvent.objects.get(object_id=case_no, action="case.accept")
+    assert event.actor == "system"
+    assert event.actor_id is None
+
+    assert _sweep("2026-09-21") == []  # idempotent
+    assert _sweep("2026-09-22") == []
+    assert AuditEvent.objects.filter(object_id=case_no, action="case.accept").count() == 1
+    assert Case.objects.get(case_no=other).deemed_accepted is False
+
+
+def test_a_timely_supplement_notice_prevents_it_and_the_window_restarts_on_resubmission(
+    api: CaseApi, frozen: FrozenClock
+) -> None:
+    frozen.set("2026-09-14")
+    case_no = api.apply("citizen", items.NANGUAN)["case_no"]
+    frozen.set("2026-09-18")
+    api.ok(
+        "clerk-nanguan", case_no, "request_supplement", missing=[{"material": "traffic-opinion"}]
+    )
+    assert _sweep("2026-10-30") == []  # waiting for the applicant: no deemed acceptance
+
+    frozen.set("2026-09-29")
+    upload = api.upload("citizen")
+    api.ok(
+        "citizen",
+        case_no,
+        "resubmit",
+        materials=[{"material": "traffic-opinion", "upload_id": upload}],
+    )
+    # Sep 29 + 5 working days: 30, Oct 8, 9, 10 (make-up), 12.
+    assert _sweep("2026-10-12") == []
+    assert _sweep("2026-10-13") == [case_no]
+    assert Case.objects.get(case_no=case_no).accepted_on.isoformat() == "2026-09-29"  # type: ignore[union-attr]
