@@ -1,6 +1,12 @@
 """Public credit publicity pages, mounted at /credit/."""
 
-from django.urls import path  # noqa: F401 - the credit issue fills these in
+from django.urls import path
+
+from yiwang.credit import views
 
 app_name = "credit"
-urlpatterns: list[object] = []
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("enterprises/<str:uscc>/", views.enterprise, name="enterprise"),
+    path("lists/<str:kind>/", views.listing, name="list"),
+]

@@ -1,0 +1,607 @@
+"""Reads of the credit publicity records, scoped to who asks.
+
+The public sees what the law makes public (企业信息公示暂行条例): the registry entry,
+departments' disclosures that are not withdrawn, annual reports (financial figures
+only where the enterprise chose to publish them), immediate information and the
+effective list history. Staff of a department see their own department's records in
+full; registration authorities (市场监管) decide the lists for the regions they cover.
+
+The name search is designed for the province's nine million entities; see
+`search_enterprises` and docs/credit.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import Prefetch, QuerySet, Sum
+
+from yiwang.accounts.models import Enterprise as EnterpriseAccount
+from yiwang.accounts.models import User
+from yiwang.accounts.selectors import has_permission, posts_of
+from yiwang.common.errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
+from yiwang.common.permissions import Permission
+from yiwang.common.validators import check_uscc
+from yiwang.credit import rules, textindex
+from yiwang.credit.choices import (
+    ApplicationStatus,
+    EntryStatus,
+    EventKind,
+    ListCause,
+    ListKind,
+)
+from yiwang.credit.conf import credit_setting
+from yiwang.credit.models import (
+    AnnualReport,
+    DailyViews,
+    Disclosure,
+    Enterprise,
+    ImmediateInfo,
+    ListEntry,
+    ListEvent,
+    RemovalApplication,
+)
+from yiwang.org.models import Department
+from yiwang.org.selectors import departments_in, region_tree
+
+# --------------------------------------------------------------------------- identifiers
+
+
+def lookup_uscc(value: str) -> str:
+    """A USCC typed by anyone, normalised, or BadRequest (400) saying what is wrong.
+
+    The registry's allow-list of early pilot codes applies: such an enterprise must be
+    findable by its own code.
+    """
+    try:
+        return check_uscc(value.strip(), allow_list=credit_setting("USCC_ALLOW_LIST"))
+    except ValidationFailed as exc:
+        raise BadRequest(
+            f"统一社会信用代码格式不正确：{exc.detail}",
+            code="invalid_uscc",
+            field="uscc",
+            rule=exc.extra.get("rule", ""),
+        ) from None
+
+
+def region_prefix(code: str) -> str:
+    """The code prefix every region below `code` shares (GB/T 2260: 220000 -> 22,
+    220100 -> 2201, 220102 -> 220102)."""
+    prefix = code
+    while len(prefix) > 2 and prefix.endswith("00"):
+        prefix = prefix[:-2]
+    return prefix
+
+
+def region_covers(department_region: str, enterprise_region: str) -> bool:
+    return enterprise_region.startswith(region_prefix(department_region))
+
+
+# --------------------------------------------------------------------------- search
+
+#: A query of ASCII letters and digits this long is a code, not a part of a name:
+#: enterprise names are written in Chinese characters (企业名称登记管理规定), and
+#: treating it as a code gives a clear error for a mistyped USCC.
+_CODE_LIKE = re.compile(r"[0-9A-Za-z]{15,}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: Official names use full-width brackets; people type half-width ones.
+_BRACKETS = str.maketrans({"(": "（", ")": "）"})
+MIN_QUERY, MAX_QUERY = 2, 100
+PREFIX_CANDIDATES = 50
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    query: str
+    items: list[Enterprise]
+    total: int  # exact up to the cap; `capped` says there are more
+    capped: bool
+    page: int
+    page_size: int
+    by_uscc: bool = False
+
+    @property
+    def first_number(self) -> int:
+        return (self.page - 1) * self.page_size + 1
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def normalise_query(q: str) -> str:
+    return _CONTROL.sub("", q).strip().translate(_BRACKETS)
+
+
+def search_enterprises(q: str, *, page: int = 1) -> SearchPage:
+    """Enterprises whose name contains `q` (2+ characters, taken literally), or the one
+    with USCC `q`.
+
+    Ranking: the exact name, then names starting with `q`, then the rest, shorter
+    (more specific) names first. Matches are counted up to `SEARCH_CAP`; beyond it the
+    answer says "more than" — an exact count of a 3-million-row match costs seconds
+    and tells a member of the public nothing; they refine the name instead. Pages stop
+    at the cap too.
+    """
+    page_size = int(credit_setting("PAGE_SIZE"))
+    if page < 1:
+        raise BadRequest("页码从 1 开始", code="bad_page", field="page")
+    query = normalise_query(q)
+    if _CODE_LIKE.fullmatch(query):
+        uscc = lookup_uscc(query)
+        found = list(Enterprise.objects.filter(uscc=uscc))
+        return SearchPage(
+            uscc, found if page == 1 else [], len(found), False, page, page_size, True
+        )
+    if len(query) < MIN_QUERY:
+        raise BadRequest(
+            f"请输入企业名称中至少 {MIN_QUERY} 个字，或完整的统一社会信用代码",
+            code="query_too_short",
+            field="q",
+        )
+    if len(query) > MAX_QUERY:
+        raise BadRequest(f"查询内容不能超过 {MAX_QUERY} 个字", code="query_too_long", field="q")
+    cap = int(credit_setting("SEARCH_CAP"))
+    contains = name_matches(query, limit=cap + 1)
+    capped = len(contains) > cap
+    candidates = dict(contains[:cap])
+    candidates.update(_starting_with(query))
+    ranked = sorted(candidates.items(), key=lambda kv: _rank(query, kv[0], kv[1]))[:cap]
+    total = len(ranked)
+    start = (page - 1) * page_size
+    wanted = [pk for pk, _ in ranked[start : start + page_size]]
+    by_id = Enterprise.objects.in_bulk(wanted)
+    return SearchPage(query, [by_id[pk] for pk in wanted], total, capped, page, page_size)
+
+
+def _rank(query: str, pk: int, name: str) -> tuple[int, int, int]:
+    low, q = name.lower(), query.lower()
+    tier = 0 if low == q else 1 if low.startswith(q) else 2
+    return tier, len(name), pk
+
+
+def name_matches(term: str, *, limit: int) -> list[tuple[int, str]]:
+    """(id, name) of up to `limit` enterprises whose name contains `term` (case-folded),
+    in the index's order. The index per database is described in credit.textindex."""
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            pattern = f"%{textindex.like_escape(term)}%"
+            if len(term) >= 3:
+                cursor.execute(
+                    "SELECT id, name FROM credit_enterprise WHERE name ILIKE %s LIMIT %s",
+                    [pattern, limit],
+                )
+            else:
+                cursor.execute(
+                    "SELECT id, name FROM credit_enterprise "
+                    "WHERE credit_bigrams(name) @> ARRAY[lower(%s)]::text[] "
+                    "AND name ILIKE %s LIMIT %s",
+                    [term, pattern, limit],
+                )
+            return [(int(r[0]), str(r[1])) for r in cursor.fetchall()]
+        if vendor == "sqlite":
+            if len(term) >= 3:
+                cursor.execute(
+                    "SELECT rowid, name FROM credit_enterprise_trgm "
+                    "WHERE credit_enterprise_trgm MATCH %s LIMIT %s",
+                    [textindex.fts_phrase(term), limit],
+                )
+            else:
+                cursor.execute(
+                    "SELECT id, name FROM credit_enterprise WHERE id IN ("
+                    " SELECT rowid FROM credit_enterprise_bigram"
+                    " WHERE credit_enterprise_bigram MATCH %s LIMIT %s)",
+                    [textindex.fts_phrase(textindex.bigram_token(term)), limit],
+                )
+            return [(int(r[0]), str(r[1])) for r in cursor.fetchall()]
+    # Any other database: a scan (Django escapes the wildcards).
+    return list(Enterprise.objects.filter(name__icontains=term).values_list("id", "name")[:limit])
+
+
+def _starting_with(term: str) -> list[tuple[int, str]]:
+    """Names equal to or starting with `term` (an index range scan), to rank them first
+    even when the capped `contains` set happened not to include them."""
+    qs = Enterprise.objects.all()
+    exact = list(qs.filter(name=term).values_list("id", "name")[:PREFIX_CANDIDATES])
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        if vendor == "postgresql":
+            # LIKE 'x%' uses the varchar_pattern_ops index Django creates beside `name`'s.
+            cursor.execute(
+                "SELECT id, name FROM credit_enterprise WHERE name LIKE %s LIMIT %s",
+                [f"{textindex.like_escape(term)}%", PREFIX_CANDIDATES],
+            )
+        elif vendor == "sqlite":
+            # BINARY collation compares UTF-8 bytes, i.e. code points: a range is a prefix.
+            cursor.execute(
+                "SELECT id, name FROM credit_enterprise WHERE name >= %s AND name < %s LIMIT %s",
+                [term, term + "\U0010ffff", PREFIX_CANDIDATES],
+            )
+        else:
+            return exact
+        return exact + [(int(r[0]), str(r[1])) for r in cursor.fetchall()]
+
+
+# --------------------------------------------------------------------------- public record
+
+
+@dataclass
+class PublicRecord:
+    enterprise: Enterprise
+    disclosures: list[Disclosure]
+    annual_reports: list[AnnualReport]
+    immediate_info: list[ImmediateInfo]
+    entries: list[ListEntry]
+    views: int
+    staff_view: bool = False
+    reminders: list[ListEntry] = field(default_factory=list)
+
+
+def _public_events() -> Prefetch[Any]:
+    # The effective history: a reversed move and the reversal itself are corrections of
+    # an error, shown to staff, not to the public.
+    return Prefetch(
+        "events",
+        queryset=ListEvent.objects.filter(reversed_by__isnull=True)
+        .exclude(kind=EventKind.REVERSED)
+        .select_related("department")
+        .order_by("at", "id"),
+        to_attr="public_events",
+    )
+
+
+def get_enterprise(uscc: str) -> Enterprise:
+    """The registry entry with this USCC; BadRequest if malformed, NotFound if absent."""
+    code = lookup_uscc(uscc)
+    enterprise = Enterprise.objects.filter(uscc=code).first()
+    if enterprise is None:
+        raise NotFound(f"未找到统一社会信用代码为 {code} 的市场主体", code="enterprise_not_found")
+    return enterprise
+
+
+def public_record(uscc: str, *, today: date | None = None) -> PublicRecord:
+    """Everything public about an enterprise: six indexed queries whatever its history."""
+    enterprise = get_enterprise(uscc)
+    disclosures = list(
+        Disclosure.objects.filter(enterprise=enterprise, withdrawn_at__isnull=True)
+        .select_related("department")
+        .prefetch_related("revisions")
+        .order_by("kind", "-decided_on", "-id")
+    )
+    reports = list(
+        AnnualReport.objects.filter(enterprise=enterprise)
+        .order_by("-year")
+        .prefetch_related("revisions")
+    )
+    immediate = list(
+        ImmediateInfo.objects.filter(enterprise=enterprise).order_by("-changed_on", "-id")
+    )
+    entries = list(
+        ListEntry.objects.filter(enterprise=enterprise)
+        .exclude(status=EntryStatus.REVOKED)
+        .select_related("department")
+        .prefetch_related(_public_events())
+        .order_by("-listed_on", "-id")
+    )
+    views = DailyViews.objects.filter(enterprise=enterprise).aggregate(n=Sum("views"))["n"] or 0
+    return PublicRecord(
+        enterprise,
+        disclosures,
+        reports,
+        immediate,
+        entries,
+        int(views),
+        reminders=[e for e in entries if e.status == EntryStatus.ACTIVE and e.reminder_on],
+    )
+
+
+def staff_record(actor: User, uscc: str) -> PublicRecord:
+    """The full record for credit staff: withdrawn disclosures, revoked entries, every
+    event including reversals."""
+    if not credit_authorities(actor):
+        raise PermissionDenied("需要信用信息公示岗位权限", code="credit_staff_only")
+    enterprise = get_enterprise(uscc)
+    return PublicRecord(
+        enterprise,
+        list(
+            Disclosure.objects.filter(enterprise=enterprise)
+            .select_related("department")
+            .prefetch_related("revisions")
+            .order_by("kind", "-decided_on", "-id")
+        ),
+        list(AnnualReport.objects.filter(enterprise=enterprise).order_by("-year")),
+        list(ImmediateInfo.objects.filter(enterprise=enterprise).order_by("-changed_on", "-id")),
+        list(
+            ListEntry.objects.filter(enterprise=enterprise)
+            .select_related("department")
+            .prefetch_related(
+                Prefetch(
+                    "events",
+                    queryset=ListEvent.objects.select_related("department").order_by("at", "id"),
+                    to_attr="public_events",
+                )
+            )
+            .order_by("-listed_on", "-id")
+        ),
+        0,
+        staff_view=True,
+    )
+
+
+# --------------------------------------------------------------------------- who may act
+
+
+@dataclass(frozen=True)
+class CreditAuthority:
+    """A department a staff member acts for in credit publicity, through one of their
+    posts. `decides_lists`: a registration authority (market regulation), which lists
+    and removes enterprises of the regions it covers."""
+
+    department: Department
+
+    @property
+    def decides_lists(self) -> bool:
+        return self.department.code.endswith(credit_setting("REGISTRATION_DEPARTMENT_SUFFIX"))
+
+    def covers(self, enterprise: Enterprise) -> bool:
+        return self.decides_lists and region_covers(
+            self.department.region_id, enterprise.region_code
+        )
+
+
+def credit_authorities(user: User | Any) -> list[CreditAuthority]:
+    """The departments `user` may publish for: those of posts whose role grants
+    CREDIT_PUBLISH (a hall post publishes nothing: halls are not authorities)."""
+    if not isinstance(user, User) or not has_permission(user, Permission.CREDIT_PUBLISH):
+        return []
+    seen: dict[int, CreditAuthority] = {}
+    for post in posts_of(user):
+        if Permission.CREDIT_PUBLISH in post.role.permissions and post.department is not None:
+            seen.setdefault(post.department.pk, CreditAuthority(post.department))
+    return list(seen.values())
+
+
+def acting_authority(
+    user: User | Any,
+    department_code: str = "",
+    *,
+    enterprise: Enterprise | None = None,
+    lists: bool = False,
+) -> CreditAuthority:
+    """The one department `user` acts for here, or PermissionDenied.
+
+    With several candidate departments the request must name one (`department_code`).
+    `lists=True` requires a registration authority covering `enterprise`'s region.
+    """
+    candidates = credit_authorities(user)
+    if not candidates:
+        raise PermissionDenied("需要信用信息公示岗位权限", code="credit_staff_only")
+    if lists:
+        candidates = [
+            a
+            for a in candidates
+            if a.decides_lists and (enterprise is None or a.covers(enterprise))
+        ]
+        if not candidates:
+            raise PermissionDenied(
+                "只有该企业登记地的登记机关（市场监管部门）可以作出名单决定",
+                code="not_list_authority",
+            )
+    if department_code:
+        chosen = [a for a in candidates if a.department.code == department_code]
+        if not chosen:
+            raise PermissionDenied(
+                f"您不能以部门 {department_code} 的名义操作", code="not_your_department"
+            )
+        return chosen[0]
+    if len(candidates) > 1:
+        raise ValidationFailed(
+            "您在多个部门任职，请指明以哪个部门的名义操作（department）",
+            field="department",
+            choices=[a.department.code for a in candidates],
+        )
+    return candidates[0]
+
+
+def disclosure_for_staff(
+    user: User | Any, disclosure_id: int
+) -> tuple[Disclosure, CreditAuthority]:
+    """A disclosure its own department's staff may correct or withdraw; NotFound for
+    anyone else (another department's records look absent, not forbidden)."""
+    mine = {a.department.pk: a for a in credit_authorities(user)}
+    if not mine:
+        raise PermissionDenied("需要信用信息公示岗位权限", code="credit_staff_only")
+    disclosure = (
+        Disclosure.objects.select_related("enterprise", "department")
+        .filter(pk=disclosure_id, department_id__in=list(mine))
+        .first()
+    )
+    if disclosure is None:
+        raise NotFound("未找到本部门公示的该条信息", code="disclosure_not_found")
+    return disclosure, mine[disclosure.department_id]
+
+
+def entry_for_staff(user: User | Any, entry_id: int) -> tuple[ListEntry, CreditAuthority]:
+    entry = ListEntry.objects.select_related("enterprise", "department").filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound("未找到该名单记录", code="entry_not_found")
+    return entry, acting_authority(user, enterprise=entry.enterprise, lists=True)
+
+
+def event_for_staff(user: User | Any, event_id: int) -> tuple[ListEvent, CreditAuthority]:
+    event = (
+        ListEvent.objects.select_related("entry__enterprise", "entry__department")
+        .filter(pk=event_id)
+        .first()
+    )
+    if event is None:
+        raise NotFound("未找到该名单事项", code="event_not_found")
+    return event, acting_authority(user, enterprise=event.entry.enterprise, lists=True)
+
+
+def application_for_staff(
+    user: User | Any, application_id: int
+) -> tuple[RemovalApplication, CreditAuthority]:
+    application = (
+        RemovalApplication.objects.select_related("entry__enterprise")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None:
+        raise NotFound("未找到该移出申请", code="application_not_found")
+    return application, acting_authority(user, enterprise=application.entry.enterprise, lists=True)
+
+
+def applications_for_staff(
+    user: User | Any, *, status: str = ApplicationStatus.PENDING
+) -> list[RemovalApplication]:
+    """The removal applications in the regions the actor's registration authorities
+    cover, oldest deadline first."""
+    authorities = [a for a in credit_authorities(user) if a.decides_lists]
+    if not authorities:
+        raise PermissionDenied(
+            "只有登记机关（市场监管部门）处理移出申请", code="not_list_authority"
+        )
+    qs = RemovalApplication.objects.select_related("entry__enterprise").order_by("due_on", "id")
+    if status:
+        qs = qs.filter(status=status)
+    prefixes = tuple(region_prefix(a.department.region_id) for a in authorities)
+    return [a for a in qs[:500] if a.entry.enterprise.region_code.startswith(prefixes)]
+
+
+def registration_authorities() -> dict[str, Department]:
+    """Registration authorities by region code, for decisions the system makes."""
+    suffix = credit_setting("REGISTRATION_DEPARTMENT_SUFFIX")
+    found: dict[str, Department] = {}
+    for root in region_tree(down_to="province"):
+        for department in departments_in(root.code):
+            if department.code.endswith(suffix):
+                found.setdefault(department.region_id, department)
+    return found
+
+
+def registration_authority_for(
+    region_code: str, authorities: dict[str, Department] | None = None
+) -> Department | None:
+    """The most local registration authority over `region_code`: county, city, province."""
+    authorities = registration_authorities() if authorities is None else authorities
+    candidates = [region_code, f"{region_code[:4]}00", f"{region_code[:2]}0000"]
+    return next((authorities[c] for c in candidates if c in authorities), None)
+
+
+# --------------------------------------------------------------------------- the enterprise itself
+
+
+def enterprise_account_user(uscc: str) -> User | None:
+    """The enterprise's own account (accounts' Enterprise by USCC), for notices."""
+    account = EnterpriseAccount.objects.select_related("user").filter(uscc=uscc).first()
+    return account.user if account is not None and account.user.is_active else None
+
+
+def enterprise_account_users(usccs: list[str]) -> dict[str, User]:
+    """The active accounts of these enterprises, by USCC (one query, for sweeps)."""
+    return {
+        a.uscc: a.user
+        for a in EnterpriseAccount.objects.select_related("user").filter(
+            uscc__in=usccs, user__is_active=True
+        )
+    }
+
+
+def own_enterprise(user: User | Any) -> Enterprise:
+    """The registry entry of the signed-in enterprise account, or NotFound/PermissionDenied."""
+    account = (
+        EnterpriseAccount.objects.filter(user_id=user.pk).first()
+        if isinstance(user, User) and user.pk is not None
+        else None
+    )
+    if account is None:
+        raise PermissionDenied("仅企业账户可以报送", code="enterprise_only")
+    enterprise = Enterprise.objects.filter(uscc=account.uscc).first()
+    if enterprise is None:
+        raise NotFound(
+            f"市场主体登记信息中没有统一社会信用代码 {account.uscc}", code="enterprise_not_found"
+        )
+    return enterprise
+
+
+@dataclass(frozen=True)
+class ReportYear:
+    year: int
+    deadline: date
+    report: AnnualReport | None
+
+    @property
+    def overdue(self) -> bool:
+        return self.report is None
+
+
+def report_years(enterprise: Enterprise, *, today: date) -> list[ReportYear]:
+    """The years the enterprise can report for, newest first, with their reports."""
+    reports = {r.year: r for r in AnnualReport.objects.filter(enterprise=enterprise)}
+    first = rules.first_report_year(enterprise.established_on)
+    return [
+        ReportYear(year, rules.report_deadline(year), reports.get(year))
+        for year in range(today.year - 1, first - 1, -1)
+    ]
+
+
+def own_entries(enterprise: Enterprise) -> list[ListEntry]:
+    return list(
+        ListEntry.objects.filter(enterprise=enterprise)
+        .exclude(status=EntryStatus.REVOKED)
+        .prefetch_related("applications", _public_events())
+        .order_by("-listed_on", "-id")
+    )
+
+
+def own_entry(user: User | Any, entry_id: int) -> ListEntry:
+    enterprise = own_enterprise(user)
+    entry = ListEntry.objects.filter(pk=entry_id, enterprise=enterprise).first()
+    if entry is None:
+        raise NotFound("未找到该名单记录", code="entry_not_found")
+    return entry
+
+
+def own_report(user: User | Any, year: int) -> AnnualReport:
+    enterprise = own_enterprise(user)
+    report = AnnualReport.objects.filter(enterprise=enterprise, year=year).first()
+    if report is None:
+        raise NotFound(f"尚未报送 {year} 年度报告", code="report_not_found")
+    return report
+
+
+# --------------------------------------------------------------------------- lists at large
+
+
+def listed_enterprises(
+    list_kind: str, *, page: int = 1, page_size: int = 20
+) -> QuerySet[ListEntry]:
+    """Active entries of one list, newest first (the public list pages)."""
+    if list_kind not in ListKind.values:
+        raise NotFound("没有这个名单")
+    offset = (max(page, 1) - 1) * page_size
+    return (
+        ListEntry.objects.filter(list_kind=list_kind, status=EntryStatus.ACTIVE)
+        .select_related("enterprise", "department")
+        .order_by("-listed_on", "-id")[offset : offset + page_size]
+    )
+
+
+def report_filed(enterprise_id: int, year: int | None) -> bool:
+    return (
+        year is not None
+        and AnnualReport.objects.filter(enterprise_id=enterprise_id, year=year).exists()
+    )
+
+
+def entry_cause_cured(entry: ListEntry) -> bool:
+    """A cause the system can verify itself: the missing annual report is now filed."""
+    return entry.cause == ListCause.NO_ANNUAL_REPORT and report_filed(
+        entry.enterprise_id, entry.report_year
+    )
