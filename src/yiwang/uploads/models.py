@@ -1,0 +1,49 @@
+"""Uploaded material files: stored through Django's storage API, owned by one user."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from yiwang.accounts.models import User
+
+UPLOAD_DIR = "uploads"
+
+
+def upload_path(instance: Upload, filename: str) -> str:
+    """uploads/YYYY/MM/<uuid>: never the client's file name on disk."""
+    return f"{UPLOAD_DIR}/{timezone.now():%Y/%m}/{instance.id}"
+
+
+class Upload(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # PROTECT: an applicant's materials outlive nothing; accounts are deactivated, not deleted.
+    owner = models.ForeignKey(
+        User, verbose_name="上传人", on_delete=models.PROTECT, related_name="uploads"
+    )
+    file = models.FileField("文件", upload_to=upload_path, max_length=200)
+    name = models.CharField("原文件名", max_length=255)
+    size = models.PositiveBigIntegerField("字节数")
+    content_type = models.CharField("类型", max_length=100)
+    sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
+    # The client's Idempotency-Key: the same key again returns this upload.
+    idempotency_key = models.CharField(max_length=100, blank=True, default="")
+    created_at = models.DateTimeField("上传时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "上传文件"
+        verbose_name_plural = "上传文件"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="upload_idempotency_key_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["owner", "-created_at"], name="upload_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.name

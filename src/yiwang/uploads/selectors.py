@@ -1,0 +1,37 @@
+"""Reads of uploaded files, scoped to who asks."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+from yiwang.accounts.models import User
+from yiwang.common.errors import NotFound
+from yiwang.uploads.models import Upload
+
+
+def get_upload_for(actor: Any, upload_id: str | uuid.UUID) -> Upload:
+    """The upload if `actor` owns it; NotFound otherwise, and for a malformed id.
+
+    Others' access to materials (handling staff) is decided by the app that attached
+    them (cases), which then calls `open_upload` itself.
+    """
+    try:
+        pk = upload_id if isinstance(upload_id, uuid.UUID) else uuid.UUID(str(upload_id))
+    except ValueError:
+        raise NotFound("没有这个文件") from None
+    if not isinstance(actor, User) or not actor.is_authenticated or not actor.is_active:
+        raise NotFound("没有这个文件")
+    upload = Upload.objects.filter(pk=pk, owner=actor).first()
+    if upload is None:
+        raise NotFound("没有这个文件")
+    return upload
+
+
+def open_upload(upload: Upload) -> File:
+    """The stored file, opened for reading. The caller has checked permission and
+    must close it (a FileResponse does)."""
+    return default_storage.open(upload.file.name, "rb")
