@@ -214,6 +214,30 @@ YIWANG_PERIODIC_JOBS: dict[str, dict[str, object]] = {
         "task": "yiwang.common.tasks.check_next_year_calendar",
         "every_seconds": 6 * 3600,
     },
+    "dispatch-notifications": {"task": "yiwang.notify.tasks.dispatch_pending", "every_seconds": 30},
+    "sweep-orphan-uploads": {
+        "task": "yiwang.uploads.tasks.sweep_orphan_files",
+        "every_seconds": 6 * 3600,
+    },
 }
+
+# Outbound message channels (notify.channels); the in-site message centre needs none.
+YIWANG_NOTIFY_CHANNELS: list[dict[str, object]] = []
+if os.environ.get("YIWANG_SMS_URL"):
+    YIWANG_NOTIFY_CHANNELS.append(
+        {
+            "code": "sms",
+            "backend": "yiwang.notify.channels.sms_http.HttpSmsChannel",
+            "options": {
+                "url": os.environ["YIWANG_SMS_URL"],
+                "secret": os.environ.get("YIWANG_SMS_SECRET", ""),
+                "sign": os.environ.get("YIWANG_SMS_SIGN", "吉林政务服务"),
+                "timeout": 10,
+            },
+        }
+    )
+YIWANG_NOTIFY_MAX_ATTEMPTS = 5
+YIWANG_NOTIFY_RETRY_SECONDS = 60
+YIWANG_UPLOAD_MAX_BYTES = int(os.environ.get("YIWANG_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
 
 CSRF_FAILURE_VIEW = "yiwang.portal.views.csrf_failure"
