@@ -72,6 +72,21 @@ def test_every_cases_endpoint_for_every_account(api: CaseApi, role: str | None) 
         else:
             problem(response, 404, "case_not_found")
 
+    # The case's files: the applicant and the handling staff; a supervisor or the
+    # administrator sees the case, not the files; everyone else: no such case.
+    material = api.detail("citizen", nanguan["case_no"])["materials"][0]["id"]
+    download = api.get(role, f"/cases/{nanguan['case_no']}/materials/{material}")
+    if role is None:
+        problem(download, 401)
+    elif role in ("citizen", "clerk-nanguan", "reviewer-nanguan"):
+        assert download.status_code == 200, who
+        assert b"".join(download.streaming_content).startswith(b"%PDF-")
+        assert download["Content-Disposition"].startswith("attachment")
+    elif role in SEES_NANGUAN:
+        problem(download, 403, "materials_not_allowed")
+    else:
+        problem(download, 404, "case_not_found")
+
     # Public lookup: anyone with the code, nobody without it.
     public = api.get(role, f"/public/cases/{nanguan['case_no']}", code=nanguan["query_code"])
     assert public.status_code == 200, who

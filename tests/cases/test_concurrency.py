@@ -14,7 +14,7 @@ from django.test import Client
 
 from tests.cases import items
 from tests.cases.conftest import CaseApi
-from yiwang.cases.models import Case, CaseEvent, IdempotencyKey
+from yiwang.cases.models import Case, CaseEvent, CaseNumberCounter, IdempotencyKey
 from yiwang.common.models import AuditEvent
 from yiwang.notify.models import Message
 
@@ -101,6 +101,8 @@ def test_fifty_retries_of_one_submission_make_one_case(api: CaseApi) -> None:
     assert len(answers) == 1
     assert Case.objects.count() == 1
     assert IdempotencyKey.objects.count() == 1
+    # The losers rolled back whole: their case numbers were given back, no gap.
+    assert CaseNumberCounter.objects.get().last == 1
     ((case_no, _),) = answers
     assert Message.objects.filter(object_id=case_no).count() == 1
     assert AuditEvent.objects.filter(object_id=case_no, action="case.submitted").count() == 1

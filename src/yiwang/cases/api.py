@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from ninja import Header, Router, Status
 
 from yiwang.cases import selectors, services
@@ -27,6 +27,7 @@ from yiwang.cases.schemas import (
     TimelineOut,
 )
 from yiwang.common.errors import NotAuthenticated
+from yiwang.uploads.responses import attachment_response
 
 router = Router(tags=["cases"])
 
@@ -113,6 +114,7 @@ def case_out(detail: selectors.CaseDetail) -> CaseOut:
         result=result,
         materials=[
             CaseMaterialOut(
+                id=m.pk,
                 material=m.material_code,
                 name=m.material_name,
                 upload_id=str(m.upload_id),
@@ -209,6 +211,26 @@ def list_cases(
 @router.get("/cases/{case_no}", response=CaseOut, summary="办件详情")
 def get_case(request: HttpRequest, case_no: str) -> CaseOut:
     return case_out(selectors.case_detail_for(_user(request), case_no))
+
+
+@router.get(
+    "/cases/{case_no}/materials/{material_id}",
+    summary="下载办件材料（申请人和经办人员）",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "文件内容（附件下载）",
+                "content": {
+                    t: {"schema": {"type": "string", "format": "binary"}}
+                    for t in ("application/pdf", "image/jpeg", "image/png")
+                },
+            }
+        }
+    },
+)
+def download_material(request: HttpRequest, case_no: str, material_id: int) -> FileResponse:
+    material = selectors.get_case_material_for(_user(request), case_no, material_id)
+    return attachment_response(material.upload)
 
 
 @router.post("/cases/{case_no}/actions", response=CaseOut, summary="办理操作")

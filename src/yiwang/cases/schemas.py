@@ -77,6 +77,7 @@ class TimelineOut(Schema):
 
 
 class CaseMaterialOut(Schema):
+    id: int = Field(description="GET /cases/{case_no}/materials/{id} 下载（申请人和经办人员）")
     material: str
     name: str
     upload_id: str

@@ -30,7 +30,7 @@ from yiwang.cases.choices import TERMINAL_STATUSES, CaseAction, CaseStatus
 from yiwang.cases.clock import ClockView, clock_view
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, SupplementNotice, Suspension
 from yiwang.cases.transitions import Relation, Who, transitions_from
-from yiwang.common.errors import NotFound, ValidationFailed
+from yiwang.common.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.common.permissions import Permission
 from yiwang.org.choices import RegionLevel, RoleScope
 
@@ -317,6 +317,39 @@ class CaseDetail:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+_HANDLING_PERMISSIONS = (
+    Permission.CASE_ACCEPT,
+    Permission.CASE_REVIEW,
+    Permission.CASE_DECIDE,
+    Permission.CASE_ISSUE,
+    Permission.CASE_DELIVER,
+)
+
+
+def is_handling(viewer: Viewer, case: Case) -> bool:
+    """Handling staff: a post with a case permission beyond "view" in one of the case's
+    units (intake, the department, the hall it is stationed in). They see the
+    applicant's identity and materials in full; supervisors and administrators do not."""
+    return any(
+        acting_posts(viewer, case, Who(Relation.DELIVERY, perm)) for perm in _HANDLING_PERMISSIONS
+    )
+
+
+def get_case_material_for(user: Any, case_no: str, material_id: int) -> CaseMaterial:
+    """A file of the case, for the applicant and the handling staff only (NotFound outside
+    the case's scope; PermissionDenied for those who see the case but not its files)."""
+    case = get_case_for(user, case_no)
+    material = (
+        CaseMaterial.objects.select_related("upload").filter(case=case, pk=material_id).first()
+    )
+    if material is None:
+        raise NotFound("没有这个材料", code="material_not_found")
+    viewer = viewer_for(user)
+    if getattr(user, "pk", None) != case.applicant_id and not is_handling(viewer, case):
+        raise PermissionDenied("申请材料仅申请人和经办人员可以查看", code="materials_not_allowed")
+    return material
+
+
 #: Comments of these actions are internal to the hall (the applicant sees the step only).
 INTERNAL_COMMENT_ACTIONS = frozenset({CaseAction.RETURN})
 
@@ -327,18 +360,7 @@ def case_detail_for(user: Any, case_no: str, *, on: date | None = None) -> CaseD
     case = get_case_for(user, case_no)
     viewer = viewer_for(user)
     is_applicant = getattr(user, "pk", None) == case.applicant_id
-    # Handling staff: a post with a case permission other than "view" in the case's
-    # units (intake, department, the department's hall) sees identities in full.
-    handling = any(
-        acting_posts(viewer, case, Who(Relation.DELIVERY, perm))
-        for perm in (
-            Permission.CASE_ACCEPT,
-            Permission.CASE_REVIEW,
-            Permission.CASE_DECIDE,
-            Permission.CASE_ISSUE,
-            Permission.CASE_DELIVER,
-        )
-    )
+    handling = is_handling(viewer, case)
     events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("id"))
     staff_view = viewer.is_staff and not is_applicant
     timeline = [
