@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.test import Client
@@ -17,6 +20,7 @@ from django.test import Client
 import yiwang.org
 
 DEMO_PASSWORD = "yiwang-demo-2026"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 JILIN_FILE = Path(yiwang.org.__file__).resolve().parent / "data" / "jilin.json"
 
 
@@ -49,3 +53,51 @@ def signed_in(
         return client
 
     return sign_in
+
+
+# --------------------------------------------------------------------------- approval pages
+
+
+@dataclass
+class FrozenClock:
+    """The cases app's clock (`yiwang.cases.clock.now`), set by the test."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 9, 14, 10, 0, tzinfo=SHANGHAI))
+
+    def set(self, day: str, hour: int = 10) -> None:
+        self.now = datetime.combine(date.fromisoformat(day), time(hour, 0), tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+def frozen(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
+    from yiwang.cases import clock
+
+    frozen_clock = FrozenClock()
+    monkeypatch.setattr(clock, "now", lambda: frozen_clock.now)
+    return frozen_clock
+
+
+@pytest.fixture
+def world(demo_users: dict[str, Any]) -> dict[str, Any]:
+    """Org data, demo accounts, the 2025–2026 holiday calendar, the demo catalog and the
+    kiosk's reference data — all through the services the demo seed uses."""
+    from yiwang.cases.services import seed_demo_reference_data
+    from yiwang.catalog.services import load_catalog_data
+    from yiwang.common.workdays import seed_from_chinesecalendar
+
+    seed_from_chinesecalendar(range(2025, 2027), actor="test")
+    load_catalog_data(actor="test")
+    seed_demo_reference_data(actor="test")
+    return demo_users
+
+
+@pytest.fixture
+def as_user(world: dict[str, Any]) -> Callable[[str], Client]:
+    """A fresh client signed in as a demo account (one client per person)."""
+
+    def make(username: str) -> Client:
+        c = Client()
+        c.force_login(world[username])
+        return c
+
+    return make

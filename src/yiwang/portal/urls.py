@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from yiwang.portal import views
+from yiwang.portal import views, views_centre, views_kiosk, views_public, views_workbench
 
 
 class RegionCodeConverter:
@@ -25,4 +25,44 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("workspace/", views.workspace, name="workspace"),
+    # public: the item guide and the case lookup
+    path("items/", views_public.item_search, name="items"),
+    path("items/<str:code>/", views_public.item_guide, name="item"),
+    path("lookup/", views_public.case_lookup, name="lookup"),
+    # the citizen/enterprise centre
+    path("items/<str:code>/apply/", views_centre.apply, name="apply"),
+    path("centre/cases/", views_centre.my_cases, name="centre-cases"),
+    path("centre/cases/<str:case_no>/", views_centre.case_view, name="centre-case"),
+    path(
+        "centre/cases/<str:case_no>/submitted/",
+        views_centre.submitted,
+        name="centre-submitted",
+    ),
+    path("centre/cases/<str:case_no>/actions/", views_centre.case_action, name="centre-action"),
+    path(
+        "centre/cases/<str:case_no>/materials/<int:material_id>/",
+        views_workbench.applicant_material,
+        name="centre-material",
+    ),
+    path("centre/messages/", views_centre.message_list, name="messages"),
+    path("centre/messages/<int:message_id>/read/", views_centre.message_read, name="message-read"),
+    # the staff workbench
+    path("workbench/", views_workbench.inbox, name="workbench"),
+    path("workbench/cases/<str:case_no>/", views_workbench.case_detail, name="workbench-case"),
+    path(
+        "workbench/cases/<str:case_no>/actions/",
+        views_workbench.case_action,
+        name="workbench-action",
+    ),
+    path(
+        "workbench/cases/<str:case_no>/materials/<int:material_id>/",
+        views_workbench.staff_material,
+        name="workbench-material",
+    ),
+    # the hall's self-service terminal
+    path("kiosk/", views_kiosk.choose, name="kiosk"),
+    path("kiosk/done/", views_kiosk.done, name="kiosk-done"),
+    path("kiosk/result/<str:case_no>/", views_kiosk.result, name="kiosk-result"),
+    path("kiosk/<str:code>/", views_kiosk.identify, name="kiosk-identify"),
+    path("kiosk/<str:code>/confirm/", views_kiosk.confirm, name="kiosk-confirm"),
 ]

@@ -25,7 +25,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.middleware import HtmxDetails
 
 from yiwang.accounts import selectors as account_selectors
 from yiwang.accounts import services as account_services
@@ -36,20 +35,11 @@ from yiwang.common.errors import DomainError, NotFound, RateLimited
 from yiwang.org import selectors as org_selectors
 from yiwang.org.models import Region
 from yiwang.portal.directory import filter_tree, nest_below
+from yiwang.portal.errors import error_page
 from yiwang.portal.forms import DirectoryFilterForm, LoginForm
+from yiwang.portal.htmx import HtmxHttpRequest, is_partial
 
 logger = logging.getLogger(__name__)
-
-
-class HtmxHttpRequest(HttpRequest):
-    """A request that went through django_htmx's middleware."""
-
-    htmx: HtmxDetails
-
-
-def _is_partial(request: HtmxHttpRequest) -> bool:
-    # A history restore (back button after htmx pushed the URL, cache miss) wants the full page.
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 # --------------------------------------------------------------------------- public pages
@@ -80,7 +70,7 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
         "city_count": sum(len(p.cities) for p in provinces),
         "county_count": sum(p.county_count for p in provinces),
     }
-    if _is_partial(request):
+    if is_partial(request):
         response = render(request, "portal/directory/_results.html", {**context, "oob": True})
     else:
         response = render(request, "portal/directory/index.html", context)
@@ -106,7 +96,7 @@ def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     try:
         region = org_selectors.get_region(code)
     except NotFound as exc:
-        return _error_page(request, exc.detail, status=404)
+        return error_page(request, exc.detail, status=404)
     own_halls, below = nest_below(
         region,
         org_selectors.regions_below(region, include_self=False),
@@ -175,7 +165,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 def logout_view(request: HttpRequest) -> HttpResponse:
     """POST only: a link or an image must not be able to sign anyone out."""
     if request.method != "POST":
-        response = _error_page(request, _("请使用页面上的“退出”按钮退出登录。"), status=405)
+        response = error_page(request, _("请使用页面上的“退出”按钮退出登录。"), status=405)
         response["Allow"] = "POST"
         return response
     auth_logout(request)
@@ -205,33 +195,22 @@ def workspace(request: HttpRequest) -> HttpResponse:
 # --------------------------------------------------------------------------- errors
 
 
-def _error_page(request: HttpRequest, message: str, *, status: int) -> HttpResponse:
-    titles = {
-        400: _("请求有误"),
-        403: _("无权访问"),
-        404: _("页面不存在"),
-        405: _("请求方式不被允许"),
-    }
-    context = {"title": titles.get(status, _("请求无法处理")), "message": message, "status": status}
-    return render(request, "portal/error.html", context, status=status)
-
-
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     # The exception's text is not shown: it may be technical or in English.
-    return _error_page(request, _("您访问的页面不存在，可能已被移动或删除。"), status=404)
+    return error_page(request, _("您访问的页面不存在，可能已被移动或删除。"), status=404)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, _("请求格式有误，请检查后重试。"), status=400)
+    return error_page(request, _("请求格式有误，请检查后重试。"), status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error_page(request, _("您没有访问此页面的权限。"), status=403)
+    return error_page(request, _("您没有访问此页面的权限。"), status=403)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """For CSRF_FAILURE_VIEW: usually an expired page; the reason is for logs, not users."""
-    return _error_page(request, _("页面已过期或请求来源无法验证，请刷新页面后重试。"), status=403)
+    return error_page(request, _("页面已过期或请求来源无法验证，请刷新页面后重试。"), status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
