@@ -827,8 +827,9 @@ def _remove(
 
 
 def _locked_entry(entry: ListEntry) -> ListEntry:
+    # `of`: lock the entry only; the joined department may be NULL (an outer join).
     return (
-        ListEntry.objects.select_for_update()
+        ListEntry.objects.select_for_update(of=("self",))
         .select_related("enterprise", "department")
         .get(pk=entry.pk)
     )
