@@ -44,7 +44,11 @@ class ServiceItem(models.Model):
     )
     # The department's region, kept here so "items of a region" is one indexed filter.
     region = models.ForeignKey(
-        Region, verbose_name="实施区划", on_delete=models.PROTECT, related_name="items", editable=False
+        Region,
+        verbose_name="实施区划",
+        on_delete=models.PROTECT,
+        related_name="items",
+        editable=False,
     )
     legal_basis = models.TextField("设定依据", blank=True)
     conditions = models.TextField("受理条件", blank=True)
@@ -84,10 +88,20 @@ class ServiceItem(models.Model):
             models.CheckConstraint(
                 condition=Q(promised_limit_days__lte=F("legal_limit_days")),
                 name="item_promised_within_legal",
+                violation_error_message="承诺时限不得超过法定时限",
             ),
             models.CheckConstraint(
                 condition=Q(visits=0) | ~Q(visits_reason=""),
                 name="item_visits_need_a_reason",
+                violation_error_message="到办事现场次数不为 0 时，须说明到现场的原因",
+            ),
+            # 即办件 are decided on the day of acceptance (promised 0 working days);
+            # 承诺件 promise at least one working day.
+            models.CheckConstraint(
+                condition=(Q(case_type=CaseType.INSTANT) & Q(promised_limit_days=0))
+                | (Q(case_type=CaseType.PROMISED) & Q(promised_limit_days__gte=1)),
+                name="item_instant_same_day_promised_at_least_one",
+                violation_error_message="即办件当日办结，承诺时限应为 0；承诺件的承诺时限至少 1 个工作日",
             ),
         ]
 

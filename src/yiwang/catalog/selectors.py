@@ -1,0 +1,102 @@
+"""Reads of the service item catalog.
+
+Which items a hall offers, their limits, materials, fees and process are public (every
+hall publishes its 办事指南), so these take no actor. Every read is a fixed number of
+queries whatever the number of items or children: the list is one count and one page
+(department and region joined); one item is one query plus one per child kind.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import Prefetch, QuerySet
+
+from yiwang.catalog.models import ProcessStep, ServiceItem
+from yiwang.common.errors import NotFound, ValidationFailed
+from yiwang.org.selectors import get_region
+
+MAX_PAGE_SIZE = 100
+#: Deeper pages than this are refused: nobody pages through 100 000 pages of a catalog,
+#: and an unbounded offset is an easy way to make the database work for nothing.
+MAX_PAGE = 10_000
+MAX_QUERY_LENGTH = 100
+
+_REGION_CODE = re.compile(r"^\d{6}(\d{3}){0,2}$")
+
+
+def _with_children(qs: QuerySet[ServiceItem]) -> QuerySet[ServiceItem]:
+    return qs.select_related("department__hall", "region").prefetch_related(
+        "materials",
+        "fees",
+        Prefetch("steps", queryset=ProcessStep.objects.select_related("role")),
+        "delivery_methods",
+    )
+
+
+def search_items(
+    *,
+    q: str = "",
+    region: str | None = None,
+    below: bool = False,
+    page: int = 1,
+    page_size: int = 20,
+) -> tuple[list[ServiceItem], int]:
+    """Active items, one page of them, and how many there are in all.
+
+    `q` matches a part of the name, taken literally (`%` and `_` are not wildcards).
+    `region` is a region code (GB/T 2260, or a 9/12-digit township/village code): the
+    items implemented by departments of that region (interfaces.md), and with
+    `below=True` also those of the regions under it. A malformed code or page is a
+    ValidationFailed; a well-formed code of no region we know is NotFound (a typo should
+    not look like a region without items). Ordered by region (province first), then code.
+    """
+    if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= MAX_PAGE:
+        raise ValidationFailed(f"页码应为 1 到 {MAX_PAGE} 的整数", field="page")
+    if (
+        not isinstance(page_size, int)
+        or isinstance(page_size, bool)
+        or not 1 <= page_size <= MAX_PAGE_SIZE
+    ):
+        raise ValidationFailed(f"每页条数应为 1 到 {MAX_PAGE_SIZE} 的整数", field="page_size")
+    q = (q or "").strip()
+    if len(q) > MAX_QUERY_LENGTH:
+        raise ValidationFailed(f"查询词不能超过 {MAX_QUERY_LENGTH} 个字符", field="q")
+    qs = ServiceItem.objects.filter(is_active=True)
+    if q:
+        # Django escapes % and _ in `contains` lookups, so they match themselves.
+        qs = qs.filter(name__icontains=q)
+    if region:
+        if not _REGION_CODE.match(region):
+            raise ValidationFailed(f"区划代码 {region} 应为 6、9 或 12 位数字", field="region")
+        found = get_region(region)
+        qs = qs.filter(region__path__startswith=found.path) if below else qs.filter(region=found)
+    total = qs.count()
+    start = (page - 1) * page_size
+    rows = list(
+        qs.select_related("department", "region").order_by("region__path", "code")[
+            start : start + page_size
+        ]
+    )
+    return rows, total
+
+
+def get_item(code: str) -> ServiceItem:
+    """The item with this implementation code (active or not), its children prefetched."""
+    item = _with_children(ServiceItem.objects.filter(code=code)).first()
+    if item is None:
+        raise NotFound(f"事项 {code} 不存在")
+    return item
+
+
+def get_active_item(code: str) -> ServiceItem:
+    """The item with this code if it is in service (for applying), children prefetched.
+
+    Reading `item.materials.all()`, `item.steps.all()` (in order, each with its role),
+    `item.fees.all()`, `item.delivery_methods.all()`, `item.department` (and its hall)
+    and `item.region` costs no further query.
+    """
+    item = _with_children(ServiceItem.objects.filter(code=code, is_active=True)).first()
+    if item is None:
+        raise NotFound(f"事项 {code} 不存在或已停止办理")
+    return item

@@ -1,0 +1,41 @@
+"""Fixtures of the catalog tests: the org data and the demo catalog, loaded by the same
+services the seed uses."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from yiwang.catalog.services import DEFAULT_DATA_FILE
+
+
+@pytest.fixture
+def catalog(jilin: None) -> None:
+    from yiwang.catalog.services import load_catalog_data
+
+    load_catalog_data(actor="test")
+
+
+@pytest.fixture
+def catalog_data() -> dict[str, Any]:
+    """A fresh copy of the demo catalog file's content, to change in a test."""
+    return dict(json.loads(DEFAULT_DATA_FILE.read_text(encoding="utf-8")))
+
+
+@pytest.fixture
+def write_catalog(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
+    def write(data: dict[str, Any]) -> Path:
+        path = tmp_path / "items.json"
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        return path
+
+    return write
+
+
+def item_in(data: dict[str, Any], code: str) -> dict[str, Any]:
+    """The item with this code in a catalog file's content."""
+    return next(i for i in data["items"] if i["code"] == code)
