@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 
 from yiwang.accounts.services import ensure_demo_accounts
+from yiwang.catalog.services import load_catalog_data
 from yiwang.common.errors import PermissionDenied
 from yiwang.common.workdays import seed_from_chinesecalendar
 from yiwang.org.services import load_org_data
@@ -28,4 +29,7 @@ def seed_demo(say: Callable[[str], None]) -> int:
     users = ensure_demo_accounts(DEMO_PASSWORD, actor="seed")
     say(f"accounts: {len(users)} demo accounts created" if users else "accounts: up to date")
     created += len(users)
+    catalog = load_catalog_data(actor="seed")
+    say(f"catalog: {catalog}")
+    created += catalog.created_total
     return created

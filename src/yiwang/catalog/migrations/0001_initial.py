@@ -5,136 +5,337 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('org', '0001_initial'),
+        ("org", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DeliveryMethod',
+            name="DeliveryMethod",
             fields=[
-                ('code', models.SlugField(max_length=20, primary_key=True, serialize=False, verbose_name='编码')),
-                ('name', models.CharField(max_length=40, verbose_name='名称')),
-                ('needs_tracking', models.BooleanField(default=False, verbose_name='需要快递单号')),
+                (
+                    "code",
+                    models.SlugField(
+                        max_length=20, primary_key=True, serialize=False, verbose_name="编码"
+                    ),
+                ),
+                ("name", models.CharField(max_length=40, verbose_name="名称")),
+                ("needs_tracking", models.BooleanField(default=False, verbose_name="需要快递单号")),
             ],
             options={
-                'verbose_name': '送达方式',
-                'verbose_name_plural': '送达方式',
-                'ordering': ['code'],
+                "verbose_name": "送达方式",
+                "verbose_name_plural": "送达方式",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='ServiceItem',
+            name="ServiceItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, verbose_name='实施编码')),
-                ('basic_code', models.CharField(blank=True, max_length=40, verbose_name='基本编码')),
-                ('name', models.CharField(max_length=200, verbose_name='事项名称')),
-                ('item_type', models.CharField(choices=[('license', '行政许可'), ('confirmation', '行政确认'), ('payment', '行政给付'), ('public_service', '公共服务'), ('other', '其他行政权力')], max_length=20, verbose_name='事项类型')),
-                ('legal_basis', models.TextField(blank=True, verbose_name='设定依据')),
-                ('conditions', models.TextField(blank=True, verbose_name='受理条件')),
-                ('service_object', models.CharField(choices=[('citizen', '自然人'), ('enterprise', '法人'), ('both', '自然人、法人')], default='both', max_length=12, verbose_name='服务对象')),
-                ('legal_limit_days', models.PositiveSmallIntegerField(verbose_name='法定办结时限（工作日）')),
-                ('promised_limit_days', models.PositiveSmallIntegerField(verbose_name='承诺办结时限（工作日）')),
-                ('limit_note', models.CharField(blank=True, max_length=200, verbose_name='时限说明')),
-                ('case_type', models.CharField(choices=[('instant', '即办件'), ('promised', '承诺件')], max_length=10, verbose_name='办件类型')),
-                ('visits', models.PositiveSmallIntegerField(verbose_name='到办事现场次数')),
-                ('visits_reason', models.CharField(blank=True, max_length=200, verbose_name='到现场原因')),
-                ('online_depth', models.PositiveSmallIntegerField(choices=[(1, '一级：网上公开办事指南'), (2, '二级：网上预约、下载表格'), (3, '三级：网上预审，现场办结'), (4, '四级：全程网办')], default=4, verbose_name='网办深度')),
-                ('accept_level', models.CharField(choices=[('own_hall', '本级大厅受理'), ('township', '乡镇（街道）站点代办受理')], default='own_hall', max_length=12, verbose_name='受理层级')),
-                ('place', models.CharField(blank=True, max_length=200, verbose_name='办理地点')),
-                ('hours', models.CharField(blank=True, max_length=100, verbose_name='办理时间')),
-                ('consult_phone', models.CharField(blank=True, max_length=40, verbose_name='咨询电话')),
-                ('complaint_phone', models.CharField(blank=True, max_length=40, verbose_name='监督投诉电话')),
-                ('special_procedures', models.CharField(blank=True, max_length=200, verbose_name='特别程序')),
-                ('result_name', models.CharField(blank=True, max_length=100, verbose_name='办理结果名称')),
-                ('form_fields', models.JSONField(blank=True, default=list, verbose_name='申请表字段')),
-                ('auto_rules', models.JSONField(blank=True, default=list, verbose_name='自动审批规则')),
-                ('is_active', models.BooleanField(default=True, verbose_name='在办')),
-                ('delivery_methods', models.ManyToManyField(to='catalog.deliverymethod', verbose_name='送达方式')),
-                ('department', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='items', to='org.department', verbose_name='实施主体')),
-                ('region', models.ForeignKey(editable=False, on_delete=django.db.models.deletion.PROTECT, related_name='items', to='org.region', verbose_name='实施区划')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=40, unique=True, verbose_name="实施编码")),
+                (
+                    "basic_code",
+                    models.CharField(blank=True, max_length=40, verbose_name="基本编码"),
+                ),
+                ("name", models.CharField(max_length=200, verbose_name="事项名称")),
+                (
+                    "item_type",
+                    models.CharField(
+                        choices=[
+                            ("license", "行政许可"),
+                            ("confirmation", "行政确认"),
+                            ("payment", "行政给付"),
+                            ("public_service", "公共服务"),
+                            ("other", "其他行政权力"),
+                        ],
+                        max_length=20,
+                        verbose_name="事项类型",
+                    ),
+                ),
+                ("legal_basis", models.TextField(blank=True, verbose_name="设定依据")),
+                ("conditions", models.TextField(blank=True, verbose_name="受理条件")),
+                (
+                    "service_object",
+                    models.CharField(
+                        choices=[
+                            ("citizen", "自然人"),
+                            ("enterprise", "法人"),
+                            ("both", "自然人、法人"),
+                        ],
+                        default="both",
+                        max_length=12,
+                        verbose_name="服务对象",
+                    ),
+                ),
+                (
+                    "legal_limit_days",
+                    models.PositiveSmallIntegerField(verbose_name="法定办结时限（工作日）"),
+                ),
+                (
+                    "promised_limit_days",
+                    models.PositiveSmallIntegerField(verbose_name="承诺办结时限（工作日）"),
+                ),
+                (
+                    "limit_note",
+                    models.CharField(blank=True, max_length=200, verbose_name="时限说明"),
+                ),
+                (
+                    "case_type",
+                    models.CharField(
+                        choices=[("instant", "即办件"), ("promised", "承诺件")],
+                        max_length=10,
+                        verbose_name="办件类型",
+                    ),
+                ),
+                ("visits", models.PositiveSmallIntegerField(verbose_name="到办事现场次数")),
+                (
+                    "visits_reason",
+                    models.CharField(blank=True, max_length=200, verbose_name="到现场原因"),
+                ),
+                (
+                    "online_depth",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (1, "一级：网上公开办事指南"),
+                            (2, "二级：网上预约、下载表格"),
+                            (3, "三级：网上预审，现场办结"),
+                            (4, "四级：全程网办"),
+                        ],
+                        default=4,
+                        verbose_name="网办深度",
+                    ),
+                ),
+                (
+                    "accept_level",
+                    models.CharField(
+                        choices=[
+                            ("own_hall", "本级大厅受理"),
+                            ("township", "乡镇（街道）站点代办受理"),
+                        ],
+                        default="own_hall",
+                        max_length=12,
+                        verbose_name="受理层级",
+                    ),
+                ),
+                ("place", models.CharField(blank=True, max_length=200, verbose_name="办理地点")),
+                ("hours", models.CharField(blank=True, max_length=100, verbose_name="办理时间")),
+                (
+                    "consult_phone",
+                    models.CharField(blank=True, max_length=40, verbose_name="咨询电话"),
+                ),
+                (
+                    "complaint_phone",
+                    models.CharField(blank=True, max_length=40, verbose_name="监督投诉电话"),
+                ),
+                (
+                    "special_procedures",
+                    models.CharField(blank=True, max_length=200, verbose_name="特别程序"),
+                ),
+                (
+                    "result_name",
+                    models.CharField(blank=True, max_length=100, verbose_name="办理结果名称"),
+                ),
+                (
+                    "form_fields",
+                    models.JSONField(blank=True, default=list, verbose_name="申请表字段"),
+                ),
+                (
+                    "auto_rules",
+                    models.JSONField(blank=True, default=list, verbose_name="自动审批规则"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="在办")),
+                (
+                    "delivery_methods",
+                    models.ManyToManyField(to="catalog.deliverymethod", verbose_name="送达方式"),
+                ),
+                (
+                    "department",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="org.department",
+                        verbose_name="实施主体",
+                    ),
+                ),
+                (
+                    "region",
+                    models.ForeignKey(
+                        editable=False,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="items",
+                        to="org.region",
+                        verbose_name="实施区划",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '政务服务事项',
-                'verbose_name_plural': '政务服务事项',
-                'ordering': ['region__path', 'code'],
+                "verbose_name": "政务服务事项",
+                "verbose_name_plural": "政务服务事项",
+                "ordering": ["region__path", "code"],
             },
         ),
         migrations.CreateModel(
-            name='ProcessStep',
+            name="ProcessStep",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order', models.PositiveSmallIntegerField(verbose_name='顺序')),
-                ('code', models.SlugField(max_length=30, verbose_name='环节编码')),
-                ('name', models.CharField(max_length=60, verbose_name='环节名称')),
-                ('share_percent', models.PositiveSmallIntegerField(verbose_name='时限占比（%）')),
-                ('role', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, to='org.role', verbose_name='办理角色')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='steps', to='catalog.serviceitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order", models.PositiveSmallIntegerField(verbose_name="顺序")),
+                ("code", models.SlugField(max_length=30, verbose_name="环节编码")),
+                ("name", models.CharField(max_length=60, verbose_name="环节名称")),
+                ("share_percent", models.PositiveSmallIntegerField(verbose_name="时限占比（%）")),
+                (
+                    "role",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        to="org.role",
+                        verbose_name="办理角色",
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="steps",
+                        to="catalog.serviceitem",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '办理环节',
-                'verbose_name_plural': '办理环节',
-                'ordering': ['item', 'order'],
+                "verbose_name": "办理环节",
+                "verbose_name_plural": "办理环节",
+                "ordering": ["item", "order"],
             },
         ),
         migrations.CreateModel(
-            name='Material',
+            name="Material",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=40, verbose_name='材料编码')),
-                ('name', models.CharField(max_length=200, verbose_name='材料名称')),
-                ('required', models.BooleanField(default=True, verbose_name='必要')),
-                ('form', models.CharField(choices=[('original', '原件'), ('copy', '复印件'), ('electronic', '电子件')], default='electronic', max_length=12, verbose_name='材料形式')),
-                ('copies', models.PositiveSmallIntegerField(default=1, verbose_name='份数')),
-                ('source', models.CharField(choices=[('applicant', '申请人自备'), ('license_library', '电子证照库'), ('department_data', '部门共享数据')], default='applicant', max_length=20, verbose_name='来源渠道')),
-                ('license_type_code', models.CharField(blank=True, max_length=21, verbose_name='可用电子证照类型')),
-                ('standard', models.CharField(blank=True, max_length=300, verbose_name='受理标准')),
-                ('sort_order', models.PositiveSmallIntegerField(default=0, verbose_name='排序')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='materials', to='catalog.serviceitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.SlugField(max_length=40, verbose_name="材料编码")),
+                ("name", models.CharField(max_length=200, verbose_name="材料名称")),
+                ("required", models.BooleanField(default=True, verbose_name="必要")),
+                (
+                    "form",
+                    models.CharField(
+                        choices=[
+                            ("original", "原件"),
+                            ("copy", "复印件"),
+                            ("electronic", "电子件"),
+                        ],
+                        default="electronic",
+                        max_length=12,
+                        verbose_name="材料形式",
+                    ),
+                ),
+                ("copies", models.PositiveSmallIntegerField(default=1, verbose_name="份数")),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("applicant", "申请人自备"),
+                            ("license_library", "电子证照库"),
+                            ("department_data", "部门共享数据"),
+                        ],
+                        default="applicant",
+                        max_length=20,
+                        verbose_name="来源渠道",
+                    ),
+                ),
+                (
+                    "license_type_code",
+                    models.CharField(blank=True, max_length=21, verbose_name="可用电子证照类型"),
+                ),
+                ("standard", models.CharField(blank=True, max_length=300, verbose_name="受理标准")),
+                ("sort_order", models.PositiveSmallIntegerField(default=0, verbose_name="排序")),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="materials",
+                        to="catalog.serviceitem",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '申请材料',
-                'verbose_name_plural': '申请材料',
-                'ordering': ['item', 'sort_order', 'code'],
+                "verbose_name": "申请材料",
+                "verbose_name_plural": "申请材料",
+                "ordering": ["item", "sort_order", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Fee',
+            name="Fee",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100, verbose_name='收费项目')),
-                ('standard', models.CharField(max_length=200, verbose_name='收费标准')),
-                ('basis', models.CharField(blank=True, max_length=300, verbose_name='收费依据')),
-                ('waiver', models.CharField(blank=True, max_length=300, verbose_name='减免政策')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='fees', to='catalog.serviceitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="收费项目")),
+                ("standard", models.CharField(max_length=200, verbose_name="收费标准")),
+                ("basis", models.CharField(blank=True, max_length=300, verbose_name="收费依据")),
+                ("waiver", models.CharField(blank=True, max_length=300, verbose_name="减免政策")),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="fees",
+                        to="catalog.serviceitem",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '收费',
-                'verbose_name_plural': '收费',
+                "verbose_name": "收费",
+                "verbose_name_plural": "收费",
             },
         ),
         migrations.AddConstraint(
-            model_name='serviceitem',
-            constraint=models.CheckConstraint(condition=models.Q(('promised_limit_days__lte', models.F('legal_limit_days'))), name='item_promised_within_legal'),
+            model_name="serviceitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("promised_limit_days__lte", models.F("legal_limit_days"))),
+                name="item_promised_within_legal",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='serviceitem',
-            constraint=models.CheckConstraint(condition=models.Q(('visits', 0), models.Q(('visits_reason', ''), _negated=True), _connector='OR'), name='item_visits_need_a_reason'),
+            model_name="serviceitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("visits", 0), models.Q(("visits_reason", ""), _negated=True), _connector="OR"
+                ),
+                name="item_visits_need_a_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='processstep',
-            constraint=models.UniqueConstraint(fields=('item', 'order'), name='step_order_unique_per_item'),
+            model_name="processstep",
+            constraint=models.UniqueConstraint(
+                fields=("item", "order"), name="step_order_unique_per_item"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='processstep',
-            constraint=models.CheckConstraint(condition=models.Q(('share_percent__lte', 100)), name='step_share_at_most_100'),
+            model_name="processstep",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("share_percent__lte", 100)), name="step_share_at_most_100"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='material',
-            constraint=models.UniqueConstraint(fields=('item', 'code'), name='material_code_unique_per_item'),
+            model_name="material",
+            constraint=models.UniqueConstraint(
+                fields=("item", "code"), name="material_code_unique_per_item"
+            ),
         ),
     ]
