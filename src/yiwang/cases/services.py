@@ -139,6 +139,8 @@ def submit_case(
     always answers with the same case, however many retries race (one case).
     An instant item with automatic rules is decided in the same transaction.
     """
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied("请先登录")
     refs = [_material_ref(m) for m in materials]
     key = (idempotency_key or "").strip()
     if len(key) > IDEMPOTENCY_KEY_MAX:
