@@ -229,6 +229,9 @@ def _starting_with(term: str) -> list[tuple[int, str]]:
 
 # --------------------------------------------------------------------------- public record
 
+#: The moves the public sees in a list history.
+PUBLIC_EVENT_KINDS = (EventKind.LISTED, EventKind.REMINDED, EventKind.REMOVED, EventKind.ESCALATED)
+
 
 @dataclass
 class PublicRecord:
@@ -243,12 +246,12 @@ class PublicRecord:
 
 
 def _public_events() -> Prefetch[Any]:
-    # The effective history: a reversed move and the reversal itself are corrections of
-    # an error, shown to staff, not to the public.
+    # The effective history of the decisions: a reversed move and the reversal itself
+    # correct an error and are shown to staff, not to the public; applications and
+    # refusals are between the enterprise and the authority.
     return Prefetch(
         "events",
-        queryset=ListEvent.objects.filter(reversed_by__isnull=True)
-        .exclude(kind=EventKind.REVERSED)
+        queryset=ListEvent.objects.filter(reversed_by__isnull=True, kind__in=PUBLIC_EVENT_KINDS)
         .select_related("department")
         .order_by("at", "id"),
         to_attr="public_events",

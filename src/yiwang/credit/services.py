@@ -657,8 +657,6 @@ def publish_immediate_info(
 
 # --------------------------------------------------------------------------- the lists
 
-PUBLIC_EVENT_KINDS = (EventKind.LISTED, EventKind.REMINDED, EventKind.REMOVED, EventKind.ESCALATED)
-
 
 def _add_event(
     entry: ListEntry,
