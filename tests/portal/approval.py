@@ -36,6 +36,10 @@ FORMS: dict[str, dict[str, Any]] = {
 }
 
 
+#: The delivery each test application picks unless told otherwise.
+DELIVERY = {NANGUAN: "online", FORESTRY: "post", ENDORSE: "self_print"}
+
+
 def small_pdf(text: str = "Yiwang test material") -> bytes:
     """A well-formed one-page PDF (header, objects, cross-reference table, trailer)."""
     stream = f"BT /F1 18 Tf 72 720 Td ({text}) Tj ET".encode("ascii")
@@ -81,8 +85,7 @@ def apply_post_data(
     data.update({f"f_{k}": v for k, v in FORMS[item_code].items()})
     for m in required_materials(item_code):
         data[f"m_{m.code}"] = pdf_file(f"{m.name}.pdf", m.code)
-    if delivery:
-        data["delivery"] = delivery
+    data["delivery"] = delivery or DELIVERY[item_code]
     data.update(extra)
     return data
 

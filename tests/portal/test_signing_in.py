@@ -210,7 +210,8 @@ def test_workspace_queries_do_not_grow_with_posts(
     signed_in: Callable[[str], Client], django_assert_max_num_queries: Any
 ) -> None:
     client = signed_in("reviewer-nanguan")  # four posts
-    with django_assert_max_num_queries(3):  # session, user, posts with their units
+    # session, user, posts with their units, and the header's unread-message count
+    with django_assert_max_num_queries(4):
         assert client.get("/workspace/").status_code == 200
 
 

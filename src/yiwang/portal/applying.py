@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
@@ -66,7 +67,12 @@ def limit_file_sizes(request: HttpRequest) -> None:
 
 
 def upload_too_large(request: HttpRequest) -> PayloadTooLarge | None:
-    """The 413 to answer when the body was cut short for a file too large."""
+    """The 413 to answer when the body was cut short for a file too large. Parses the
+    body now if nothing has yet (the CSRF check usually has)."""
+    try:
+        request.FILES  # noqa: B018 - parsing is the point
+    except (RequestDataTooBig, TooManyFilesSent):
+        setattr(request, _TOO_LARGE, True)
     if getattr(request, _TOO_LARGE, False):
         return too_large_error()
     return None

@@ -25,7 +25,7 @@ from yiwang.cases.selectors import CaseDetail
 from yiwang.cases.services import perform_action
 from yiwang.common.errors import DomainError, NotFound
 from yiwang.portal.access import applicant_required, current_user, staff_required
-from yiwang.portal.errors import domain_error_page, error_page
+from yiwang.portal.errors import domain_error_page
 from yiwang.portal.forms_cases import (
     ACTION_FIELDS,
     DANGEROUS_ACTIONS,
@@ -172,16 +172,12 @@ def case_action(request: HtmxHttpRequest, case_no: str) -> HttpResponse:
 
 def _download(request: HttpRequest, case_no: str, material_id: int) -> HttpResponseBase:
     """A material's file, to the applicant and the staff handling the case only (a
-    supervisor reads the case, not the applicant's documents); 404 for everyone else."""
+    supervisor reads the case, not the applicant's documents): the cases selector
+    decides, the uploads app serves it with its safe headers."""
     try:
-        detail = case_selectors.case_detail_for(current_user(request), case_no)
+        material = case_selectors.get_case_material_for(current_user(request), case_no, material_id)
     except DomainError as exc:
         return domain_error_page(request, exc)
-    if not (detail.handling or detail.viewer_is_applicant):
-        return error_page(request, _("您无权下载本办件的材料。"), status=404)
-    material = next((m for m in detail.materials if m.pk == material_id), None)
-    if material is None:
-        return error_page(request, _("没有这份材料。"), status=404)
     return attachment_response(material.upload)
 
 

@@ -8,8 +8,9 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
+from yiwang.accounts.choices import UserKind
 from yiwang.notify.selectors import unread_count
-from yiwang.portal.access import is_applicant, is_case_staff
+from yiwang.portal.access import is_applicant
 from yiwang.portal.presenting import clock_rows, status_label
 
 register = template.Library()
@@ -27,14 +28,16 @@ def unread_messages(context: template.Context) -> int:
 
 @register.simple_tag(takes_context=True)
 def work_area(context: template.Context) -> str:
-    """Which area the header links to for this person: centre, workbench or none."""
+    """Which area the header links to: the centre for applicants, the workbench for
+    staff and administrators (by account kind: no query; the workbench itself checks
+    the posts and says so to staff who handle no cases)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return ""
     if is_applicant(user):
         return "centre"
-    if is_case_staff(user):
+    if user.kind in (UserKind.STAFF, UserKind.ADMIN):
         return "workbench"
     return ""
 
