@@ -1,0 +1,240 @@
+"""Pieces shared by the writers: constants, material checks, the change being applied,
+the timeline entry and the applicant's message."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from yiwang.cases.choices import CaseAction, EventKind
+from yiwang.cases.models import Case, CaseEvent, CaseMaterial
+from yiwang.cases.selectors import PostView, Viewer
+from yiwang.catalog.models import DeliveryMethod, ServiceItem
+from yiwang.common.errors import NotFound, ValidationFailed
+from yiwang.notify.services import notify
+from yiwang.uploads.selectors import get_upload_for
+
+#: The platform acting by itself (deemed acceptance, automatic decisions).
+SYSTEM_ACTOR = "system"
+
+
+SYSTEM_UNIT = "系统"
+
+
+APPLICANT_UNIT = "申请人"
+
+
+DEFAULT_CARRIER = "中国邮政速递物流（EMS）"
+
+
+#: Query codes: 10 characters of an alphabet without look-alikes (~50 bits).
+QUERY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+QUERY_CODE_LENGTH = 10
+
+
+IDEMPOTENCY_KEY_MAX = 100
+
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+FORM_MAX_CHARS = 20_000
+
+
+FORM_TEXT_MAX = 2000
+
+
+COMMENT_MAX = 2000
+
+
+#: Delivery methods an automatic decision completes by itself (nothing to hand over).
+SELF_SERVICE_DELIVERY = frozenset({"self_print", "e_license", "online"})
+
+
+LAW = "《中华人民共和国行政许可法》"
+
+
+@dataclass(frozen=True)
+class MaterialRef:
+    material: str
+    upload_id: str
+
+
+def _material_ref(m: MaterialRef | Mapping[str, Any]) -> MaterialRef:
+    if isinstance(m, MaterialRef):
+        return m
+    return MaterialRef(str(m.get("material", "")), str(m.get("upload_id", "")))
+
+
+def _check_materials(
+    actor: Any,
+    item_materials: Mapping[str, Any],
+    refs: Sequence[MaterialRef],
+    *,
+    all_required: bool,
+    required_codes: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Validate material references; returns upload_id -> Upload (owned by the actor).
+
+    Unknown material codes, uploads the actor does not own, and (when `all_required`)
+    every required material not given are reported in one error, each by name.
+    """
+    unknown = sorted({r.material for r in refs if r.material not in item_materials})
+    if unknown:
+        raise ValidationFailed(
+            f"本事项没有这些材料：{'、'.join(unknown)}", code="unknown_material", unknown=unknown
+        )
+    given = {r.material for r in refs}
+    wanted = set(required_codes)
+    if all_required:
+        wanted |= {code for code, m in item_materials.items() if m.required}
+    missing = [code for code in item_materials if code in wanted and code not in given]
+    if missing:
+        names = "、".join(item_materials[c].name for c in missing)
+        raise ValidationFailed(
+            f"缺少材料：{names}",
+            code="materials_missing",
+            missing=[{"material": c, "name": item_materials[c].name} for c in missing],
+        )
+    uploads: dict[str, Any] = {}
+    bad: list[dict[str, str]] = []
+    for ref in refs:
+        if ref.upload_id in uploads:
+            continue
+        try:
+            uploads[ref.upload_id] = get_upload_for(actor, ref.upload_id)
+        except (NotFound, ValidationFailed, ValueError):
+            bad.append({"material": ref.material, "name": item_materials[ref.material].name})
+    if bad:
+        names = "、".join(b["name"] for b in bad)
+        raise ValidationFailed(
+            f"材料“{names}”的上传文件不存在或不属于您，请重新上传",
+            code="upload_not_found",
+            materials=bad,
+        )
+    return uploads
+
+
+def _add_materials(
+    case: Case,
+    item_materials: Mapping[str, Any],
+    refs: Sequence[MaterialRef],
+    uploads: Mapping[str, Any],
+    now: datetime,
+) -> None:
+    CaseMaterial.objects.bulk_create(
+        [
+            CaseMaterial(
+                case=case,
+                material_code=ref.material,
+                material_name=item_materials[ref.material].name,
+                upload=uploads[ref.upload_id],
+                file_name=str(getattr(uploads[ref.upload_id], "name", "")),
+                submitted_at=now,
+            )
+            for ref in refs
+        ]
+    )
+
+
+def _delivery_method(item: ServiceItem, code: str) -> DeliveryMethod:
+    methods = {m.code: m for m in item.delivery_methods.all()}
+    if code not in methods:
+        raise ValidationFailed(
+            f"本事项不支持送达方式“{code}”",
+            code="bad_delivery_method",
+            allowed=sorted(methods),
+        )
+    return methods[code]
+
+
+def _only_delivery_method(item: ServiceItem) -> DeliveryMethod | None:
+    """Without a choice, the item's delivery method if it has only one."""
+    methods = list(item.delivery_methods.all())
+    return methods[0] if len(methods) == 1 else None
+
+
+def _intake_unit_label(case: Case) -> str:
+    if case.intake_region is not None:
+        return f"{case.intake_region.name}便民服务站"
+    return case.hall.name if case.hall else case.department.name
+
+
+@dataclass
+class _Change:
+    """One transition being applied; effects fill in the details."""
+
+    case: Case
+    action: CaseAction
+    actor: Any  # a user, or SYSTEM_ACTOR
+    viewer: Viewer | None
+    comment: str
+    params: Mapping[str, Any]
+    now: datetime
+    today: date
+    from_status: str
+    target: str
+    unit: str
+    acting_post: PostView | None
+    kind: str = EventKind.ACTION
+    data: dict[str, Any] = field(default_factory=dict)
+    subject: str = ""
+    body: str = ""
+
+    @property
+    def is_system(self) -> bool:
+        return self.viewer is None
+
+
+def _event(
+    case: Case,
+    *,
+    kind: str,
+    action: str,
+    from_status: str,
+    to_status: str,
+    actor: Any,
+    unit: str,
+    comment: str,
+    data: dict[str, Any],
+    at: datetime,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor if actor not in (None, SYSTEM_ACTOR) else None,
+        unit=unit[:100],
+        comment=comment,
+        data=json.loads(json.dumps(data, default=str, ensure_ascii=False)),
+        at=at,
+    )
+
+
+def _announce(case: Case, actor: Any, subject: str, body: str) -> None:
+    """The applicant's message (notify outbox), in this transaction. Only what the
+    applicant owns: their case number, item, dates and the reasons given to them."""
+    notify(
+        case.applicant,
+        subject=subject,
+        body=body,
+        object_type="case",
+        object_id=case.case_no,
+        actor=actor,
+    )
+
+
+def _need_comment(change: _Change, what: str) -> None:
+    if not change.comment:
+        raise ValidationFailed(f"请填写{what}", code="comment_required")
+
+
+def _fmt(d: date | None) -> str:
+    return f"{d:%Y年%m月%d日}" if d else "—"

@@ -1,0 +1,242 @@
+"""The transition engine: checks `cases.transitions.TRANSITIONS`, applies the action's
+effect and writes timeline, audit and message in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+
+from yiwang.cases import clock
+from yiwang.cases.choices import CaseAction, CaseStatus
+from yiwang.cases.models import Case
+from yiwang.cases.selectors import (
+    PostView,
+    Viewer,
+    acting_posts,
+    cases_visible_to,
+    fits,
+    viewer_for,
+)
+from yiwang.cases.services._common import (
+    APPLICANT_UNIT,
+    COMMENT_MAX,
+    SYSTEM_ACTOR,
+    SYSTEM_UNIT,
+    _announce,
+    _Change,
+    _event,
+)
+from yiwang.cases.services.effects import EFFECTS
+from yiwang.cases.transitions import (
+    INTAKE_CLERK,
+    SYSTEM,
+    WHO_BY_ACTION,
+    Relation,
+    Who,
+    transition_for,
+)
+from yiwang.common.audit import record
+from yiwang.common.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from yiwang.common.permissions import Permission
+
+
+def perform_action(
+    case_no: str,
+    action: str,
+    *,
+    actor: Any,
+    comment: str = "",
+    expected_version: int | None = None,
+    **params: Any,
+) -> Case:
+    """Take `action` on the case (POST /cases/{case_no}/actions), in one transaction.
+
+    Raises NotFound outside the actor's scope, PermissionDenied when the actor can never
+    take this action on this case, InvalidTransition (409, with the current state) when
+    the state does not allow it — which is what the second of two clerks pressing
+    "accept" at once gets — and Conflict when `expected_version` is stale.
+    Parameters by action: request_supplement `missing=[{material, reason}]`;
+    resubmit `materials=[{material, upload_id}]`; suspend `kind` (SpecialProcedure);
+    approve/issue `result_text`; deliver `method`, `tracking_no`, `carrier`;
+    refuse, deny, return, suspend and extend need a `comment` (the reason).
+    """
+    try:
+        act = CaseAction(action)
+    except ValueError:
+        raise ValidationFailed(
+            f"未知的操作：{action}", code="unknown_action", allowed=list(CaseAction.values)
+        ) from None
+    with transaction.atomic():
+        base = Case.objects if actor == SYSTEM_ACTOR else cases_visible_to(actor)
+        case = (
+            base.select_for_update(of=("self",))
+            .select_related("item", "department", "hall", "region", "intake_region", "applicant")
+            .filter(case_no=case_no)
+            .first()
+        )
+        if case is None:
+            raise NotFound(f"办件 {case_no} 不存在", code="case_not_found")
+        if expected_version is not None and expected_version != case.version:
+            raise Conflict(
+                "办件已被他人更新，请刷新后重试",
+                code="stale_version",
+                current_state=case.status,
+                version=case.version,
+            )
+        _transition(case, act, actor=actor, comment=comment, params=params)
+    return case
+
+
+def _transition(
+    case: Case,
+    action: CaseAction,
+    *,
+    actor: Any,
+    comment: str = "",
+    params: Mapping[str, Any] | None = None,
+    announce: bool = True,
+) -> None:
+    """Check the table, apply the effect, write event + audit + message. The caller
+    holds the row lock inside a transaction."""
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_MAX:
+        raise ValidationFailed(f"意见不能超过 {COMMENT_MAX} 个字符", code="comment_too_long")
+    system = actor == SYSTEM_ACTOR
+    viewer = None if system else viewer_for(actor)
+    label = CaseAction(action).label
+    if viewer is not None and not any(fits(viewer, case, w) for w in WHO_BY_ACTION[action]):
+        raise PermissionDenied(f"您无权对本办件执行“{label}”", code="action_not_allowed")
+    row = transition_for(case.status, action)
+    who_ok = row is not None and (
+        (SYSTEM in row.who) if viewer is None else any(fits(viewer, case, w) for w in row.who)
+    )
+    if row is None or not who_ok:
+        raise InvalidTransition(
+            f"办件当前状态为“{CaseStatus(case.status).label}”，不能执行“{label}”",
+            current_state=case.status,
+        )
+    unit, post = _acting_unit(viewer, case, row.who)
+    change = _Change(
+        case=case,
+        action=action,
+        actor=actor,
+        viewer=viewer,
+        comment=comment,
+        params=params or {},
+        now=clock.now(),
+        today=clock.today(),
+        from_status=case.status,
+        target=row.target,
+        unit=unit,
+        acting_post=post,
+    )
+    EFFECTS[action](change)
+    if action == CaseAction.DELIVER and row.target_when_tracked and change.data.get("tracking_no"):
+        change.target = row.target_when_tracked
+    before = {"status": case.status, "version": case.version}
+    case.status = change.target
+    case.version += 1
+    if case.status in _CLOSED and case.closed_at is None:
+        case.closed_at = change.now
+    case.due_on = clock.governing_deadline(case)
+    case.current_step = _current_step(case)
+    case.save()
+    _event(
+        case,
+        kind=change.kind,
+        action=action,
+        from_status=change.from_status,
+        to_status=case.status,
+        actor=None if system else actor,
+        unit=unit,
+        comment=change.comment,
+        data=change.data,
+        at=change.now,
+    )
+    record(
+        f"case.{action}",
+        None,
+        actor=actor,
+        object_type="cases.case",
+        object_id=case.case_no,
+        before=before,
+        after={"status": case.status, "version": case.version, **_audit_data(change.data)},
+    )
+    if announce and change.subject:
+        _announce(case, actor, change.subject, change.body)
+
+
+_CLOSED = frozenset(
+    {CaseStatus.REFUSED, CaseStatus.DENIED, CaseStatus.COMPLETED, CaseStatus.WITHDRAWN}
+)
+
+
+def _audit_data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Dates and codes only: no free text (it may hold personal data) in the audit log."""
+    keep = {
+        "promised_deadline",
+        "legal_deadline",
+        "issue_deadline",
+        "provisional",
+        "paused_workdays",
+        "method",
+        "kind",
+        "deemed",
+        "to_unit",
+    }
+    out = {k: v for k, v in data.items() if k in keep}
+    if "missing" in data:
+        out["missing"] = [m["material"] for m in data["missing"]]
+    return out
+
+
+def _acting_unit(
+    viewer: Viewer | None, case: Case, who: frozenset[Who]
+) -> tuple[str, PostView | None]:
+    if viewer is None:
+        return SYSTEM_UNIT, None
+    for w in sorted(who, key=lambda w: (w.relation, str(w.permission))):
+        if not fits(viewer, case, w):
+            continue
+        if w.relation == Relation.APPLICANT:
+            if getattr(viewer.user, "pk", None) == case.applicant_id:
+                return APPLICANT_UNIT, None
+            # The clerk who submitted for the applicant (代办) acts for them.
+            posts = acting_posts(viewer, case, INTAKE_CLERK)
+            if posts:
+                return f"{posts[0].unit_name}（代办）", posts[0]
+            return APPLICANT_UNIT, None
+        posts = acting_posts(viewer, case, w)
+        return posts[0].unit_name, posts[0]
+    return APPLICANT_UNIT, None
+
+
+#: The permission a case waits on in each status (to name its current process step).
+_WAITING_ON = {
+    CaseStatus.SUBMITTED: Permission.CASE_ACCEPT,
+    CaseStatus.ACCEPTED: Permission.CASE_REVIEW,
+    CaseStatus.IN_REVIEW: Permission.CASE_REVIEW,
+    CaseStatus.SUSPENDED: Permission.CASE_REVIEW,
+    CaseStatus.APPROVED: Permission.CASE_ISSUE,
+    CaseStatus.ISSUED: Permission.CASE_DELIVER,
+    CaseStatus.DELIVERED: Permission.CASE_DELIVER,
+}
+
+
+def _current_step(case: Case) -> str:
+    """The item's process step (data: order, role) the case is at, else the status."""
+    wanted = _WAITING_ON.get(CaseStatus(case.status))
+    if wanted is None:
+        return ""
+    for step in case.item.steps.select_related("role").order_by("order"):
+        if wanted in step.role.permissions:
+            return str(step.name)
+    return str(CaseStatus(case.status).label)

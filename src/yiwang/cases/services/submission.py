@@ -1,0 +1,484 @@
+"""Submitting an application (POST /cases): checks, case number, query code,
+idempotency, and the automatic decision of instant items."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+
+from yiwang.accounts.choices import UserKind
+from yiwang.accounts.selectors import identity_for
+from yiwang.cases import clock
+from yiwang.cases.auto_rules import CheckContext, evaluate
+from yiwang.cases.choices import CaseAction, CaseStatus, Channel, EventKind
+from yiwang.cases.models import Case, CaseNumberCounter, IdempotencyKey
+from yiwang.cases.selectors import PostView, Viewer, acting_posts, query_code_digest, viewer_for
+from yiwang.cases.services._common import (
+    APPLICANT_UNIT,
+    FORM_MAX_CHARS,
+    FORM_TEXT_MAX,
+    IDEMPOTENCY_KEY_MAX,
+    QUERY_CODE_ALPHABET,
+    QUERY_CODE_LENGTH,
+    SELF_SERVICE_DELIVERY,
+    SYSTEM_ACTOR,
+    SYSTEM_UNIT,
+    MaterialRef,
+    _add_materials,
+    _announce,
+    _check_materials,
+    _delivery_method,
+    _event,
+    _intake_unit_label,
+    _material_ref,
+    _only_delivery_method,
+)
+from yiwang.cases.services.engine import _current_step, _transition
+from yiwang.cases.transitions import Relation, Who
+from yiwang.catalog.choices import AcceptLevel, CaseType, ServiceObject
+from yiwang.catalog.models import ServiceItem
+from yiwang.catalog.selectors import get_active_item
+from yiwang.common.audit import record
+from yiwang.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from yiwang.common.permissions import Permission
+from yiwang.org.choices import RegionLevel
+from yiwang.org.models import Region
+from yiwang.org.selectors import get_region, regions_below
+
+
+@dataclass(frozen=True)
+class Submission:
+    case: Case
+    query_code: str  # shown once to the applicant
+    replayed: bool  # the same Idempotency-Key answered again
+
+
+class _KeyTaken(Exception):
+    """Another request with the same Idempotency-Key committed first."""
+
+
+def submit_case(
+    *,
+    actor: Any,
+    item_code: str,
+    form: Mapping[str, Any] | None = None,
+    materials: Sequence[MaterialRef | Mapping[str, Any]] = (),
+    delivery: str | None = None,
+    idempotency_key: str | None = None,
+    on_behalf_of: str | None = None,
+    intake_region: str | None = None,
+    channel: str | None = None,
+) -> Submission:
+    """Submit an application (POST /cases).
+
+    The applicant is the actor (citizen or enterprise), or — for a clerk at a window or
+    station submitting for someone (代办) — the citizen or enterprise whose ID number or
+    USCC is `on_behalf_of`. With an `idempotency_key` the same key from the same user
+    always answers with the same case, however many retries race (one case).
+    An instant item with automatic rules is decided in the same transaction.
+    """
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied("请先登录")
+    refs = [_material_ref(m) for m in materials]
+    key = (idempotency_key or "").strip()
+    if len(key) > IDEMPOTENCY_KEY_MAX:
+        raise ValidationFailed(
+            f"Idempotency-Key 不能超过 {IDEMPOTENCY_KEY_MAX} 个字符", code="bad_idempotency_key"
+        )
+    fingerprint = _fingerprint(
+        item_code, form, refs, delivery, on_behalf_of, intake_region, channel
+    )
+    if key and (replay := _replay(actor, key, fingerprint)) is not None:
+        return replay
+    try:
+        with transaction.atomic():
+            # Again under the write lock: on SQLite the first writer has committed by now.
+            if key and (replay := _replay(actor, key, fingerprint)) is not None:
+                return replay
+            submission = _create_case(
+                actor=actor,
+                item_code=item_code,
+                form=dict(form or {}),
+                refs=refs,
+                delivery=delivery,
+                on_behalf_of=on_behalf_of,
+                intake_code=intake_region,
+                channel=channel,
+            )
+            if key:
+                try:
+                    with transaction.atomic():
+                        IdempotencyKey.objects.create(
+                            user=actor,
+                            key=key,
+                            fingerprint=fingerprint,
+                            case=submission.case,
+                            query_code=submission.query_code,
+                            created_at=clock.now(),
+                        )
+                except IntegrityError as exc:
+                    # PostgreSQL: a concurrent request with this key committed while we
+                    # worked. Undo everything of ours and answer with its case.
+                    raise _KeyTaken from exc
+            return submission
+    except _KeyTaken:
+        replay = _replay(actor, key, fingerprint)
+        if replay is None:  # pragma: no cover - the unique index said it exists
+            raise Conflict("请求冲突，请重试", code="idempotency_conflict") from None
+        return replay
+
+
+def _fingerprint(*parts: Any) -> str:
+    def default(o: Any) -> Any:
+        return o.__dict__ if isinstance(o, MaterialRef) else str(o)
+
+    text = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=default)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _replay(actor: Any, key: str, fingerprint: str) -> Submission | None:
+    found = IdempotencyKey.objects.filter(user=actor, key=key).select_related("case").first()
+    if found is None:
+        return None
+    if found.fingerprint != fingerprint:
+        raise Conflict("该 Idempotency-Key 已用于另一份不同的申请", code="idempotency_key_reused")
+    return Submission(found.case, found.query_code, replayed=True)
+
+
+def _create_case(
+    *,
+    actor: Any,
+    item_code: str,
+    form: dict[str, Any],
+    refs: list[MaterialRef],
+    delivery: str | None,
+    on_behalf_of: str | None,
+    intake_code: str | None,
+    channel: str | None,
+) -> Submission:
+    item = get_active_item(item_code)
+    viewer = viewer_for(actor)
+    applicant, chosen_channel = _applicant_and_channel(actor, viewer, on_behalf_of, channel)
+    _check_service_object(item, applicant)
+    intake = _intake_region(item, intake_code, viewer, applicant)
+    clerk_post = None
+    if applicant.pk != actor.pk:
+        clerk_post = _clerk_may_take_in(viewer, item, intake)
+    _check_form(item, form)
+    item_materials = {m.code: m for m in item.materials.all()}
+    uploads = _check_materials(actor, item_materials, refs, all_required=True)
+    method = _delivery_method(item, delivery) if delivery else _only_delivery_method(item)
+
+    now = clock.now()
+    today = clock.today()
+    query_code = "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
+    case_no = _next_case_no(item.region_id, today)
+    hall = item.department.hall
+    case = Case(
+        case_no=case_no,
+        item=item,
+        applicant=applicant,
+        on_behalf_by=actor if clerk_post else None,
+        channel=chosen_channel,
+        status=CaseStatus.SUBMITTED,
+        form=form,
+        delivery_method=method,
+        department=item.department,
+        region=item.region,
+        hall=hall,
+        intake_region=intake,
+        submitted_at=now,
+        arrived_on=today,
+        query_code_digest=query_code_digest(case_no, query_code),
+    )
+    case.due_on = clock.governing_deadline(case)
+    case.current_step = _current_step(case)
+    case.save()
+    _add_materials(case, item_materials, refs, uploads, now)
+    unit = clerk_post.unit_name if clerk_post else f"{APPLICANT_UNIT}（{chosen_channel.label}）"
+    _event(
+        case,
+        kind=EventKind.SUBMIT,
+        action="",
+        from_status="",
+        to_status=CaseStatus.SUBMITTED,
+        actor=actor,
+        unit=unit,
+        comment="",
+        data={"materials": sorted({r.material for r in refs})},
+        at=now,
+    )
+    record(
+        "case.submitted",
+        None,
+        actor=actor,
+        object_type="cases.case",
+        object_id=case_no,
+        after={"item": item.code, "status": case.status, "channel": chosen_channel},
+    )
+    automatic = item.case_type == CaseType.INSTANT and bool(item.auto_rules)
+    if automatic:
+        _auto_decide(case, actor)
+    else:
+        where = _intake_unit_label(case)
+        _announce(
+            case,
+            actor,
+            "申请已提交",
+            f"您申请的“{item.name}”已提交，办件编号 {case_no}。{where}将在 "
+            f"{clock.ACCEPTANCE_WINDOW_WORKDAYS} 个工作日内作出受理决定或一次性告知需补正的材料。",
+        )
+    return Submission(case, query_code, replayed=False)
+
+
+def _applicant_and_channel(
+    actor: Any, viewer: Viewer, on_behalf_of: str | None, channel: str | None
+) -> tuple[Any, Channel]:
+    if not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied("请先登录")
+    if on_behalf_of:
+        if not viewer.posts_with(Permission.CASE_ACCEPT):
+            raise PermissionDenied("只有窗口或站点的受理人员可以代办申请", code="not_a_clerk")
+        return _applicant_by_identifier(on_behalf_of), Channel.WINDOW
+    if actor.kind not in (UserKind.CITIZEN, UserKind.ENTERPRISE):
+        raise PermissionDenied(
+            "工作人员不能以本人名义申请；代办时请填写申请人的身份号码或统一社会信用代码",
+            code="staff_cannot_apply",
+        )
+    if channel == Channel.KIOSK:
+        return actor, Channel.KIOSK
+    return actor, Channel.ONLINE
+
+
+def _applicant_by_identifier(value: str) -> Any:
+    """The citizen (ID number) or enterprise (USCC) a clerk submits for.
+
+    Reads the accounts tables directly: accounts has no selector for this yet.
+    """
+    value = value.strip().upper()
+    user = (
+        get_user_model()
+        .objects.filter(Q(citizen__id_number=value) | Q(enterprise__uscc=value), is_active=True)
+        .first()
+    )
+    if user is None:
+        raise ValidationFailed(
+            "未找到该身份号码或统一社会信用代码对应的已实名用户", code="applicant_not_found"
+        )
+    return user
+
+
+def _check_service_object(item: ServiceItem, applicant: Any) -> None:
+    if item.service_object == ServiceObject.CITIZEN and applicant.kind != UserKind.CITIZEN:
+        raise ValidationFailed("本事项仅面向自然人", code="wrong_applicant_kind")
+    if item.service_object == ServiceObject.ENTERPRISE and applicant.kind != UserKind.ENTERPRISE:
+        raise ValidationFailed("本事项仅面向法人", code="wrong_applicant_kind")
+
+
+def _intake_region(
+    item: ServiceItem, code: str | None, viewer: Viewer, applicant: Any
+) -> Region | None:
+    """For an item accepted at a township station: the township (or village) it goes to —
+    as asked, else the clerk's own station, else the applicant's home township."""
+    if item.accept_level != AcceptLevel.TOWNSHIP:
+        return None
+    item_path = item.region.path
+    stations = (RegionLevel.TOWNSHIP, RegionLevel.VILLAGE)
+    if code:
+        try:
+            region = get_region(code)
+        except NotFound:
+            region = None
+        if region is None or region.level not in stations or not region.path.startswith(item_path):
+            raise ValidationFailed(
+                f"受理站点 {code} 不在{item.region.name}的乡镇（街道）范围内",
+                code="bad_intake_region",
+                allowed=_townships(item.region),
+            )
+        return region
+    for post in viewer.posts_with(Permission.CASE_ACCEPT):
+        if post.region_level in stations and post.region_path.startswith(item_path):
+            return get_region(post.region_id)
+    home = getattr(getattr(applicant, "citizen", None), "region", None) or getattr(
+        getattr(applicant, "enterprise", None), "region", None
+    )
+    if home is not None and home.level in stations and home.path.startswith(item_path):
+        return home
+    raise ValidationFailed(
+        "本事项在乡镇（街道）便民服务站受理，请选择受理站点（intake_region）",
+        code="intake_region_required",
+        allowed=_townships(item.region),
+    )
+
+
+def _townships(region: Region) -> list[str]:
+    return list(
+        regions_below(region, include_self=False)
+        .filter(level=RegionLevel.TOWNSHIP)
+        .values_list("code", flat=True)
+    )
+
+
+def _clerk_may_take_in(viewer: Viewer, item: ServiceItem, intake: Region | None) -> PostView:
+    """The post through which a clerk submits for an applicant: one that may accept it."""
+    probe = Case(
+        department=item.department,
+        hall=item.department.hall,
+        intake_region=intake,
+        region=item.region,
+    )
+    posts = acting_posts(viewer, probe, Who(Relation.INTAKE, Permission.CASE_ACCEPT))
+    if not posts:
+        raise PermissionDenied("本事项不在您的受理范围内", code="outside_intake_scope")
+    return posts[0]
+
+
+def _check_form(item: ServiceItem, form: dict[str, Any]) -> None:
+    """The application form against the item's form fields (data): no unknown field,
+    every required one filled, each value of its type (select: one of the options)."""
+    if len(json.dumps(form, ensure_ascii=False, default=str)) > FORM_MAX_CHARS:
+        raise ValidationFailed("申请表内容过长", code="form_too_large")
+    fields = {str(f.get("name")): f for f in item.form_fields or [] if isinstance(f, dict)}
+    unknown = sorted(set(form) - set(fields))
+    if unknown:
+        raise ValidationFailed(
+            f"申请表没有这些字段：{'、'.join(unknown)}", code="unknown_form_field", unknown=unknown
+        )
+    missing = [
+        {"name": name, "label": f.get("label") or name}
+        for name, f in fields.items()
+        if f.get("required") and form.get(name) in (None, "", [], {})
+    ]
+    if missing:
+        labels = "、".join(str(m["label"]) for m in missing)
+        raise ValidationFailed(
+            f"申请表缺少必填项：{labels}", code="form_incomplete", missing=missing
+        )
+    invalid = []
+    for name, value in form.items():
+        if value in (None, ""):
+            continue
+        reason = _form_value_problem(fields[name], value)
+        if reason:
+            invalid.append(
+                {"name": name, "label": fields[name].get("label") or name, "reason": reason}
+            )
+    if invalid:
+        text = "；".join(f"{i['label']}{i['reason']}" for i in invalid)
+        raise ValidationFailed(f"申请表填写有误：{text}", code="form_invalid", invalid=invalid)
+
+
+def _form_value_problem(spec: Mapping[str, Any], value: Any) -> str:
+    kind = spec.get("type", "text")
+    if kind == "boolean":
+        return "" if isinstance(value, bool) else "应为是或否"
+    if kind == "number":
+        if isinstance(value, bool):
+            return "应为数字"
+        try:
+            float(value)
+        except (TypeError, ValueError):
+            return "应为数字"
+        return ""
+    if not isinstance(value, str):
+        return "应为文本"
+    if kind == "date":
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            return "应为日期（YYYY-MM-DD）"
+    if kind == "select" and value not in (spec.get("options") or []):
+        return "不是可选项之一"
+    if len(value) > FORM_TEXT_MAX:
+        return f"不能超过 {FORM_TEXT_MAX} 个字符"
+    return ""
+
+
+def _next_case_no(region_code: str, day: date) -> str:
+    """`<region>-<yyyymmdd>-<nnnnnn>`: one atomic upsert of the (region, day) counter —
+    concurrent submissions queue on that one row until commit, so numbers are unique
+    and, as a rolled-back submission gives its number back, without gaps."""
+    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (region_code, day, last) VALUES (%s, %s, 1) "  # noqa: S608
+            f"ON CONFLICT (region_code, day) DO UPDATE SET last = {table}.last + 1 "
+            "RETURNING last",
+            [region_code, day],
+        )
+        (number,) = cursor.fetchone()
+    return f"{region_code}-{day:%Y%m%d}-{number:06d}"
+
+
+def _auto_decide(case: Case, actor: Any) -> None:
+    """Evaluate the item's auto_rules; pass -> accept, approve, issue (and deliver when
+    nothing has to be handed over) in this transaction; fail -> manual review, reasons
+    on the timeline. The applicant gets one message for the whole automatic decision."""
+    applicant = case.applicant
+    identity = identity_for(applicant, viewer=applicant)
+    home = getattr(getattr(applicant, "citizen", None), "region", None)
+    ctx = CheckContext(
+        applicant_id_number=identity.id_number,
+        applicant_region_path=home.path if home is not None else "",
+        item_region_path=case.region.path,
+        on=clock.today(),
+    )
+    outcomes = evaluate(case.item.auto_rules, ctx)
+    passed = all(o.passed for o in outcomes)
+    reasons = "；".join(o.reason for o in outcomes if not o.passed)
+    _event(
+        case,
+        kind=EventKind.AUTO_CHECK,
+        action="",
+        from_status=case.status,
+        to_status=case.status,
+        actor=None,
+        unit=SYSTEM_UNIT,
+        comment="自动审查通过" if passed else f"自动审查未通过，转人工审核：{reasons}",
+        data={"passed": passed, "checks": [o.__dict__ for o in outcomes]},
+        at=clock.now(),
+    )
+    record(
+        "case.auto_checked",
+        None,
+        actor=SYSTEM_ACTOR,
+        object_type="cases.case",
+        object_id=case.case_no,
+        after={"passed": passed, "checks": [o.check for o in outcomes if not o.passed]},
+    )
+    name, no = case.item.name, case.case_no
+    if not passed:
+        _announce(
+            case,
+            SYSTEM_ACTOR,
+            "申请转人工审核",
+            f"您申请的“{name}”（办件编号 {no}）未通过自动审查，已转人工审核。原因：{reasons}",
+        )
+        return
+    for action in (CaseAction.ACCEPT, CaseAction.APPROVE, CaseAction.ISSUE):
+        _transition(case, action, actor=SYSTEM_ACTOR, announce=False)
+    method = case.delivery_method
+    if method is not None and method.code in SELF_SERVICE_DELIVERY and not method.needs_tracking:
+        _transition(
+            case,
+            CaseAction.DELIVER,
+            actor=SYSTEM_ACTOR,
+            params={"method": method.code},
+            announce=False,
+        )
+    status = CaseStatus(case.status).label
+    _announce(
+        case,
+        SYSTEM_ACTOR,
+        "申请已自动审批通过",
+        f"您申请的“{name}”（办件编号 {no}）已通过自动审查，准予办理，当前状态：{status}。",
+    )
