@@ -146,6 +146,9 @@ def _row(e: TimelineEntry, materials: Mapping[str, str], methods: Mapping[str, s
     elif e.kind == EventKind.DEEMED_ACCEPT:
         title = _("视为受理")
         tone = "good"
+    elif e.action == CaseAction.DELIVER and data.get("receipt"):
+        title = _("确认签收")
+        tone = "good"
     else:
         title = action_label(e.action)
         tone = "good" if e.action in _GOOD else "bad" if e.action in _BAD else ""
@@ -196,17 +199,14 @@ def _action_details(
         out.append(_("法定办结日期延长至 %(day)s") % {"day": _day(data["legal_deadline"])})
     elif action == CaseAction.ISSUE and data.get("result"):
         out.append(_("办理结果：%(result)s") % {"result": data["result"]})
-    elif action == CaseAction.DELIVER:
-        if data.get("receipt"):
-            out.append(_("已签收"))
-        elif data.get("method"):
-            method = methods.get(str(data["method"]), str(data["method"]))
-            out.append(_("送达方式：%(method)s") % {"method": method})
-            if data.get("tracking_no"):
-                out.append(
-                    _("承运单位：%(carrier)s，快递单号：%(no)s")
-                    % {"carrier": data.get("carrier", ""), "no": data["tracking_no"]}
-                )
+    elif action == CaseAction.DELIVER and data.get("method") and not data.get("receipt"):
+        method = methods.get(str(data["method"]), str(data["method"]))
+        out.append(_("送达方式：%(method)s") % {"method": method})
+        if data.get("tracking_no"):
+            out.append(
+                _("承运单位：%(carrier)s，快递单号：%(no)s")
+                % {"carrier": data.get("carrier", ""), "no": data["tracking_no"]}
+            )
     return out
 
 

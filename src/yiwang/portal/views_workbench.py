@@ -97,9 +97,10 @@ def action_specs(detail: CaseDetail) -> list[ActionSpec]:
         if action in APPLICANT_ACTIONS:
             continue
         fields = ACTION_FIELDS.get(action, ("comment",))
-        if action == CaseAction.DELIVER and receipt:
-            fields = ("receipt", "comment")
-        specs.append(ActionSpec(action, action_label(action), fields, action in DANGEROUS_ACTIONS))
+        label = action_label(action)
+        if action == CaseAction.DELIVER and receipt:  # the posted result has arrived
+            fields, label = ("receipt", "comment"), _("确认签收")
+        specs.append(ActionSpec(action, label, fields, action in DANGEROUS_ACTIONS))
     return specs
 
 
