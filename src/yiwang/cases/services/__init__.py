@@ -16,6 +16,7 @@ from yiwang.cases.services.engine import perform_action
 from yiwang.cases.services.reference import (
     record_exit_restriction,
     record_travel_document,
+    seed_demo_cases,
     seed_demo_reference_data,
 )
 from yiwang.cases.services.submission import Submission, submit_case
@@ -29,6 +30,7 @@ __all__ = [
     "purge_idempotency_keys",
     "record_exit_restriction",
     "record_travel_document",
+    "seed_demo_cases",
     "seed_demo_reference_data",
     "submit_case",
     "sweep_deemed_acceptance",

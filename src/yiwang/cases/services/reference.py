@@ -5,11 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
 from yiwang.cases.auto_rules import HK_MACAO_PERMIT
-from yiwang.cases.models import ExitRestriction, TravelDocument
+from yiwang.cases.models import Case, ExitRestriction, TravelDocument
+from yiwang.cases.services._common import MaterialRef
+from yiwang.cases.services.engine import perform_action
+from yiwang.cases.services.submission import submit_case
+from yiwang.catalog.selectors import get_active_item
 from yiwang.common.audit import record
+from yiwang.uploads.services import store_upload
 
 
 @transaction.atomic
@@ -66,4 +73,93 @@ def seed_demo_reference_data(*, actor: Any) -> int:
         if not TravelDocument.objects.filter(kind=entry["kind"], number=entry["number"]).exists():
             record_travel_document(**entry, actor=actor)  # type: ignore[arg-type]
             created += 1
+    return created
+
+
+#: A minimal PDF standing in for the scanned materials of the demo cases.
+_DEMO_PDF = b"%PDF-1.4\n% Yiwang demo material\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+#: The demo's cases, so that the workbench and the citizen centre are not empty:
+#: (who applies, item, form, extra submission fields, [(who acts, action, params)]).
+DEMO_CASES: tuple[
+    tuple[str, str, dict[str, Any], dict[str, Any], list[tuple[str, str, dict[str, Any]]]], ...
+] = (
+    (
+        "citizen",
+        "220102-ZJ-XK-001",  # 临时占用城市道路审批: waiting at the 南关区 window
+        {
+            "purpose": "房屋装修",
+            "location": "南关区人民大街 1 号",
+            "area_m2": 12,
+            "date_from": "2026-12-01",
+            "date_to": "2026-12-10",
+        },
+        {},
+        [],
+    ),
+    (
+        "citizen",
+        "220102-ZJ-XK-001",  # accepted and forwarded: waiting for the reviewer
+        {
+            "purpose": "搬家",
+            "location": "南关区自由大路 88 号",
+            "area_m2": 20,
+            "date_from": "2026-12-05",
+            "date_to": "2026-12-05",
+        },
+        {},
+        [("clerk-nanguan", "accept", {}), ("clerk-nanguan", "forward", {})],
+    ),
+    (
+        "citizen",
+        "222424-LY-XK-001",  # 植物检疫证书核发: waiting at the 天桥岭镇 station
+        {
+            "product_name": "红松苗木",
+            "quantity": "2000 株",
+            "origin_place": "汪清县天桥岭镇",
+            "destination": "延吉市",
+            "transport_mode": "公路",
+            "ship_date": "2026-12-15",
+        },
+        {"intake_region": "222424102"},
+        [],
+    ),
+    (
+        "citizen",
+        "220100-GA-GG-001",  # 居住证明: decided automatically, completed
+        {"purpose": "子女入学"},
+        {},
+        [],
+    ),
+)
+
+
+def seed_demo_cases(*, actor: Any) -> list[str]:
+    """Create the demo cases through the same services the API uses; returns their
+    numbers. Idempotent: nothing is created once the demo citizen has any case (or when
+    the demo accounts do not exist)."""
+    usernames = {entry[0] for entry in DEMO_CASES} | {
+        step[0] for entry in DEMO_CASES for step in entry[4]
+    }
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
+    if set(users) != usernames or Case.objects.filter(applicant=users["citizen"]).exists():
+        return []
+    created = []
+    for username, item_code, form, extra, steps in DEMO_CASES:
+        applicant = users[username]
+        item = get_active_item(item_code)
+        materials = []
+        for material in item.materials.all():
+            if material.required:
+                upload = store_upload(
+                    SimpleUploadedFile(f"{material.name}.pdf", _DEMO_PDF, "application/pdf"),
+                    owner=applicant,
+                )
+                materials.append(MaterialRef(material.code, str(upload.pk)))
+        submission = submit_case(
+            actor=applicant, item_code=item_code, form=form, materials=materials, **extra
+        )
+        for who, action, params in steps:
+            perform_action(submission.case.case_no, action, actor=users[who], **params)
+        created.append(submission.case.case_no)
     return created
