@@ -202,7 +202,8 @@ def test_citizen_sees_own_full_id_number_on_the_workspace(
     assert "您好，张三" in html
     assert f"<dd>{citizen.id_number}</dd>" in html
     assert f"<dd>{citizen.phone}</dd>" in html
-    assert "审批功能" in html
+    assert "即可在线申请" in html
+    assert 'href="/centre/cases/"' in html
     assert "我的岗位" not in html
 
 
