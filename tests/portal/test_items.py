@@ -74,9 +74,13 @@ def test_item_search_refuses_bad_filters_with_a_message_not_an_error_page(
     response = client.get("/items/", {"q": "x" * 101})
     # the form caps the query at 100 characters: treated as no filter, not a crash
     assert response.status_code == 200
-    response = client.get("/items/", {"region": "999999"})  # a choice not offered
-    assert response.status_code == 200
-    assert "共 " in _visible(_text(response))
+    response = client.get("/items/", {"region": "999999", "q": "签注", "page": "x"})
+    assert response.status_code == 200  # the bad region and page are ignored, not the query
+    text = _visible(_text(response))
+    assert "往来港澳通行证再次签注" in text
+    assert "临时占用城市道路审批" not in text
+    deep = client.get("/items/", {"page": "500"})
+    assert deep.status_code == 200
 
 
 # --------------------------------------------------------------------------- the guide

@@ -281,3 +281,24 @@ def test_the_township_flow_on_the_workbench_shows_the_hand_off(
     assert "孙强" in text  # staff see who acted
     assert "approve" in _action_forms(html)
     assert "forward" not in _action_forms(html)
+
+
+def test_list_pages_cost_the_same_queries_for_one_case_or_many(
+    world: dict[str, Any], as_user: Callable[[str], Client]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    clerk = as_user("clerk-nanguan")
+    citizen = as_user("citizen")
+
+    def count(c: Client, path: str) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert c.get(path).status_code == 200
+        return len(ctx.captured_queries)
+
+    submit_through_services(world["citizen"], NANGUAN)
+    one = (count(clerk, "/workbench/"), count(citizen, "/centre/cases/"))
+    for _ in range(4):
+        submit_through_services(world["citizen"], NANGUAN)
+    assert (count(clerk, "/workbench/"), count(citizen, "/centre/cases/")) == one

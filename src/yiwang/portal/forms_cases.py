@@ -37,8 +37,9 @@ class ItemSearchForm(forms.Form):
         self.fields["q"].widget.attrs.update({"type": "search", "autocomplete": "off"})
 
     def value(self, name: str, default: Any = "") -> Any:
-        if not self.is_valid():
-            return default
+        """The cleaned value of one field; its default when that field is invalid (an
+        unknown region or a bad page number does not throw away the rest)."""
+        self.is_valid()
         return self.cleaned_data.get(name) or default
 
 
