@@ -224,3 +224,18 @@ def test_a_forged_upload_never_reaches_a_case(api: CaseApi) -> None:
     problem(response, 415)
     assert PDF.startswith(b"%PDF-")
     _nothing_stored()
+
+
+def test_idempotency_keys_are_forgotten_after_a_day(api: CaseApi, frozen: FrozenClock) -> None:
+    from yiwang.cases import tasks
+
+    body = _body(api, "citizen")
+    frozen.set("2026-11-26")
+    first = api.submit("citizen", body, key="k").json()
+    frozen.set("2026-11-27", hour=9)  # 23 hours later: still remembered
+    assert tasks.purge_idempotency_keys.enqueue().return_value == {"deleted": 0}
+    assert api.submit("citizen", body, key="k").json() == first
+    frozen.set("2026-11-27", hour=11)
+    assert tasks.purge_idempotency_keys.enqueue().return_value == {"deleted": 1}
+    assert not IdempotencyKey.objects.exists()  # and with it the kept query code
+    assert api.submit("citizen", body, key="k").json()["case_no"] != first["case_no"]
