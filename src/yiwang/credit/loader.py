@@ -19,6 +19,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -28,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO, Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
@@ -106,6 +107,11 @@ _STATUS_BY_LABEL = {label: value for value, label in EnterpriseStatus.choices} |
 _DISCLOSURE_KIND_BY_LABEL = {label: value for value, label in DisclosureKind.choices}
 
 
+_KINDS = frozenset(EnterpriseKind.values)
+_STATUSES = frozenset(EnterpriseStatus.values)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
 class RowRejected(Exception):
     """A row that cannot be loaded; the reason goes to the rejects file."""
 
@@ -144,7 +150,7 @@ def _bounded(row: Mapping[str, Any], name: str, size: int, *, required: bool = F
         raise RowRejected(f"{name}: missing")
     if len(value) > size:
         raise RowRejected(f"{name}: longer than {size} characters")
-    if any(ord(c) < 32 and c not in "\t\n" for c in value):
+    if _CONTROL.search(value):
         raise RowRejected(f"{name}: contains control characters")
     return value
 
@@ -157,11 +163,11 @@ def clean_enterprise_row(row: Mapping[str, Any], *, today: date) -> dict[str, An
         raise RowRejected(f"uscc: {exc.detail}") from None
     kind = _field(row, "kind")
     kind = _KIND_BY_LABEL.get(kind, kind)
-    if kind not in EnterpriseKind.values:
+    if kind not in _KINDS:
         raise RowRejected(f"kind: unknown {kind!r}")
     status = _field(row, "status") or EnterpriseStatus.ACTIVE
     status = _STATUS_BY_LABEL.get(status, status)
-    if status not in EnterpriseStatus.values:
+    if status not in _STATUSES:
         raise RowRejected(f"status: unknown {status!r}")
     region = _field(row, "region_code") or uscc[2:8]
     if len(region) != 6 or not region.isascii() or not region.isdigit():
@@ -205,19 +211,36 @@ def upsert_enterprises(rows: list[tuple[int, dict[str, Any]]]) -> BatchCounts:
     """Upsert cleaned registry rows by USCC; call inside the batch's transaction.
 
     Rows whose content hash is unchanged are not written. The last row of a USCC in
-    the batch wins. List flags and `created_at` are never touched by a load.
+    the batch wins. List flags and `created_at` are never touched by a load. On
+    PostgreSQL the batch goes in by COPY into a staging table and one INSERT ... ON
+    CONFLICT; elsewhere by bulk_create(update_conflicts=True).
     """
-    counts = BatchCounts()
     latest: dict[str, dict[str, Any]] = {}
     for _, values in rows:
         latest[values["uscc"]] = values
+    hashed = [(values, content_hash(values)) for values in latest.values()]
+    if connection.vendor == "postgresql":
+        counts = _upsert_by_copy(hashed)
+    else:
+        counts = _upsert_by_bulk_create(hashed)
+    counts.unchanged += len(rows) - len(latest)  # superseded duplicates within the batch
+    return counts
+
+
+_WRITTEN = [f for f in ENTERPRISE_FIELDS if f != "uscc"] + ["content_hash", "updated_at"]
+
+
+def _upsert_by_bulk_create(hashed: list[tuple[dict[str, Any], str]]) -> BatchCounts:
+    counts = BatchCounts()
     existing = dict(
-        Enterprise.objects.filter(uscc__in=list(latest)).values_list("uscc", "content_hash")
+        Enterprise.objects.filter(uscc__in=[v["uscc"] for v, _ in hashed]).values_list(
+            "uscc", "content_hash"
+        )
     )
     now = timezone.now()
     to_write = []
-    for uscc, values in latest.items():
-        digest = content_hash(values)
+    for values, digest in hashed:
+        uscc = values["uscc"]
         if existing.get(uscc) == digest:
             counts.unchanged += 1
             continue
@@ -226,16 +249,44 @@ def upsert_enterprises(rows: list[tuple[int, dict[str, Any]]]) -> BatchCounts:
         else:
             counts.inserted += 1
         to_write.append(Enterprise(**values, content_hash=digest, created_at=now, updated_at=now))
-    counts.unchanged += len(rows) - len(latest)  # superseded duplicates within the batch
     if to_write:
         Enterprise.objects.bulk_create(
-            to_write,
-            update_conflicts=True,
-            unique_fields=["uscc"],
-            update_fields=[f for f in ENTERPRISE_FIELDS if f != "uscc"]
-            + ["content_hash", "updated_at"],
+            to_write, update_conflicts=True, unique_fields=["uscc"], update_fields=_WRITTEN
         )
     return counts
+
+
+_STAGE_COLUMNS = [*ENTERPRISE_FIELDS, "content_hash"]
+
+
+def _upsert_by_copy(hashed: list[tuple[dict[str, Any], str]]) -> BatchCounts:
+    columns = ", ".join(_STAGE_COLUMNS)
+    assignments = ", ".join(f"{c} = EXCLUDED.{c}" for c in _WRITTEN)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS credit_load_stage ON COMMIT DELETE ROWS AS "  # noqa: S608 - constant names
+            f"SELECT {columns} FROM credit_enterprise WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY credit_load_stage ({columns}) FROM STDIN") as copy:
+            for values, digest in hashed:
+                copy.write_row([*(values[f] for f in ENTERPRISE_FIELDS), digest])
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE e.id IS NULL),"
+            " count(*) FILTER (WHERE e.content_hash <> s.content_hash)"
+            " FROM credit_load_stage s LEFT JOIN credit_enterprise e ON e.uscc = s.uscc"
+        )
+        inserted, updated = cursor.fetchone()
+        cursor.execute(
+            f"INSERT INTO credit_enterprise ({columns}, abnormal, serious, exposed, created_at, updated_at) "  # noqa: S608
+            f"SELECT {columns}, false, false, false, now(), now() FROM credit_load_stage s "
+            "WHERE NOT EXISTS (SELECT 1 FROM credit_enterprise e"
+            " WHERE e.uscc = s.uscc AND e.content_hash = s.content_hash) "
+            f"ON CONFLICT (uscc) DO UPDATE SET {assignments.replace('EXCLUDED.updated_at', 'now()')}"
+        )
+        cursor.execute("TRUNCATE credit_load_stage")
+    return BatchCounts(
+        inserted=inserted, updated=updated, unchanged=len(hashed) - inserted - updated
+    )
 
 
 # --------------------------------------------------------------------------- disclosures
@@ -354,7 +405,7 @@ def upsert_disclosures(
             changed.append(current)
         else:
             counts.unchanged += 1
-    Disclosure.objects.bulk_create(new)
+    _insert_disclosures(new)
     if changed:
         Disclosure.objects.bulk_update(
             changed,
@@ -372,6 +423,32 @@ def upsert_disclosures(
     counts.updated += len(changed)
     counts.unchanged += len(rows) - len(counts.rejected) - len(keyed)
     return counts
+
+
+_DISCLOSURE_COLUMNS = (
+    "enterprise_id",
+    "department_id",
+    "source",
+    "source_ref",
+    "published_at",
+    *DISCLOSURE_DATA,
+    "version",
+    "idempotency_key",
+    "withdrawal_reason",
+)
+
+
+def _insert_disclosures(new: list[Disclosure]) -> None:
+    """New records: by COPY on PostgreSQL (they were checked absent, no conflict
+    is possible inside the batch's transaction), by bulk_create elsewhere."""
+    if connection.vendor != "postgresql":
+        Disclosure.objects.bulk_create(new)
+        return
+    with connection.cursor() as cursor:
+        columns = ", ".join(_DISCLOSURE_COLUMNS)
+        with cursor.cursor.copy(f"COPY credit_disclosure ({columns}) FROM STDIN") as copy:
+            for d in new:
+                copy.write_row([getattr(d, c) for c in _DISCLOSURE_COLUMNS])
 
 
 # --------------------------------------------------------------------------- reading files

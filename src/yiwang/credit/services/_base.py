@@ -1,0 +1,121 @@
+"""What every credit service shares: dates, actors, field checks, notices."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils import timezone
+
+from yiwang.accounts.models import User
+from yiwang.common.errors import (
+    ValidationFailed,
+)
+from yiwang.credit import selectors
+from yiwang.credit.models import (
+    Enterprise,
+)
+from yiwang.notify.services import notify
+
+logger = logging.getLogger("yiwang.credit")
+
+#: The actor of the automatic list decisions, as the audit log names it.
+SWEEP_ACTOR = "credit-sweep"
+
+
+def _today(today: date | None) -> date:
+    return today or timezone.localdate()
+
+
+def _actor_user(actor: Any) -> User | None:
+    return actor if isinstance(actor, User) else None
+
+
+def _actor_label(actor: Any) -> str:
+    if isinstance(actor, User):
+        return actor.display_name or actor.username
+    return str(actor or "system")
+
+
+def _text(data: Mapping[str, Any], name: str, *, max_length: int, required: bool = True) -> str:
+    value = str(data.get(name) or "").strip()
+    if required and not value:
+        raise ValidationFailed(f"{name} 不能为空", field=name)
+    if len(value) > max_length:
+        raise ValidationFailed(f"{name} 不能超过 {max_length} 个字", field=name)
+    return value
+
+
+def _money(
+    data: Mapping[str, Any], name: str, *, required: bool = True, signed: bool = False
+) -> Decimal | None:
+    raw = data.get(name)
+    if raw is None or raw == "":
+        if required:
+            raise ValidationFailed(f"{name} 不能为空", field=name)
+        return None
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        raise ValidationFailed(f"{name} 不是数字：{raw!r}", field=name) from None
+    if not value.is_finite() or abs(value) >= Decimal("1e14"):
+        raise ValidationFailed(f"{name} 超出范围", field=name)
+    if not signed and value < 0:
+        raise ValidationFailed(f"{name} 不能为负数", field=name)
+    return value.quantize(Decimal("0.0001"))
+
+
+def _date(data: Mapping[str, Any], name: str, *, required: bool = True) -> date | None:
+    raw = data.get(name)
+    if raw is None or raw == "":
+        if required:
+            raise ValidationFailed(f"{name} 不能为空", field=name)
+        return None
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        raise ValidationFailed(f"{name} 不是有效日期（YYYY-MM-DD）：{raw!r}", field=name) from None
+
+
+def _state(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    return {f: getattr(obj, f) for f in fields}
+
+
+# --------------------------------------------------------------------------- notices
+
+
+_LOOK_UP: Any = object()
+
+
+def _notify_enterprise(
+    enterprise: Enterprise,
+    subject: str,
+    body: str,
+    *,
+    actor: Any,
+    object_type: str,
+    object_id: Any,
+    user: Any = _LOOK_UP,
+) -> None:
+    """Tell the enterprise's account, in the deciding transaction (notify joins it and
+    sends only after commit). An enterprise without an account is told by the publicity
+    itself. `user`: the account if the caller looked it up already (sweeps do, in bulk)."""
+    if user is _LOOK_UP:
+        user = selectors.enterprise_account_user(enterprise.uscc)
+    if user is None:
+        return
+    notify(
+        user,
+        subject=subject,
+        body=body,
+        object_type=object_type,
+        object_id=str(object_id),
+        actor=actor,
+    )

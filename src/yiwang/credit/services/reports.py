@@ -1,0 +1,330 @@
+"""What enterprises publish themselves (企业信息公示暂行条例 Art. 8-10): annual reports
+and immediate information, on time or recorded as late; corrections keep history."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from yiwang.common.audit import record
+from yiwang.common.errors import (
+    Conflict,
+    InvalidTransition,
+    ValidationFailed,
+)
+from yiwang.common.validators import check_uscc
+from yiwang.credit import rules
+from yiwang.credit.choices import (
+    EnterpriseStatus,
+    ImmediateInfoKind,
+    OperatingStatus,
+)
+from yiwang.credit.models import (
+    AnnualReport,
+    AnnualReportRevision,
+    Enterprise,
+    ImmediateInfo,
+)
+from yiwang.credit.services._base import (
+    _actor_user,
+    _money,
+    _state,
+    _text,
+    _today,
+)
+
+# --------------------------------------------------------------------------- annual reports
+
+REPORT_TEXT_FIELDS = {
+    "address": 300,
+    "postal_code": 6,
+    "phone": 20,
+    "email": 100,
+    "website": 200,
+}
+REPORT_MONEY_FIELDS = (
+    "total_assets",
+    "total_liabilities",
+    "owners_equity",
+    "revenue",
+    "main_business_revenue",
+    "total_profit",
+    "net_profit",
+    "tax_paid",
+)
+REPORT_SIGNED = frozenset({"owners_equity", "total_profit", "net_profit"})
+REPORT_FLAGS = (
+    "has_external_investment",
+    "has_equity_transfer",
+    "provides_guarantee",
+    "financials_public",
+)
+REPORT_FIELDS = (
+    *REPORT_TEXT_FIELDS,
+    "operating_status",
+    "employees",
+    *REPORT_FLAGS,
+    "contributions",
+    "investments",
+    *REPORT_MONEY_FIELDS,
+)
+_POSTAL = re.compile(r"[0-9]{6}")
+_PHONE = re.compile(r"[0-9+\-() ]{7,20}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: Balance-sheet identity tolerance, 万元 (reports round to two decimals).
+BALANCE_TOLERANCE = Decimal("0.01")
+
+
+def _clean_contributions(raw: Any) -> list[dict[str, Any]]:
+    if raw in (None, ""):
+        return []
+    if not isinstance(raw, list):
+        raise ValidationFailed("出资信息应为列表", field="contributions")
+    cleaned = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping):
+            raise ValidationFailed(f"第 {i + 1} 项出资信息格式不对", field="contributions")
+        shareholder = str(item.get("shareholder") or "").strip()
+        if not shareholder:
+            raise ValidationFailed(f"第 {i + 1} 项出资缺少股东名称", field="contributions")
+        subscribed = _money(item, "subscribed")
+        paid = _money(item, "paid", required=False) or Decimal(0)
+        assert subscribed is not None
+        if paid > subscribed:
+            raise ValidationFailed(
+                f"股东 {shareholder} 的实缴出资额不能大于认缴出资额", field="contributions"
+            )
+        cleaned.append(
+            {
+                "shareholder": shareholder[:200],
+                "subscribed": str(subscribed),
+                "paid": str(paid),
+                "method": str(item.get("method") or "货币")[:50],
+            }
+        )
+    return cleaned
+
+
+def _clean_investments(raw: Any) -> list[dict[str, str]]:
+    if raw in (None, ""):
+        return []
+    if not isinstance(raw, list):
+        raise ValidationFailed("对外投资信息应为列表", field="investments")
+    cleaned = []
+    for i, item in enumerate(raw):
+        name = str((item or {}).get("name") or "").strip() if isinstance(item, Mapping) else ""
+        if not name:
+            raise ValidationFailed(f"第 {i + 1} 项对外投资缺少企业名称", field="investments")
+        uscc = str(item.get("uscc") or "").strip()
+        if uscc:
+            try:
+                uscc = check_uscc(uscc)
+            except ValidationFailed as exc:
+                raise ValidationFailed(
+                    f"对外投资 {name} 的统一社会信用代码不正确：{exc.detail}", field="investments"
+                ) from None
+        cleaned.append({"name": name[:200], "uscc": uscc})
+    return cleaned
+
+
+def clean_annual_report(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of 企业信息公示暂行条例 Art. 9, with the consistency checks a report
+    must pass: assets = liabilities + equity, main business revenue within revenue,
+    net profit within total profit, paid-in within subscribed capital, and investment
+    details exactly when investments are declared."""
+    cleaned: dict[str, Any] = {}
+    for name, size in REPORT_TEXT_FIELDS.items():
+        cleaned[name] = _text(
+            data, name, max_length=size, required=name not in ("email", "website")
+        )
+    if not _POSTAL.fullmatch(cleaned["postal_code"]):
+        raise ValidationFailed("邮政编码应为 6 位数字", field="postal_code")
+    if not _PHONE.fullmatch(cleaned["phone"]):
+        raise ValidationFailed("联系电话格式不正确", field="phone")
+    if cleaned["email"] and not _EMAIL.fullmatch(cleaned["email"]):
+        raise ValidationFailed("电子邮箱格式不正确", field="email")
+    status = str(data.get("operating_status") or "")
+    if status not in OperatingStatus.values:
+        raise ValidationFailed(f"未知的存续状态：{status!r}", field="operating_status")
+    cleaned["operating_status"] = status
+    try:
+        employees = int(data.get("employees"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValidationFailed("从业人数应为整数", field="employees") from None
+    if not 0 <= employees <= 10_000_000:
+        raise ValidationFailed("从业人数超出范围", field="employees")
+    cleaned["employees"] = employees
+    for flag in REPORT_FLAGS:
+        cleaned[flag] = bool(data.get(flag, False))
+    for name in REPORT_MONEY_FIELDS:
+        cleaned[name] = _money(data, name, signed=name in REPORT_SIGNED)
+    if (
+        abs(cleaned["total_assets"] - cleaned["total_liabilities"] - cleaned["owners_equity"])
+        > BALANCE_TOLERANCE
+    ):
+        raise ValidationFailed("资产总额应等于负债总额与所有者权益合计之和", field="owners_equity")
+    if cleaned["main_business_revenue"] > cleaned["revenue"]:
+        raise ValidationFailed("主营业务收入不能大于营业总收入", field="main_business_revenue")
+    if cleaned["net_profit"] > cleaned["total_profit"]:
+        raise ValidationFailed("净利润不能大于利润总额", field="net_profit")
+    cleaned["contributions"] = _clean_contributions(data.get("contributions"))
+    cleaned["investments"] = _clean_investments(data.get("investments"))
+    if cleaned["has_external_investment"] != bool(cleaned["investments"]):
+        raise ValidationFailed(
+            "声明有对外投资时须填写对外投资信息，未声明时不应填写", field="investments"
+        )
+    return cleaned
+
+
+def report_data(report: AnnualReport) -> dict[str, Any]:
+    data = _state(report, REPORT_FIELDS)
+    return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in data.items()}
+
+
+@transaction.atomic
+def file_annual_report(
+    enterprise: Enterprise,
+    year: int,
+    data: Mapping[str, Any],
+    *,
+    actor: Any,
+    today: date | None = None,
+    idempotency_key: str = "",
+) -> AnnualReport:
+    """File the annual report of `year` (1 January – 30 June of the next year; later is
+    accepted and recorded as late: 企业信息公示暂行条例 Art. 8)."""
+    today = _today(today)
+    if idempotency_key:
+        existing = AnnualReport.objects.filter(
+            enterprise=enterprise, idempotency_key=idempotency_key[:64]
+        ).first()
+        if existing is not None:
+            return existing
+    if enterprise.status != EnterpriseStatus.ACTIVE:
+        raise InvalidTransition(
+            "该市场主体已不在存续状态，无需报送年报", current_state=enterprise.status
+        )
+    if not rules.report_year_fileable(enterprise.established_on, year, today):
+        raise ValidationFailed(
+            f"不能报送 {year} 年度报告：年报报送已结束的年度，且不早于成立年度 "
+            f"{rules.first_report_year(enterprise.established_on)}",
+            field="year",
+        )
+    cleaned = clean_annual_report(data)
+    try:
+        with transaction.atomic():
+            report = AnnualReport.objects.create(
+                enterprise=enterprise,
+                year=year,
+                filed_on=today,
+                late=rules.report_is_late(year, today),
+                filed_by=_actor_user(actor),
+                idempotency_key=idempotency_key[:64],
+                **cleaned,
+            )
+    except IntegrityError:
+        raise Conflict(
+            f"{year} 年度报告已报送；如需修改请提交更正", code="report_already_filed"
+        ) from None
+    record(
+        "credit.annual_report_filed",
+        report,
+        actor=actor,
+        after={"uscc": enterprise.uscc, "year": year, "late": report.late, "filed_on": today},
+    )
+    return report
+
+
+@transaction.atomic
+def correct_annual_report(
+    report: AnnualReport, data: Mapping[str, Any], *, reason: str, actor: Any
+) -> AnnualReport:
+    """The enterprise corrects its report (年报修改): a new version, history kept; the
+    filing date and lateness stay those of the first filing."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("修改须说明理由", field="reason")
+    locked = AnnualReport.objects.select_for_update().get(pk=report.pk)
+    before = report_data(locked)
+    cleaned = clean_annual_report({**before, **dict(data)})
+    for name, value in cleaned.items():
+        setattr(locked, name, value)
+    after = report_data(locked)
+    if after == before:
+        raise ValidationFailed("修改内容与原报告相同", field="data")
+    AnnualReportRevision.objects.create(
+        report=locked,
+        version=locked.version,
+        data=before,
+        reason=reason,
+        changed_by=_actor_user(actor),
+    )
+    locked.version += 1
+    locked.save()
+    record(
+        "credit.annual_report_corrected",
+        locked,
+        actor=actor,
+        before=before,
+        after={**after, "version": locked.version, "reason": reason},
+    )
+    return locked
+
+
+@transaction.atomic
+def publish_immediate_info(
+    enterprise: Enterprise,
+    *,
+    kind: str,
+    changed_on: date,
+    content: str,
+    actor: Any,
+    today: date | None = None,
+    idempotency_key: str = "",
+) -> ImmediateInfo:
+    """Immediate information, due within 20 working days of the change (Art. 10);
+    later is accepted and recorded as late."""
+    today = _today(today)
+    if idempotency_key:
+        existing = ImmediateInfo.objects.filter(
+            enterprise=enterprise, idempotency_key=idempotency_key[:64]
+        ).first()
+        if existing is not None:
+            return existing
+    if kind not in ImmediateInfoKind.values:
+        raise ValidationFailed(f"未知的即时信息类别：{kind!r}", field="kind")
+    if changed_on > today:
+        raise ValidationFailed("信息形成日期不能晚于今天", field="changed_on")
+    if changed_on < enterprise.established_on:
+        raise ValidationFailed("信息形成日期不能早于成立日期", field="changed_on")
+    content = _text({"content": content}, "content", max_length=5000)
+    due = rules.immediate_info_due(changed_on)
+    info = ImmediateInfo.objects.create(
+        enterprise=enterprise,
+        kind=kind,
+        changed_on=changed_on,
+        content=content,
+        published_on=today,
+        due_on=due,
+        late=today > due,
+        published_by=_actor_user(actor),
+        idempotency_key=idempotency_key[:64],
+    )
+    record(
+        "credit.immediate_info_published",
+        info,
+        actor=actor,
+        after={
+            "uscc": enterprise.uscc,
+            "kind": kind,
+            "changed_on": changed_on,
+            "due_on": due,
+            "late": info.late,
+        },
+    )
+    return info
