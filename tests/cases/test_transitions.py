@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tests.cases import items
@@ -82,3 +84,70 @@ def test_deadlines_in_a_year_without_a_calendar_are_provisional(
     assert accepted["provisional"] is True
     told = Message.objects.get(object_id=case_no, subject="办件已受理").body
     assert "节假日安排尚未公布，日期可能调整" in told
+
+
+#: interfaces.md, word for word.
+CONTRACT_ACTIONS = [
+    "accept",
+    "request_supplement",
+    "resubmit",
+    "refuse",
+    "forward",
+    "approve",
+    "deny",
+    "return",
+    "suspend",
+    "resume",
+    "extend",
+    "issue",
+    "deliver",
+    "withdraw",
+]
+CONTRACT_STATUSES = [
+    "submitted",
+    "supplement_requested",
+    "refused",
+    "accepted",
+    "in_review",
+    "suspended",
+    "approved",
+    "denied",
+    "issued",
+    "delivered",
+    "completed",
+    "withdrawn",
+]
+
+
+@pytest.mark.django_db
+def test_the_api_publishes_the_contract(client: Any) -> None:
+    assert sorted(CaseAction.values) == sorted(CONTRACT_ACTIONS)
+    assert sorted(CaseStatus.values) == sorted(CONTRACT_STATUSES)
+    spec = client.get("/api/v1/openapi.json").json()
+    paths = spec["paths"]
+    assert {"post", "get"} <= set(paths["/api/v1/cases"])
+    assert "Idempotency-Key" in [p["name"] for p in paths["/api/v1/cases"]["post"]["parameters"]]
+    assert "get" in paths["/api/v1/cases/{case_no}"]
+    assert "post" in paths["/api/v1/cases/{case_no}/actions"]
+    assert "security" not in paths["/api/v1/public/cases/{case_no}"]["get"]  # no login needed
+    action_in = spec["components"]["schemas"]["ActionIn"]["properties"]["action"]
+    ref = action_in.get("$ref", "")
+    enum = (
+        spec["components"]["schemas"][ref.rsplit("/", 1)[1]]["enum"] if ref else action_in["enum"]
+    )
+    assert sorted(enum) == sorted(CONTRACT_ACTIONS)
+    case_out = spec["components"]["schemas"]["CaseOut"]["properties"]
+    for name in [
+        "case_no",
+        "item_code",
+        "status",
+        "submitted_at",
+        "accepted_at",
+        "promised_deadline",
+        "legal_deadline",
+        "remaining_workdays",
+        "overdue",
+        "history",
+        "result",
+    ]:
+        assert name in case_out, name
