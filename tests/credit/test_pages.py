@@ -93,3 +93,30 @@ def test_the_list_pages(client: Client, listed: Any) -> None:
     assert "长春一网示范科技有限公司" in page
     assert "目前没有企业在列" in client.get("/credit/lists/serious/").content.decode()
     assert client.get("/credit/lists/nonsense/").status_code == 404
+
+
+def test_the_pages_in_english(client: Client, listed: Any) -> None:
+    from django.utils import translation
+
+    client.cookies["django_language"] = "en"
+    page = client.get(
+        f"/credit/enterprises/{listed.uscc}/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert '<html lang="en">' in page
+    assert "On the abnormal operations list" in page
+    assert "Annual reports" in page
+    with translation.override("en"):
+        assert translation.gettext("企业信用信息公示") == "Enterprise credit information publicity"
+
+
+def test_the_english_catalog_is_complete() -> None:
+    import re
+    from pathlib import Path
+
+    import yiwang.credit
+
+    po = Path(yiwang.credit.__file__).parent / "locale" / "en" / "LC_MESSAGES" / "django.po"
+    blocks = po.read_text(encoding="utf-8").split("\n\n")[1:]
+    empty = [b for b in blocks if re.search(r'^msgstr(\[\d\])? ""$', b, re.M) and "msgid" in b]
+    assert len(blocks) > 80
+    assert empty == []
