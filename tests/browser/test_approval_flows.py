@@ -74,6 +74,11 @@ def pdfs(tmp_path: Path) -> Callable[[str], Path]:
     return make
 
 
+def _nav(tab: Any, name: str) -> Any:
+    """A link of the site's main navigation (pages may repeat its names)."""
+    return tab.get_by_role("navigation", name="主导航").get_by_role("link", name=name)
+
+
 def _main(tab: Any) -> str:
     return str(tab.inner_text("main"))
 
@@ -126,7 +131,7 @@ def test_nanguan_citizen_applies_online_and_sees_it_completed(
 ) -> None:
     # --- the citizen finds the item and applies
     citizen = person("citizen")
-    citizen.get_by_role("link", name="办事指南").click()
+    _nav(citizen, "办事指南").click()
     citizen.get_by_label("事项名称").fill("临时占用")
     citizen.wait_for_function(
         "!document.querySelector('#item-results').innerText.includes('植物检疫')"
@@ -154,16 +159,22 @@ def test_nanguan_citizen_applies_online_and_sees_it_completed(
 
     # --- the window clerk accepts
     clerk = person("clerk-nanguan")
-    clerk.get_by_role("link", name="工作台").click()
+    _nav(clerk, "工作台").click()
     assert case_no in _main(clerk)
     shot(clerk, "5-clerk-inbox")
     _open_case(clerk, case_no)
     detail = _main(clerk)
     assert ZHANG_SAN_ID in detail  # handling staff see the ID in full
     assert "申请人居民身份证" in detail
+    stale = clerk.context.new_page()  # the same case open in a second tab
+    stale.goto(clerk.url)
     _act(clerk, "accept", "已完成“受理”", comment="材料齐全，予以受理")
     assert "已受理" in clerk.inner_text("#case-body")
     shot(clerk, "6-accepted")
+    # the stale tab's "受理" is refused (409) and the reason is swapped into the page
+    _act(stale, "accept", "办件已被他人更新")
+    shot(stale, "6b-stale-tab-refused")
+    stale.close()
 
     # --- the reviewer approves and issues
     reviewer = person("reviewer-nanguan")
@@ -190,7 +201,7 @@ def test_nanguan_citizen_applies_online_and_sees_it_completed(
     assert "长春市南关区政务服务中心" in page
     assert "王丽" not in page  # staff names stay internal
     shot(citizen, "9-completed")
-    citizen.get_by_role("link", name=re.compile("消息")).first.click()
+    _nav(citizen, "消息").click()
     citizen.wait_for_url("**/centre/messages/")
     assert "办件已办结" in _main(citizen)
     shot(citizen, "10-messages")
