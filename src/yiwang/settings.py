@@ -215,6 +215,15 @@ YIWANG_PERIODIC_JOBS: dict[str, dict[str, object]] = {
         "every_seconds": 6 * 3600,
     },
     "dispatch-notifications": {"task": "yiwang.notify.tasks.dispatch_pending", "every_seconds": 30},
+    # 行政许可法 Art. 32: a submission nobody acted on in 5 working days counts as accepted.
+    "sweep-deemed-acceptance": {
+        "task": "yiwang.cases.tasks.sweep_deemed_acceptance",
+        "every_seconds": 3600,
+    },
+    "purge-idempotency-keys": {
+        "task": "yiwang.cases.tasks.purge_idempotency_keys",
+        "every_seconds": 3600,
+    },
     "sweep-orphan-uploads": {
         "task": "yiwang.uploads.tasks.sweep_orphan_files",
         "every_seconds": 6 * 3600,

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 
 from yiwang.accounts.services import ensure_demo_accounts
+from yiwang.cases.services import seed_demo_cases, seed_demo_reference_data
 from yiwang.catalog.services import load_catalog_data
 from yiwang.common.errors import PermissionDenied
 from yiwang.common.workdays import seed_from_chinesecalendar
@@ -32,4 +33,12 @@ def seed_demo(say: Callable[[str], None]) -> int:
     catalog = load_catalog_data(actor="seed")
     say(f"catalog: {catalog}")
     created += catalog.created_total
+    references = seed_demo_reference_data(actor="seed")
+    cases = len(seed_demo_cases(actor="seed"))
+    say(
+        f"cases: {references} reference records, {cases} demo cases"
+        if references or cases
+        else "cases: up to date"
+    )
+    created += references + cases
     return created
