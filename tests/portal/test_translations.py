@@ -13,7 +13,8 @@ PO = Path(yiwang.portal.__file__).resolve().parent / "locale" / "en" / "LC_MESSA
 
 
 def _entries() -> list[tuple[str, str]]:
-    """(msgid, first msgstr) pairs of the .po file, header excluded."""
+    """(msgid, first msgstr) pairs of the .po file, header excluded. A message with a
+    context (msgctxt) is keyed "context\x04msgid", as gettext keys it."""
 
     def unquote(chunk: str) -> str:
         parts = re.findall(r'"((?:[^"\\]|\\.)*)"', chunk)
@@ -23,9 +24,18 @@ def _entries() -> list[tuple[str, str]]:
     for block in PO.read_text(encoding="utf-8").split("\n\n"):
         match = re.search(r'^msgid (".*?)^msg(?:id_plural|str)', block, re.M | re.S)
         translated = re.search(r'^msgstr(?:\[0\])? (".*?)(?:^msgstr\[1\]|\Z)', block, re.M | re.S)
+        context = re.search(r'^msgctxt (".*?)^msgid ', block, re.M | re.S)
         if match and translated and unquote(match.group(1)):
-            entries.append((unquote(match.group(1)), unquote(translated.group(1))))
+            msgid = unquote(match.group(1))
+            if context:
+                msgid = f"{unquote(context.group(1))}\x04{msgid}"
+            entries.append((msgid, unquote(translated.group(1))))
     return entries
+
+
+def _translated(key: str) -> str:
+    context, sep, msgid = key.rpartition("\x04")
+    return translation.pgettext(context, msgid) if sep else translation.gettext(key)
 
 
 def test_every_message_has_an_english_translation() -> None:
@@ -37,5 +47,5 @@ def test_every_message_has_an_english_translation() -> None:
 
 def test_compiled_catalog_has_every_source_message() -> None:
     with translation.override("en"):
-        stale = [m for m, s in _entries() if "%(" not in m and translation.gettext(m) != s]
+        stale = [m for m, s in _entries() if "%(" not in m and _translated(m) != s]
     assert stale == [], "run compilemessages for src/yiwang/portal"
