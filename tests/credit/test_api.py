@@ -431,3 +431,37 @@ def test_staff_remove_and_wrong_states(
         404,
         "entry_not_found",
     )
+
+
+def test_create_endpoints_honour_idempotency_keys(
+    demo_users: dict[str, Any], demo_registry: Enterprise
+) -> None:
+    staff, company = Client(), Client()
+    staff.force_login(demo_users["publisher-jilin-market"])
+    company.force_login(demo_users["enterprise"])
+    body = {"list": "abnormal", "cause": "unreachable", "reason": "无法联系"}
+    url = f"{API}/credit/enterprises/{DEMO_USCC}/list-entries"
+    first = staff.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
+    again = staff.post(url, body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"]
+    _problem(staff.post(url, body, content_type="application/json"), 409, "already_listed")
+    apply = f"{API}/enterprise/list-entries/{first.json()['id']}/removal-application"
+    a = company.post(
+        apply,
+        {"statement": "已变更住所"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="r",
+    )
+    b = company.post(
+        apply,
+        {"statement": "已变更住所"},
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY="r",
+    )
+    assert a.json()["id"] == b.json()["id"]
+    _problem(
+        company.post(apply, {"statement": "再次"}, content_type="application/json"),
+        409,
+        "application_pending",
+    )

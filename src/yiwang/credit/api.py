@@ -306,7 +306,12 @@ def withdraw_disclosure(request: HttpRequest, disclosure_id: int, body: ReasonIn
     response={201: ListEntryOut},
     summary="列入经营异常名录、严重违法失信名单或曝光（登记机关）",
 )
-def list_enterprise(request: HttpRequest, uscc: str, body: ListingIn) -> Status:
+def list_enterprise(
+    request: HttpRequest,
+    uscc: str,
+    body: ListingIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+) -> Status:
     user = _user(request)
     enterprise = selectors.get_enterprise(uscc)
     authority = selectors.acting_authority(user, body.department, enterprise=enterprise, lists=True)
@@ -318,6 +323,7 @@ def list_enterprise(request: HttpRequest, uscc: str, body: ListingIn) -> Status:
         report_year=body.report_year,
         department=authority.department,
         actor=user,
+        idempotency_key=idempotency_key,
     )
     return Status(201, entry_out(entry, staff=True))
 
@@ -494,8 +500,15 @@ def publish_immediate(
     response={201: ApplicationOut},
     summary="申请移出经营异常名录",
 )
-def apply_for_removal(request: HttpRequest, entry_id: int, body: RemovalApplicationIn) -> Status:
+def apply_for_removal(
+    request: HttpRequest,
+    entry_id: int,
+    body: RemovalApplicationIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+) -> Status:
     user = _user(request)
     entry = selectors.own_entry(user, entry_id)
-    application = services.apply_for_removal(entry, statement=body.statement, actor=user)
+    application = services.apply_for_removal(
+        entry, statement=body.statement, actor=user, idempotency_key=idempotency_key
+    )
     return Status(201, application_out(application))

@@ -309,6 +309,7 @@ class ListEntry(models.Model):
     )
     removal_reason = models.TextField("移出理由", blank=True)
     reminder_on = models.DateField("届满提醒公示日期", null=True, blank=True)
+    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
     escalated_to = models.ForeignKey(
         "self",
         null=True,
@@ -396,6 +397,7 @@ class RemovalApplication(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by_label = models.CharField("决定人", max_length=150, blank=True)
     decision_reason = models.TextField("决定理由", blank=True)
+    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "移出申请"

@@ -105,11 +105,19 @@ def list_enterprise(
     actor: Any,
     report_year: int | None = None,
     today: date | None = None,
+    idempotency_key: str = "",
 ) -> ListEntry:
     """A registration authority lists an enterprise (abnormal list for the causes of
-    经营异常名录管理办法 Art. 4, serious list, or exposure), with its reason."""
+    经营异常名录管理办法 Art. 4, serious list, or exposure), with its reason. The same
+    `idempotency_key` from the same department returns the entry it made."""
     today = _today(today)
     _require_department(actor, department, enterprise=enterprise, lists=True)
+    if idempotency_key:
+        made = ListEntry.objects.filter(
+            department=department, idempotency_key=idempotency_key[:64]
+        ).first()
+        if made is not None:
+            return made
     if list_kind not in CAUSES_BY_LIST:
         raise ValidationFailed(f"未知的名单：{list_kind!r}", field="list")
     if cause not in CAUSES_BY_LIST[list_kind] or cause == ListCause.ABNORMAL_THREE_YEARS:
@@ -154,6 +162,7 @@ def list_enterprise(
         reason=reason,
         listed_on=today,
         department=department,
+        idempotency_key=idempotency_key[:64],
     )
     _add_event(entry, EventKind.LISTED, on=today, actor=actor, department=department, reason=reason)
     refresh_list_flags([locked.pk])
@@ -271,11 +280,22 @@ def _close_application(
 
 @transaction.atomic
 def apply_for_removal(
-    entry: ListEntry, *, statement: str, actor: Any, today: date | None = None
+    entry: ListEntry,
+    *,
+    statement: str,
+    actor: Any,
+    today: date | None = None,
+    idempotency_key: str = "",
 ) -> RemovalApplication:
     """The enterprise applies to leave the abnormal list after curing the cause
     (经营异常名录管理办法 Art. 11-13); decided within the configured working days."""
     today = _today(today)
+    if idempotency_key:
+        made = RemovalApplication.objects.filter(
+            entry=entry, idempotency_key=idempotency_key[:64]
+        ).first()
+        if made is not None:
+            return made
     locked = _locked_entry(entry)
     if locked.list_kind != ListKind.ABNORMAL or locked.status != EntryStatus.ACTIVE:
         raise InvalidTransition(
@@ -296,6 +316,7 @@ def apply_for_removal(
         applied_on=today,
         due_on=rules.removal_decision_due(today),
         applicant=_actor_user(actor),
+        idempotency_key=idempotency_key[:64],
     )
     _add_event(
         locked,
