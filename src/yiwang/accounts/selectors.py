@@ -119,3 +119,16 @@ def active_tokens_of(user: User) -> list[ApiToken]:
 
 def demo_accounts() -> list[User]:
     return list(User.objects.filter(is_demo=True).order_by("kind", "username"))
+
+
+def applicant_by_identifier(value: str) -> User | None:
+    """The active real-name citizen (resident ID number) or enterprise (USCC) with this code,
+    for a clerk submitting on someone's behalf (代办)."""
+    code = value.strip().upper()
+    if not code:
+        return None
+    return (
+        User.objects.filter(Q(citizen__id_number=code) | Q(enterprise__uscc=code), is_active=True)
+        .order_by("pk")
+        .first()
+    )

@@ -11,12 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 
 from yiwang.accounts.choices import UserKind
-from yiwang.accounts.selectors import identity_for
+from yiwang.accounts.selectors import applicant_by_identifier, identity_for
 from yiwang.cases import clock
 from yiwang.cases.auto_rules import CheckContext, evaluate
 from yiwang.cases.choices import CaseAction, CaseStatus, Channel, EventKind
@@ -260,16 +258,8 @@ def _applicant_and_channel(
 
 
 def _applicant_by_identifier(value: str) -> Any:
-    """The citizen (ID number) or enterprise (USCC) a clerk submits for.
-
-    Reads the accounts tables directly: accounts has no selector for this yet.
-    """
-    value = value.strip().upper()
-    user = (
-        get_user_model()
-        .objects.filter(Q(citizen__id_number=value) | Q(enterprise__uscc=value), is_active=True)
-        .first()
-    )
+    """The citizen (ID number) or enterprise (USCC) a clerk submits for."""
+    user = applicant_by_identifier(value)
     if user is None:
         raise ValidationFailed(
             "未找到该身份号码或统一社会信用代码对应的已实名用户", code="applicant_not_found"
