@@ -385,3 +385,47 @@ def test_another_departments_disclosure_looks_absent(
         )  # publishes for another department
     with pytest.raises(PermissionDenied):
         selectors.disclosure_for_staff(demo_users["citizen"], d.pk)
+
+
+def test_a_county_authority_decides_for_its_county_only(
+    make_enterprise: MakeEnterprise, jilin: None
+) -> None:
+    from yiwang.accounts.services import create_staff
+    from yiwang.org.models import Post, Role
+    from yiwang.org.services import save_org_object
+
+    county = Department.objects.get(code="220102-market-regulation")
+    post = save_org_object(
+        Post(
+            code="220102-market-credit-publisher",
+            name="信用信息公示岗",
+            role=Role.objects.get(code="credit_publisher"),
+            department=county,
+        ),
+        actor="test",
+    )
+    clerk = create_staff(
+        username="publisher-nanguan",
+        password="x-long-password-1",
+        display_name="南关公示员",
+        posts=[post],
+        actor="test",
+    )
+    mine, other = make_enterprise(region="220102"), make_enterprise(region="222424")
+    entry = _list(mine, clerk, county)
+    with pytest.raises(PermissionDenied):
+        _list(other, clerk, county)
+    services.apply_for_removal(entry, statement="已可联系", actor="t", today=date(2026, 9, 2))
+    elsewhere = services.list_enterprise(
+        other,
+        list_kind="abnormal",
+        cause="unreachable",
+        reason="x",
+        department=Department.objects.get(code="222424-market-regulation"),
+        actor="t",
+        today=date(2026, 9, 1),
+    )
+    services.apply_for_removal(elsewhere, statement="已可联系", actor="t", today=date(2026, 9, 2))
+    assert [a.entry_id for a in selectors.applications_for_staff(clerk)] == [entry.pk]
+    with pytest.raises(PermissionDenied):
+        selectors.entry_for_staff(clerk, elsewhere.pk)

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from yiwang.accounts.models import Enterprise as EnterpriseAccount
 from yiwang.accounts.models import User
@@ -268,7 +268,7 @@ def get_enterprise(uscc: str) -> Enterprise:
 
 
 def public_record(uscc: str, *, today: date | None = None) -> PublicRecord:
-    """Everything public about an enterprise: six indexed queries whatever its history."""
+    """Everything public about an enterprise: nine indexed queries whatever its history."""
     enterprise = get_enterprise(uscc)
     disclosures = list(
         Disclosure.objects.filter(enterprise=enterprise, withdrawn_at__isnull=True)
@@ -470,11 +470,19 @@ def applications_for_staff(
         raise PermissionDenied(
             "只有登记机关（市场监管部门）处理移出申请", code="not_list_authority"
         )
-    qs = RemovalApplication.objects.select_related("entry__enterprise").order_by("due_on", "id")
+    covered = Q()
+    for authority in authorities:
+        covered |= Q(
+            entry__enterprise__region_code__startswith=region_prefix(authority.department.region_id)
+        )
+    qs = (
+        RemovalApplication.objects.filter(covered)
+        .select_related("entry__enterprise")
+        .order_by("due_on", "id")
+    )
     if status:
         qs = qs.filter(status=status)
-    prefixes = tuple(region_prefix(a.department.region_id) for a in authorities)
-    return [a for a in qs[:500] if a.entry.enterprise.region_code.startswith(prefixes)]
+    return list(qs[:500])
 
 
 def registration_authorities() -> dict[str, Department]:

@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('credit', '0002_name_search'),
+        ("credit", "0002_name_search"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='listentry',
-            name='idempotency_key',
+            model_name="listentry",
+            name="idempotency_key",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
         migrations.AddField(
-            model_name='removalapplication',
-            name='idempotency_key',
+            model_name="removalapplication",
+            name="idempotency_key",
             field=models.CharField(blank=True, editable=False, max_length=64),
         ),
     ]
