@@ -77,7 +77,15 @@ def multipart(field: str, filename: str, content: bytes) -> tuple[bytes, str]:
 
 def wrk(url: str, *, script: str | None, duration: int, connections: int) -> dict[str, Any]:
     """Run wrk and parse its throughput, latency percentiles and error counts."""
-    args = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s"]
+    args = [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "--timeout",
+        "10s",
+    ]
     if script:
         args += ["-s", script]
     out = subprocess.run([*args, url], capture_output=True, text=True, check=True).stdout
