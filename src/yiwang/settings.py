@@ -220,6 +220,13 @@ YIWANG_PERIODIC_JOBS: dict[str, dict[str, object]] = {
         "task": "yiwang.cases.tasks.sweep_deemed_acceptance",
         "every_seconds": 3600,
     },
+    # 企业信息公示暂行条例: the abnormal-operations list after 30 June, the 3-year
+    # escalation to the serious-violation list, and due removal applications.
+    "credit-list-sweeps": {"task": "yiwang.credit.tasks.run_list_sweeps", "every_seconds": 3600},
+    "credit-purge-rate-counters": {
+        "task": "yiwang.credit.tasks.purge_rate_counters",
+        "every_seconds": 3600,
+    },
     "purge-idempotency-keys": {
         "task": "yiwang.cases.tasks.purge_idempotency_keys",
         "every_seconds": 3600,

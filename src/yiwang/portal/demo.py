@@ -11,6 +11,7 @@ from yiwang.cases.services import seed_demo_cases, seed_demo_reference_data
 from yiwang.catalog.services import load_catalog_data
 from yiwang.common.errors import PermissionDenied
 from yiwang.common.workdays import seed_from_chinesecalendar
+from yiwang.credit.services import seed_demo_credit
 from yiwang.org.services import load_org_data
 
 DEMO_PASSWORD = "yiwang-demo-2026"  # noqa: S105 - published on purpose, refused in production
@@ -41,4 +42,7 @@ def seed_demo(say: Callable[[str], None]) -> int:
         else "cases: up to date"
     )
     created += references + cases
+    enterprises = seed_demo_credit(actor="seed")
+    say(f"credit: {enterprises} records" if enterprises else "credit: up to date")
+    created += enterprises
     return created
