@@ -330,7 +330,7 @@ def _baseline(term: str, limit: int) -> int:
 def _measure(queries: int, baseline_queries: int, rng: random.Random) -> dict[str, Any]:
     from django.test import Client
 
-    from yiwang.credit import selectors
+    from yiwang.credit import search, selectors
     from yiwang.credit.conf import credit_setting
 
     cap = int(credit_setting("SEARCH_CAP"))
@@ -343,11 +343,14 @@ def _measure(queries: int, baseline_queries: int, rng: random.Random) -> dict[st
     for length in (2, 3, 4):
         terms = _terms(rows[:queries], length, rng)
         samples, capped, totals = [], 0, []
+        strategies: dict[str, int] = {}
         for term in terms:
             ms, page = _timed(lambda term=term: selectors.search_enterprises(term))
             samples.append(ms)
             capped += page.capped
             totals.append(page.total)
+            used = search.contains(term, limit=cap + 1).strategy
+            strategies[used] = strategies.get(used, 0) + 1
         base = [
             _timed(lambda term=term: _baseline(term, cap + 1))[0]
             for term in terms[:baseline_queries]
@@ -356,6 +359,7 @@ def _measure(queries: int, baseline_queries: int, rng: random.Random) -> dict[st
             **_stats(samples),
             "capped_share": round(capped / len(terms), 3),
             "median_total": int(statistics.median(totals)),
+            "strategies": strategies,
             "examples": terms[:5],
             "baseline_ilike_scan": _stats(base),
         }

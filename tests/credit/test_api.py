@@ -48,6 +48,7 @@ def test_search_contract(client: Client, make_enterprise: MakeEnterprise) -> Non
         "items": [],
         "total": 0,
         "total_capped": False,
+        "total_estimate": None,
         "page": 1,
         "page_size": 20,
     }

@@ -3,7 +3,6 @@ ranking, the cap on counting, the indexes kept in sync; on SQLite and PostgreSQL
 
 from __future__ import annotations
 
-import contextlib
 from datetime import date
 from typing import Any
 
@@ -146,11 +145,22 @@ def test_counting_stops_at_the_cap_and_pages_with_it(make_enterprise: MakeEnterp
 def test_the_query_count_does_not_grow_with_matches(
     make_enterprise: MakeEnterprise, django_assert_max_num_queries: Any
 ) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(q: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            selectors.search_enterprises(q)
+        return len(captured)
+
+    make_enterprise(name="长春测试甲号有限公司")
+    few = [queries(q) for q in ("测试", "长春测试")]
     for i in range(30):
         make_enterprise(name=f"长春测试{i}号有限公司")
-    for q in ("测试", "长春测试", "91220102MT0000011C"):
-        with django_assert_max_num_queries(4), contextlib.suppress(BadRequest):
-            selectors.search_enterprises(q)
+    assert [queries(q) for q in ("测试", "长春测试")] == few
+    assert max(few) <= 8
+    with django_assert_max_num_queries(1):
+        selectors.search_enterprises("91110000600037341L")  # a code: one indexed look-up
 
 
 def test_renames_and_new_rows_reach_the_index(names: Any) -> None:
@@ -166,3 +176,19 @@ def test_renames_and_new_rows_reach_the_index(names: Any) -> None:
     assert "长春新名称软件有限公司" in _names("名称")
     assert "长春一网示范科技有限公司" not in _names("示范科技")
     assert "长春一网示范科技有限公司" not in _names("示范")
+
+
+def test_a_capped_answer_carries_an_estimate_on_postgresql(make_enterprise: MakeEnterprise) -> None:
+    from django.db import connection
+
+    for i in range(5):
+        make_enterprise(name=f"长春测试{i}号有限公司")
+    with override_settings(YIWANG_CREDIT={"SEARCH_CAP": 3}):
+        page = selectors.search_enterprises("测试")
+        assert page.capped
+        if connection.vendor == "postgresql":
+            assert page.estimate is not None
+            assert page.estimate >= 3
+        else:
+            assert page.estimate is None
+    assert selectors.search_enterprises("测试").estimate is None  # not capped: the count is exact

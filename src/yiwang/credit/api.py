@@ -223,6 +223,7 @@ def search(request: HttpRequest, q: str = "", page: int = 1) -> SearchOut:
         items=[enterprise_item(e) for e in result.items],
         total=result.total,
         total_capped=result.capped,
+        total_estimate=result.estimate,
         page=result.page,
         page_size=result.page_size,
     )

@@ -40,8 +40,9 @@ DEFAULTS: dict[str, Any] = {
     "REGISTRATION_DEPARTMENT_SUFFIX": "market-regulation",
     # Early pilot USCCs that fail the checksums but are real (registry imports only).
     "USCC_ALLOW_LIST": (),
-    # Public search: matches counted exactly up to this many, then reported as "more than".
-    "SEARCH_CAP": 1000,
+    # Public search: matches counted exactly up to this many (ten pages), then "more than"
+    # with the planner's estimate. It bounds the work of a common term (docs/credit.md).
+    "SEARCH_CAP": 200,
     "PAGE_SIZE": 20,
     # Per-address limits on the public pages and API: (requests, seconds).
     "RATE_LIMITS": {"search": (30, 60), "detail": (120, 60)},

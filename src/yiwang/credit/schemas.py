@@ -32,6 +32,9 @@ class SearchOut(Schema):
     items: list[EnterpriseItem]
     total: int = Field(description="匹配数；超过上限时为上限（见 total_capped）")
     total_capped: bool = Field(description="匹配数超过上限，total 只是下限；请输入更完整的名称")
+    total_estimate: int | None = Field(
+        None, description="超过上限时，数据库对全部匹配数的估计（近似值）；否则为空"
+    )
     page: int
     page_size: int
 

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from yiwang.accounts.models import Enterprise as EnterpriseAccount
@@ -26,7 +25,7 @@ from yiwang.accounts.selectors import has_permission, posts_of
 from yiwang.common.errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from yiwang.common.permissions import Permission
 from yiwang.common.validators import check_uscc
-from yiwang.credit import rules, textindex
+from yiwang.credit import rules, search
 from yiwang.credit.choices import (
     ApplicationStatus,
     EntryStatus,
@@ -103,6 +102,7 @@ class SearchPage:
     page: int
     page_size: int
     by_uscc: bool = False
+    estimate: int | None = None  # the planner's estimate of all matches, when capped
 
     @property
     def first_number(self) -> int:
@@ -146,16 +146,20 @@ def search_enterprises(q: str, *, page: int = 1) -> SearchPage:
     if len(query) > MAX_QUERY:
         raise BadRequest(f"查询内容不能超过 {MAX_QUERY} 个字", code="query_too_long", field="q")
     cap = int(credit_setting("SEARCH_CAP"))
-    contains = name_matches(query, limit=cap + 1)
+    matches = search.contains(query, limit=cap + 1)
+    contains = matches.rows
     capped = len(contains) > cap
     candidates = dict(contains[:cap])
-    candidates.update(_starting_with(query))
+    candidates.update(search.starting_with(query, limit=PREFIX_CANDIDATES))
     ranked = sorted(candidates.items(), key=lambda kv: _rank(query, kv[0], kv[1]))[:cap]
     total = len(ranked)
     start = (page - 1) * page_size
     wanted = [pk for pk, _ in ranked[start : start + page_size]]
     by_id = Enterprise.objects.in_bulk(wanted)
-    return SearchPage(query, [by_id[pk] for pk in wanted], total, capped, page, page_size)
+    estimate = max(matches.estimate or 0, total) if capped and matches.estimate else None
+    return SearchPage(
+        query, [by_id[pk] for pk in wanted], total, capped, page, page_size, estimate=estimate
+    )
 
 
 def _rank(query: str, pk: int, name: str) -> tuple[int, int, int]:
@@ -165,66 +169,8 @@ def _rank(query: str, pk: int, name: str) -> tuple[int, int, int]:
 
 
 def name_matches(term: str, *, limit: int) -> list[tuple[int, str]]:
-    """(id, name) of up to `limit` enterprises whose name contains `term` (case-folded),
-    in the index's order. The index per database is described in credit.textindex."""
-    vendor = connection.vendor
-    with connection.cursor() as cursor:
-        if vendor == "postgresql":
-            pattern = f"%{textindex.like_escape(term)}%"
-            if len(term) >= 3:
-                cursor.execute(
-                    "SELECT id, name FROM credit_enterprise WHERE name ILIKE %s LIMIT %s",
-                    [pattern, limit],
-                )
-            else:
-                cursor.execute(
-                    "SELECT id, name FROM credit_enterprise "
-                    "WHERE credit_bigrams(name) @> ARRAY[lower(%s)]::text[] "
-                    "AND name ILIKE %s LIMIT %s",
-                    [term, pattern, limit],
-                )
-            return [(int(r[0]), str(r[1])) for r in cursor.fetchall()]
-        if vendor == "sqlite":
-            if len(term) >= 3:
-                cursor.execute(
-                    "SELECT rowid, name FROM credit_enterprise_trgm "
-                    "WHERE credit_enterprise_trgm MATCH %s LIMIT %s",
-                    [textindex.fts_phrase(term), limit],
-                )
-            else:
-                cursor.execute(
-                    "SELECT id, name FROM credit_enterprise WHERE id IN ("
-                    " SELECT rowid FROM credit_enterprise_bigram"
-                    " WHERE credit_enterprise_bigram MATCH %s LIMIT %s)",
-                    [textindex.fts_phrase(textindex.bigram_token(term)), limit],
-                )
-            return [(int(r[0]), str(r[1])) for r in cursor.fetchall()]
-    # Any other database: a scan (Django escapes the wildcards).
-    return list(Enterprise.objects.filter(name__icontains=term).values_list("id", "name")[:limit])
-
-
-def _starting_with(term: str) -> list[tuple[int, str]]:
-    """Names equal to or starting with `term` (an index range scan), to rank them first
-    even when the capped `contains` set happened not to include them."""
-    qs = Enterprise.objects.all()
-    exact = list(qs.filter(name=term).values_list("id", "name")[:PREFIX_CANDIDATES])
-    vendor = connection.vendor
-    with connection.cursor() as cursor:
-        if vendor == "postgresql":
-            # LIKE 'x%' uses the varchar_pattern_ops index Django creates beside `name`'s.
-            cursor.execute(
-                "SELECT id, name FROM credit_enterprise WHERE name LIKE %s LIMIT %s",
-                [f"{textindex.like_escape(term)}%", PREFIX_CANDIDATES],
-            )
-        elif vendor == "sqlite":
-            # BINARY collation compares UTF-8 bytes, i.e. code points: a range is a prefix.
-            cursor.execute(
-                "SELECT id, name FROM credit_enterprise WHERE name >= %s AND name < %s LIMIT %s",
-                [term, term + "\U0010ffff", PREFIX_CANDIDATES],
-            )
-        else:
-            return exact
-        return exact + [(int(r[0]), str(r[1])) for r in cursor.fetchall()]
+    """(id, name) of up to `limit` enterprises whose name contains `term`."""
+    return search.contains(term, limit=limit).rows
 
 
 # --------------------------------------------------------------------------- public record
