@@ -61,14 +61,18 @@ _row_count: tuple[float, float] = (0.0, 0.0)
 
 
 def _table_rows(cursor: Any) -> float:
+    """The table's row count as of its last ANALYZE (cached a while; a table never
+    analysed, reltuples -1, is asked again next time)."""
     global _row_count
     checked, rows = _row_count
-    if time.monotonic() - checked > ROW_COUNT_SECONDS or rows <= 0:
-        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'credit_enterprise'::regclass")
-        row = cursor.fetchone()
-        rows = float(row[0]) if row and row[0] and row[0] > 0 else 1.0
+    if rows > 0 and time.monotonic() - checked < ROW_COUNT_SECONDS:
+        return rows
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'credit_enterprise'::regclass")
+    row = cursor.fetchone()
+    rows = float(row[0]) if row and row[0] is not None else 0.0
+    if rows > 0:
         _row_count = (time.monotonic(), rows)
-    return rows
+    return max(rows, 1.0)
 
 
 def _estimate(cursor: Any, where: str, params: list[Any]) -> int:
