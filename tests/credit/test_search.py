@@ -158,7 +158,7 @@ def test_the_query_count_does_not_grow_with_matches(
     for i in range(30):
         make_enterprise(name=f"长春测试{i}号有限公司")
     assert [queries(q) for q in ("测试", "长春测试")] == few
-    assert max(few) <= 8
+    assert max(few) <= 10  # PostgreSQL: savepoint, estimate, row count, settings, matches, ...
     with django_assert_max_num_queries(1):
         selectors.search_enterprises("91110000600037341L")  # a code: one indexed look-up
 
