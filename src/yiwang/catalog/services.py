@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -54,6 +54,7 @@ from yiwang.catalog.rules import (
 )
 from yiwang.common.audit import record
 from yiwang.common.errors import NotFound, ValidationFailed
+from yiwang.common.loading import LoadReport
 from yiwang.org.models import Department
 
 DEFAULT_DATA_FILE = Path(__file__).resolve().parent / "data" / "items.json"
@@ -437,43 +438,7 @@ def _sync_steps(
 # --------------------------------------------------------------------------- loading
 
 
-_KEYS = ("delivery_method", "item")
 _LABELS = {"delivery_method": "送达方式", "item": "事项"}
-
-
-@dataclass
-class LoadReport:
-    """What `load_catalog_data` did, per kind ("delivery_method", "item")."""
-
-    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_KEYS, 0))
-    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_KEYS, 0))
-    unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_KEYS, 0))
-
-    @property
-    def created_total(self) -> int:
-        return sum(self.created.values())
-
-    @property
-    def updated_total(self) -> int:
-        return sum(self.updated.values())
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created_total or self.updated_total)
-
-    def __str__(self) -> str:
-        if not self.changed:
-            return f"事项目录无变化（{sum(self.unchanged.values())} 条已是最新）"
-
-        def part(counts: dict[str, int]) -> str:
-            return "、".join(f"{_LABELS[k]} {counts[k]}" for k in _KEYS if counts[k])
-
-        pieces = []
-        if self.created_total:
-            pieces.append(f"新建 {part(self.created)}")
-        if self.updated_total:
-            pieces.append(f"更新 {part(self.updated)}")
-        return "事项目录：" + "；".join(pieces)
 
 
 def load_catalog_data(path: str | Path | None = None, *, actor: Any) -> LoadReport:
@@ -494,7 +459,7 @@ def load_catalog_data(path: str | Path | None = None, *, actor: Any) -> LoadRepo
     for spec in specs:
         check_item(spec, ctx)
 
-    report = LoadReport()
+    report = LoadReport(subject="事项目录", labels=_LABELS)
     with transaction.atomic():
         existing_methods = DeliveryMethod.objects.in_bulk([m.code for m in methods])
         for m in methods:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
@@ -26,6 +26,7 @@ from django.forms.models import model_to_dict
 
 from yiwang.common.audit import record
 from yiwang.common.errors import ValidationFailed
+from yiwang.common.loading import LoadReport
 from yiwang.common.permissions import Permission
 from yiwang.common.validators import check_uscc
 from yiwang.org.choices import HallKind, RegionLevel, RoleScope
@@ -394,7 +395,6 @@ def _parse_posts(
 # --------------------------------------------------------------------------- loading
 
 
-_MODEL_KEYS = ("region", "hall", "department", "role", "post")
 _MODEL_LABELS = {
     "region": "区划",
     "hall": "大厅",
@@ -402,42 +402,6 @@ _MODEL_LABELS = {
     "role": "角色",
     "post": "岗位",
 }
-
-
-@dataclass
-class LoadReport:
-    """What `load_org_data` did, per model ("region", "hall", "department", "role", "post")."""
-
-    created: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_MODEL_KEYS, 0))
-    updated: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_MODEL_KEYS, 0))
-    unchanged: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_MODEL_KEYS, 0))
-
-    @property
-    def created_total(self) -> int:
-        return sum(self.created.values())
-
-    @property
-    def updated_total(self) -> int:
-        return sum(self.updated.values())
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created_total or self.updated_total)
-
-    def __str__(self) -> str:
-        if not self.changed:
-            total = sum(self.unchanged.values())
-            return f"组织机构数据无变化（{total} 条已是最新）"
-
-        def part(counts: dict[str, int]) -> str:
-            return "、".join(f"{_MODEL_LABELS[k]} {counts[k]}" for k in _MODEL_KEYS if counts[k])
-
-        pieces = []
-        if self.created_total:
-            pieces.append(f"新建 {part(self.created)}")
-        if self.updated_total:
-            pieces.append(f"更新 {part(self.updated)}")
-        return "组织机构数据：" + "；".join(pieces)
 
 
 def _snapshot(obj: models.Model, fields: Iterable[str]) -> dict[str, Any]:
@@ -488,7 +452,7 @@ def load_org_data(path: str | Path | None = None, *, actor: Any) -> LoadReport:
     except json.JSONDecodeError as exc:
         raise ValidationFailed(f"{file.name}: 不是有效的 JSON（第 {exc.lineno} 行）") from exc
     data = _parse(raw)
-    report = LoadReport()
+    report = LoadReport(subject="组织机构数据", labels=_MODEL_LABELS)
     with transaction.atomic():
         regions = _load_regions(data.regions, actor=actor, report=report)
         halls = _load_halls(data.halls, regions, actor=actor, report=report)
