@@ -46,9 +46,13 @@ def api_login(client: Client) -> Callable[[str], str]:
 
 @pytest.fixture(autouse=True)
 def _fresh_workday_index() -> Any:
-    """The working-day index is cached per process; each test's database starts anew."""
+    """The working-day index and the reference-data caches are per process; each test's
+    database starts anew."""
+    from yiwang.common.revisions import reset_all
     from yiwang.common.workdays import reset_cache
 
     reset_cache()
+    reset_all()
     yield
     reset_cache()
+    reset_all()

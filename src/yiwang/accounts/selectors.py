@@ -39,8 +39,9 @@ def user_for_token(raw: str) -> User | None:
 
 
 def posts_of(user: User) -> list[Post]:
-    """The posts a staff member holds, with their unit, region and role."""
-    if not user.is_authenticated:
+    """The posts a staff member holds, with their unit, region and role. Applicants
+    (citizens, enterprises) hold none: only `create_staff` grants posts."""
+    if not user.is_authenticated or user.kind not in (UserKind.STAFF, UserKind.ADMIN):
         return []
     return [
         sp.post

@@ -257,13 +257,15 @@ class IdempotencyKey(models.Model):
 
     The query code is kept here (and only here) for 24 hours so that a retry can be
     answered exactly like the first response; the purge task deletes the row after.
+    The row is written first, without its case, to claim the key for one request; it
+    gets its case in the same transaction, so a committed row always has one.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     key = models.CharField(max_length=100)
     fingerprint = models.CharField(max_length=64)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    query_code = models.CharField(max_length=16)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", null=True)
+    query_code = models.CharField(max_length=16, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:

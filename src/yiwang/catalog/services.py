@@ -52,9 +52,11 @@ from yiwang.catalog.rules import (
     current_context,
     is_int,
 )
+from yiwang.catalog.selectors import CATALOG_REVISION
 from yiwang.common.audit import record
 from yiwang.common.errors import NotFound, ValidationFailed
 from yiwang.common.loading import LoadReport
+from yiwang.common.revisions import bump
 from yiwang.org.models import Department
 
 DEFAULT_DATA_FILE = Path(__file__).resolve().parent / "data" / "items.json"
@@ -339,6 +341,7 @@ def _write_item(
         _sync_materials(item, spec.materials, {})
         Fee.objects.bulk_create(Fee(item=item, **_fee_values(f)) for f in spec.fees)
         _sync_steps(item, spec.steps, {})
+        bump(CATALOG_REVISION)
         record("catalog.item_created", item, actor=actor, after=new_state)
         return item, "created"
 
@@ -369,6 +372,7 @@ def _write_item(
         _sync_steps(item, spec.steps, {s.code: s for s in item.steps.all()})
     # The children read above are now stale: the next read goes to the database.
     getattr(item, "_prefetched_objects_cache", {}).clear()
+    bump(CATALOG_REVISION)
     record(
         "catalog.item_updated",
         item,
@@ -484,6 +488,7 @@ def _write_delivery_method(
     values = {"name": spec.name, "needs_tracking": spec.needs_tracking}
     if obj is None:
         obj = DeliveryMethod.objects.create(code=spec.code, **values)
+        bump(CATALOG_REVISION)
         record("catalog.delivery_method_created", obj, actor=actor, after=values)
         return "created"
     changed = [k for k, v in values.items() if getattr(obj, k) != v]
@@ -493,6 +498,7 @@ def _write_delivery_method(
     for k in changed:
         setattr(obj, k, values[k])
     obj.save(update_fields=changed)
+    bump(CATALOG_REVISION)
     record(
         "catalog.delivery_method_updated",
         obj,

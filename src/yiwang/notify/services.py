@@ -70,8 +70,8 @@ def notify(
 ) -> Message:
     """Put a message in the recipient's inbox and queue it on every external channel.
 
-    Callable inside another service's transaction: everything here joins it (a
-    savepoint), and the dispatcher is only enqueued once the outermost one commits,
+    Callable inside another service's transaction: everything here joins it (no
+    savepoint: a failure here fails the caller's change too), and the dispatcher is only enqueued once the outermost one commits,
     so a rolled-back case change announces nothing.
     """
     subject = " ".join((subject or "").split())
@@ -82,7 +82,7 @@ def notify(
     if not isinstance(recipient, User) or recipient.pk is None:
         raise ValidationFailed("收件人必须是已登记的用户")
     codes = channel_codes()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         now = timezone.now()
         message = Message.objects.create(
             recipient=recipient,

@@ -16,6 +16,9 @@ from yiwang.common.errors import NotFound
 from yiwang.org.choices import HallKind, RegionLevel
 from yiwang.org.models import Department, Post, Region, ServiceHall
 
+#: The revision (common.revisions) every org writer bumps; caches of org data depend on it.
+ORG_REVISION = "org"
+
 _LEVEL_ORDER = [
     RegionLevel.PROVINCE,
     RegionLevel.CITY,

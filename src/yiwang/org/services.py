@@ -28,9 +28,11 @@ from yiwang.common.audit import record
 from yiwang.common.errors import ValidationFailed
 from yiwang.common.loading import LoadReport
 from yiwang.common.permissions import Permission
+from yiwang.common.revisions import bump
 from yiwang.common.validators import check_uscc
 from yiwang.org.choices import HallKind, RegionLevel, RoleScope
 from yiwang.org.models import Department, Post, Region, Role, ServiceHall
+from yiwang.org.selectors import ORG_REVISION
 
 DEFAULT_DATA_FILE = Path(__file__).resolve().parent / "data" / "jilin.json"
 
@@ -423,6 +425,7 @@ def _apply(
     if obj is None:
         obj = model(code=code, **values)
         obj.save(force_insert=True)
+        bump(ORG_REVISION)
         record(f"org.{key}_created", obj, actor=actor, after=_snapshot(obj, values))
         report.created[key] += 1
         return obj
@@ -434,6 +437,7 @@ def _apply(
     for name in changed:
         setattr(obj, name, values[name])
     obj.save(update_fields=changed)
+    bump(ORG_REVISION)
     record(f"org.{key}_updated", obj, actor=actor, before=before, after=_snapshot(obj, changed))
     report.updated[key] += 1
     return obj
@@ -656,6 +660,7 @@ def save_org_object(obj: M, *, actor: Any) -> M:
         if isinstance(obj, Region):
             obj.path = (obj.parent.path if obj.parent else "") + obj.code + "/"
         obj.save()
+        bump(ORG_REVISION)
         after = _state(obj)
         if before is None:
             record(f"org.{key}_created", obj, actor=actor, after=after)
@@ -678,6 +683,7 @@ def delete_org_object(obj: models.Model, *, actor: Any) -> None:
         before = _state(obj)
         pk = obj.pk
         obj.delete()
+        bump(ORG_REVISION)
         record(
             f"org.{key}_deleted",
             None,

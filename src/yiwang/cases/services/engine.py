@@ -37,6 +37,7 @@ from yiwang.cases.transitions import (
     Who,
     transition_for,
 )
+from yiwang.catalog.selectors import steps_of
 from yiwang.common.audit import record
 from yiwang.common.errors import (
     Conflict,
@@ -236,7 +237,7 @@ def _current_step(case: Case) -> str:
     wanted = _WAITING_ON.get(CaseStatus(case.status))
     if wanted is None:
         return ""
-    for step in case.item.steps.select_related("role").order_by("order"):
+    for step in steps_of(case.item):
         if wanted in step.role.permissions:
             return str(step.name)
     return str(CaseStatus(case.status).label)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.selectors import applicant_by_identifier, identity_for
@@ -61,7 +61,7 @@ class Submission:
 
 
 class _KeyTaken(Exception):
-    """Another request with the same Idempotency-Key committed first."""
+    """Another request with the same Idempotency-Key has claimed it (and committed)."""
 
 
 def submit_case(
@@ -95,13 +95,9 @@ def submit_case(
     fingerprint = _fingerprint(
         item_code, form, refs, delivery, on_behalf_of, intake_region, channel
     )
-    if key and (replay := _replay(actor, key, fingerprint)) is not None:
-        return replay
     try:
         with transaction.atomic():
-            # Again under the write lock: on SQLite the first writer has committed by now.
-            if key and (replay := _replay(actor, key, fingerprint)) is not None:
-                return replay
+            claim = _claim_key(actor, key, fingerprint) if key else None
             submission = _create_case(
                 actor=actor,
                 item_code=item_code,
@@ -112,27 +108,37 @@ def submit_case(
                 intake_code=intake_region,
                 channel=channel,
             )
-            if key:
-                try:
-                    with transaction.atomic():
-                        IdempotencyKey.objects.create(
-                            user=actor,
-                            key=key,
-                            fingerprint=fingerprint,
-                            case=submission.case,
-                            query_code=submission.query_code,
-                            created_at=clock.now(),
-                        )
-                except IntegrityError as exc:
-                    # PostgreSQL: a concurrent request with this key committed while we
-                    # worked. Undo everything of ours and answer with its case.
-                    raise _KeyTaken from exc
+            if claim is not None:
+                IdempotencyKey.objects.filter(pk=claim).update(
+                    case=submission.case, query_code=submission.query_code
+                )
             return submission
     except _KeyTaken:
         replay = _replay(actor, key, fingerprint)
         if replay is None:  # pragma: no cover - the unique index said it exists
             raise Conflict("请求冲突，请重试", code="idempotency_conflict") from None
         return replay
+
+
+def _claim_key(actor: Any, key: str, fingerprint: str) -> int:
+    """Claim the Idempotency-Key for this request before anything else is written.
+
+    One INSERT … ON CONFLICT DO NOTHING on the (user, key) unique index: on PostgreSQL a
+    concurrent claim of the same key waits for the first to commit or roll back, on
+    SQLite the IMMEDIATE transaction already serialises them. If the key is taken, the
+    caller writes nothing (no case number is used up) and answers with the first case.
+    """
+    table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, key, fingerprint, query_code, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, '', %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+            [actor.pk, key, fingerprint, connection.ops.adapt_datetimefield_value(clock.now())],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise _KeyTaken
+    return int(row[0])
 
 
 def _fingerprint(*parts: Any) -> str:

@@ -1,5 +1,13 @@
 from yiwang.common.models.audit import AuditChainHead, AuditEvent
 from yiwang.common.models.calendar import CalendarDay, CalendarYear
+from yiwang.common.models.revision import Revision
 from yiwang.common.models.scheduler import PeriodicJobState
 
-__all__ = ["AuditChainHead", "AuditEvent", "CalendarDay", "CalendarYear", "PeriodicJobState"]
+__all__ = [
+    "AuditChainHead",
+    "AuditEvent",
+    "CalendarDay",
+    "CalendarYear",
+    "PeriodicJobState",
+    "Revision",
+]
