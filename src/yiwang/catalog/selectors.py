@@ -9,7 +9,7 @@ queries whatever the number of items or children: the list is one count and one 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
 
@@ -86,7 +86,7 @@ def search_items(
     return rows, total
 
 
-def steps_of(item: ServiceItem) -> Sequence[ProcessStep]:
+def steps_of(item: ServiceItem) -> Iterable[ProcessStep]:
     """The item's process steps in order, each with its role: the prefetched ones when
     the item came from `get_item`/`get_active_item`, else one query."""
     if "steps" in getattr(item, "_prefetched_objects_cache", {}):

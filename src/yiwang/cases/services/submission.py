@@ -151,7 +151,7 @@ def _fingerprint(*parts: Any) -> str:
 
 def _replay(actor: Any, key: str, fingerprint: str) -> Submission | None:
     found = IdempotencyKey.objects.filter(user=actor, key=key).select_related("case").first()
-    if found is None:
+    if found is None or found.case is None:  # a claim is never seen without its case
         return None
     if found.fingerprint != fingerprint:
         raise Conflict("该 Idempotency-Key 已用于另一份不同的申请", code="idempotency_key_reused")
