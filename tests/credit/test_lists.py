@@ -281,7 +281,9 @@ def test_the_enterprise_is_told_of_each_move(
         entry, cause="error", reason="列入有误", department=province_market, actor=publisher
     )
     subjects = list(
-        Message.objects.filter(recipient=demo_users["enterprise"]).values_list("subject", flat=True)
+        Message.objects.filter(recipient=demo_users["enterprise"])
+        .order_by("id")
+        .values_list("subject", flat=True)
     )
     assert subjects == ["您的企业已被列入经营异常名录", "您的企业已移出经营异常名录"]
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q
 from django.utils import timezone
 
@@ -12,8 +15,12 @@ from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import ApiToken, StaffPost, User
 from yiwang.common.permissions import Permission
 from yiwang.common.personal import mask_id_number, mask_phone
+from yiwang.common.revisions import RevisionCache
 from yiwang.org.choices import RoleScope
 from yiwang.org.models import Post
+
+#: The revision (common.revisions) bumped when a token is revoked or an account changes.
+ACCOUNTS_REVISION = "accounts"
 
 
 def token_digest(raw: str) -> str:
@@ -31,11 +38,49 @@ def token_record(raw: str) -> ApiToken | None:
     )
 
 
+@dataclass(frozen=True)
+class _TokenHolder:
+    expires_at: datetime
+    user_values: tuple[Any, ...]  # in the order of _USER_FIELDS
+
+
+class _NoLiveToken(Exception):
+    pass
+
+
+_USER_FIELDS = [f.attname for f in User._meta.concrete_fields]
+
+#: Live tokens by digest, with their user: every API request asks, a logout changes it.
+#: An unknown or dead token is never cached (nobody fills this with random values).
+_live_tokens: RevisionCache[_TokenHolder] = RevisionCache(ACCOUNTS_REVISION, max_entries=20_000)
+
+
 def user_for_token(raw: str) -> User | None:
-    token = token_record(raw)
-    if token is None or not token.user.is_active:
+    """The active user a live bearer token belongs to, or None.
+
+    From a per-process cache (common.revisions): a revoked token is refused at once by
+    the process that revoked it and by every other within about a second. Each call
+    gets its own User instance, so nothing one request caches on it reaches another.
+    """
+    if not raw:
         return None
-    return token.user
+    digest = token_digest(raw)
+
+    def load() -> _TokenHolder:
+        token = token_record(raw)
+        if token is None or not token.user.is_active:
+            raise _NoLiveToken
+        return _TokenHolder(
+            token.expires_at, tuple(getattr(token.user, name) for name in _USER_FIELDS)
+        )
+
+    try:
+        holder = _live_tokens.get(digest, load)
+    except _NoLiveToken:
+        return None
+    if holder.expires_at <= timezone.now():
+        return None
+    return User.from_db(DEFAULT_DB_ALIAS, _USER_FIELDS, holder.user_values)
 
 
 def posts_of(user: User) -> list[Post]:

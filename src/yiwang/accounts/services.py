@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import ApiToken, Citizen, Enterprise, LoginThrottle, StaffPost, User
-from yiwang.accounts.selectors import token_digest
+from yiwang.accounts.selectors import ACCOUNTS_REVISION, token_digest
 from yiwang.common.audit import record
 from yiwang.common.errors import (
     Conflict,
@@ -28,6 +28,7 @@ from yiwang.common.errors import (
     RateLimited,
     ValidationFailed,
 )
+from yiwang.common.revisions import bump
 from yiwang.common.validators import check_id_number, check_uscc
 from yiwang.org.models import Post, Region
 from yiwang.org.selectors import get_region, posts_by_code
@@ -124,6 +125,7 @@ def revoke_token(token: ApiToken, *, actor: User) -> None:
         return
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+    bump(ACCOUNTS_REVISION)
     record("auth.token_revoked", token, actor=actor, after={"prefix": token.prefix})
 
 

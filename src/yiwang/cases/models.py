@@ -25,6 +25,7 @@ class Case(models.Model):
         verbose_name="申请人",
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,
     )
     # The clerk who submitted at a window or station for the applicant (代办).
     on_behalf_by = models.ForeignKey(
@@ -42,13 +43,22 @@ class Case(models.Model):
     version = models.PositiveIntegerField("版本", default=1)
     form = models.JSONField("申请表", default=dict, blank=True)
     delivery_method = models.ForeignKey(
-        DeliveryMethod, verbose_name="送达方式", null=True, blank=True, on_delete=models.PROTECT
+        DeliveryMethod,
+        verbose_name="送达方式",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_index=False,
     )
 
     # Where the case is handled, fixed at submission (denormalised from the item so that
     # the scope filters are plain indexed columns).
     department = models.ForeignKey(
-        Department, verbose_name="实施部门", on_delete=models.PROTECT, related_name="cases"
+        Department,
+        verbose_name="实施部门",
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
     )
     region = models.ForeignKey(
         Region, verbose_name="实施区划", on_delete=models.PROTECT, related_name="cases"
@@ -61,6 +71,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
+        db_index=False,
     )
     # For items accepted at a township/village station: the township the case was
     # submitted to. Null for items accepted at the item's own hall.
@@ -71,6 +82,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases_taken_in",
+        db_index=False,
     )
 
     # The clock (all limits in working days, 行政许可法 Art. 82).
@@ -130,6 +142,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     carrier = models.CharField("承运单位", max_length=60, blank=True)
     tracking_no = models.CharField("快递单号", max_length=40, blank=True)
@@ -141,6 +154,9 @@ class Case(models.Model):
         verbose_name = "办件"
         verbose_name_plural = "办件"
         ordering = ["-submitted_at"]
+        # Each index costs every submission an insert: the foreign keys these lead with
+        # (applicant, department, hall, intake region) have no index of their own, and
+        # the delivery methods (a handful of rows, never deleted) none at all.
         indexes = [
             models.Index(fields=["applicant", "-submitted_at"], name="case_applicant_idx"),
             models.Index(fields=["department", "status", "due_on"], name="case_dept_idx"),
@@ -257,15 +273,16 @@ class IdempotencyKey(models.Model):
 
     The query code is kept here (and only here) for 24 hours so that a retry can be
     answered exactly like the first response; the purge task deletes the row after.
-    The row is written first, without its case, to claim the key for one request; it
-    gets its case in the same transaction, so a committed row always has one.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Both looked up only through (user, key) and the purge by date: no index of their own.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=100)
     fingerprint = models.CharField(max_length=64)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", null=True)
-    query_code = models.CharField(max_length=16, blank=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+    query_code = models.CharField(max_length=16)
     created_at = models.DateTimeField()
 
     class Meta:

@@ -1,7 +1,9 @@
 """Writing, sealing and verifying the audit log (ARCHITECTURE: every write audited).
 
 `record()` is called by services inside their transaction. It only INSERTs, so
-concurrent transactions never wait for each other here. `seal_pending()` (a
+concurrent transactions never wait for each other here. Inside `batch()` the events of
+one service call are kept and written in one INSERT at the end of the block (a
+submission records several: fewer round trips on the busiest path). `seal_pending()` (a
 periodic task, and run before `verify`) takes the unsealed events in id order
 and links them into the SM3 chain under one short lock on the chain head.
 """
@@ -9,6 +11,9 @@ and links them into the SM3 chain under one short lock on the chain head.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
@@ -31,6 +36,31 @@ def _actor_fields(actor: Any) -> tuple[int | None, str]:
     return getattr(actor, "pk", None), str(getattr(actor, "username", actor))
 
 
+_batch: ContextVar[list[AuditEvent] | None] = ContextVar("audit_batch", default=None)
+
+
+@contextmanager
+def batch() -> Iterator[None]:
+    """Write the events recorded in this block in one INSERT when it ends without an
+    error (an error writes none: the transaction around it is rolled back anyway).
+
+    Use inside the service's transaction, around everything that records; a batch
+    inside a batch adds to the outer one.
+    """
+    if _batch.get() is not None:
+        yield
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.batch() must run inside the service's transaction")
+    events: list[AuditEvent] = []
+    token = _batch.set(events)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    AuditEvent.objects.bulk_create(events)
+
+
 def record(
     action: str,
     obj: Any = None,
@@ -51,7 +81,7 @@ def record(
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
     actor_id, actor_label = _actor_fields(actor)
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         occurred_at=timezone.now(),
         actor_id=actor_id,
         actor=actor_label,
@@ -61,6 +91,12 @@ def record(
         before=_jsonable(before),
         after=_jsonable(after),
     )
+    pending = _batch.get()
+    if pending is not None:
+        pending.append(event)
+    else:
+        event.save(force_insert=True)
+    return event
 
 
 def _jsonable(value: dict[str, Any] | None) -> Any:

@@ -38,6 +38,7 @@ from yiwang.cases.transitions import (
     transition_for,
 )
 from yiwang.catalog.selectors import steps_of
+from yiwang.common import audit
 from yiwang.common.audit import record
 from yiwang.common.errors import (
     Conflict,
@@ -75,7 +76,7 @@ def perform_action(
         raise ValidationFailed(
             f"未知的操作：{action}", code="unknown_action", allowed=list(CaseAction.values)
         ) from None
-    with transaction.atomic():
+    with transaction.atomic(), audit.batch():
         base = Case.objects if actor == SYSTEM_ACTOR else cases_visible_to(actor)
         case = (
             base.select_for_update(of=("self",))

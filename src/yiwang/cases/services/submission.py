@@ -45,6 +45,7 @@ from yiwang.cases.transitions import Relation, Who
 from yiwang.catalog.choices import AcceptLevel, CaseType, ServiceObject
 from yiwang.catalog.models import ServiceItem
 from yiwang.catalog.selectors import get_active_item
+from yiwang.common import audit
 from yiwang.common.audit import record
 from yiwang.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yiwang.common.permissions import Permission
@@ -61,7 +62,7 @@ class Submission:
 
 
 class _KeyTaken(Exception):
-    """Another request with the same Idempotency-Key has claimed it (and committed)."""
+    """Another request with the same Idempotency-Key committed first."""
 
 
 def submit_case(
@@ -96,8 +97,7 @@ def submit_case(
         item_code, form, refs, delivery, on_behalf_of, intake_region, channel
     )
     try:
-        with transaction.atomic():
-            claim = _claim_key(actor, key, fingerprint) if key else None
+        with transaction.atomic(), audit.batch():
             submission = _create_case(
                 actor=actor,
                 item_code=item_code,
@@ -108,10 +108,8 @@ def submit_case(
                 intake_code=intake_region,
                 channel=channel,
             )
-            if claim is not None:
-                IdempotencyKey.objects.filter(pk=claim).update(
-                    case=submission.case, query_code=submission.query_code
-                )
+            if key:
+                _keep_key(actor, key, fingerprint, submission)
             return submission
     except _KeyTaken:
         replay = _replay(actor, key, fingerprint)
@@ -120,25 +118,32 @@ def submit_case(
         return replay
 
 
-def _claim_key(actor: Any, key: str, fingerprint: str) -> int:
-    """Claim the Idempotency-Key for this request before anything else is written.
+def _keep_key(actor: Any, key: str, fingerprint: str, submission: Submission) -> None:
+    """Record the Idempotency-Key with the case it made, last in the transaction.
 
-    One INSERT … ON CONFLICT DO NOTHING on the (user, key) unique index: on PostgreSQL a
-    concurrent claim of the same key waits for the first to commit or roll back, on
-    SQLite the IMMEDIATE transaction already serialises them. If the key is taken, the
-    caller writes nothing (no case number is used up) and answers with the first case.
+    One INSERT … ON CONFLICT DO NOTHING on the (user, key) unique index. A concurrent
+    request with the same key reached this point first: on PostgreSQL this waits for it
+    to commit or roll back (it also held the region's case-number counter, so the wait
+    is short), on SQLite the IMMEDIATE transaction already serialised the two. If the key
+    is taken, everything of ours is rolled back — the case number goes back too — and
+    the caller answers with the first case.
     """
     table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (user_id, key, fingerprint, query_code, created_at) "  # noqa: S608
-            "VALUES (%s, %s, %s, '', %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
-            [actor.pk, key, fingerprint, connection.ops.adapt_datetimefield_value(clock.now())],
+            f"INSERT INTO {table} (user_id, key, fingerprint, case_id, query_code, created_at) "  # noqa: S608
+            "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (user_id, key) DO NOTHING RETURNING id",
+            [
+                actor.pk,
+                key,
+                fingerprint,
+                submission.case.pk,
+                submission.query_code,
+                connection.ops.adapt_datetimefield_value(clock.now()),
+            ],
         )
-        row = cursor.fetchone()
-    if row is None:
-        raise _KeyTaken
-    return int(row[0])
+        if cursor.fetchone() is None:
+            raise _KeyTaken
 
 
 def _fingerprint(*parts: Any) -> str:
@@ -151,7 +156,7 @@ def _fingerprint(*parts: Any) -> str:
 
 def _replay(actor: Any, key: str, fingerprint: str) -> Submission | None:
     found = IdempotencyKey.objects.filter(user=actor, key=key).select_related("case").first()
-    if found is None or found.case is None:  # a claim is never seen without its case
+    if found is None:
         return None
     if found.fingerprint != fingerprint:
         raise Conflict("该 Idempotency-Key 已用于另一份不同的申请", code="idempotency_key_reused")
