@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from gmssl_pyx import sm3_hash
 
+from yiwang.common.db import insert_rows
 from yiwang.common.models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
@@ -58,7 +59,7 @@ def batch() -> Iterator[None]:
         yield
     finally:
         _batch.reset(token)
-    AuditEvent.objects.bulk_create(events)
+    insert_rows(events)
 
 
 def record(

@@ -13,6 +13,7 @@ from yiwang.cases.choices import CaseAction, EventKind
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial
 from yiwang.cases.selectors import PostView, Viewer
 from yiwang.catalog.models import DeliveryMethod, ServiceItem
+from yiwang.common.db import insert_rows
 from yiwang.common.errors import NotFound, ValidationFailed
 from yiwang.notify.services import notify
 from yiwang.uploads.selectors import get_upload_for
@@ -127,7 +128,7 @@ def _add_materials(
     uploads: Mapping[str, Any],
     now: datetime,
 ) -> None:
-    CaseMaterial.objects.bulk_create(
+    insert_rows(
         [
             CaseMaterial(
                 case=case,
@@ -204,7 +205,7 @@ def _event(
     data: dict[str, Any],
     at: datetime,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         kind=kind,
         action=action,
@@ -216,6 +217,8 @@ def _event(
         data=json.loads(json.dumps(data, default=str, ensure_ascii=False)),
         at=at,
     )
+    insert_rows([event])
+    return event
 
 
 def _announce(case: Case, actor: Any, subject: str, body: str) -> None:

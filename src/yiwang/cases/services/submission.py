@@ -47,6 +47,7 @@ from yiwang.catalog.models import ServiceItem
 from yiwang.catalog.selectors import get_active_item
 from yiwang.common import audit
 from yiwang.common.audit import record
+from yiwang.common.db import insert_rows
 from yiwang.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yiwang.common.permissions import Permission
 from yiwang.org.choices import RegionLevel
@@ -107,9 +108,9 @@ def submit_case(
                 on_behalf_of=on_behalf_of,
                 intake_code=intake_region,
                 channel=channel,
+                key=key,
+                fingerprint=fingerprint,
             )
-            if key:
-                _keep_key(actor, key, fingerprint, submission)
             return submission
     except _KeyTaken:
         replay = _replay(actor, key, fingerprint)
@@ -118,15 +119,14 @@ def submit_case(
         return replay
 
 
-def _keep_key(actor: Any, key: str, fingerprint: str, submission: Submission) -> None:
-    """Record the Idempotency-Key with the case it made, last in the transaction.
+def _keep_key(actor: Any, key: str, fingerprint: str, case: Case, query_code: str) -> None:
+    """Record the Idempotency-Key with the case it is making, before the case is numbered.
 
-    One INSERT … ON CONFLICT DO NOTHING on the (user, key) unique index. A concurrent
-    request with the same key reached this point first: on PostgreSQL this waits for it
-    to commit or roll back (it also held the region's case-number counter, so the wait
-    is short), on SQLite the IMMEDIATE transaction already serialised the two. If the key
-    is taken, everything of ours is rolled back — the case number goes back too — and
-    the caller answers with the first case.
+    One INSERT … ON CONFLICT DO NOTHING on the (user, key) unique index. If a concurrent
+    request with the same key got here first, on PostgreSQL this waits for it to commit
+    or roll back; on SQLite the IMMEDIATE transaction already serialised the two. If the
+    key is taken, everything of ours is rolled back (no case number was taken) and the
+    caller answers with the first case.
     """
     table = connection.ops.quote_name(IdempotencyKey._meta.db_table)
     with connection.cursor() as cursor:
@@ -137,8 +137,8 @@ def _keep_key(actor: Any, key: str, fingerprint: str, submission: Submission) ->
                 actor.pk,
                 key,
                 fingerprint,
-                submission.case.pk,
-                submission.query_code,
+                case.pk,
+                query_code,
                 connection.ops.adapt_datetimefield_value(clock.now()),
             ],
         )
@@ -173,7 +173,12 @@ def _create_case(
     on_behalf_of: str | None,
     intake_code: str | None,
     channel: str | None,
+    key: str,
+    fingerprint: str,
 ) -> Submission:
+    """Write the case. Everything that does not need the case number comes first:
+    the number is taken last, as the counter row stays locked until commit (the
+    region's other submissions wait for it), so that wait is a few statements long."""
     item = get_active_item(item_code)
     viewer = viewer_for(actor)
     applicant, chosen_channel = _applicant_and_channel(actor, viewer, on_behalf_of, channel)
@@ -190,10 +195,9 @@ def _create_case(
     now = clock.now()
     today = clock.today()
     query_code = "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
-    case_no = _next_case_no(item.region_id, today)
     hall = item.department.hall
     case = Case(
-        case_no=case_no,
+        pk=_reserve_case_pk(),
         item=item,
         applicant=applicant,
         on_behalf_by=actor if clerk_post else None,
@@ -207,11 +211,13 @@ def _create_case(
         intake_region=intake,
         submitted_at=now,
         arrived_on=today,
-        query_code_digest=query_code_digest(case_no, query_code),
     )
     case.due_on = clock.governing_deadline(case)
     case.current_step = _current_step(case)
-    case.save()
+    # The rows that point at the case go in before it (foreign keys are checked at
+    # commit): the key first, so that a retry racing us stops here.
+    if key:
+        _keep_key(actor, key, fingerprint, case, query_code)
     _add_materials(case, item_materials, refs, uploads, now)
     unit = clerk_post.unit_name if clerk_post else f"{APPLICANT_UNIT}（{chosen_channel.label}）"
     _event(
@@ -226,6 +232,9 @@ def _create_case(
         data={"materials": sorted({r.material for r in refs})},
         at=now,
     )
+    case_no = case.case_no = _next_case_no(item.region_id, today)
+    case.query_code_digest = query_code_digest(case_no, query_code)
+    insert_rows([case])
     record(
         "case.submitted",
         None,
@@ -402,6 +411,20 @@ def _form_value_problem(spec: Mapping[str, Any], value: Any) -> str:
     if len(value) > FORM_TEXT_MAX:
         return f"不能超过 {FORM_TEXT_MAX} 个字符"
     return ""
+
+
+def _reserve_case_pk() -> int:
+    """The id the new case will have, so that its materials, timeline entry and key can
+    be written before the case row (and before its number is taken). PostgreSQL: the id
+    sequence; SQLite: the next id, safe as the IMMEDIATE transaction is the only writer."""
+    table = Case._meta.db_table
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
+        else:
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608
+        (pk,) = cursor.fetchone()
+    return int(pk)
 
 
 def _next_case_no(region_code: str, day: date) -> str:
