@@ -45,6 +45,20 @@ def api_login(client: Client) -> Callable[[str], str]:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_case_numbers() -> Any:
+    """On PostgreSQL case numbers are taken on a connection of their own and committed at
+    once (cases.services.numbering), so a test's rollback does not take them back."""
+    yield
+    from yiwang.cases.services import numbering
+
+    conn = numbering._counter.conn
+    if conn is not None:
+        if not conn.closed:
+            conn.execute("DELETE FROM cases_casenumbercounter")
+        numbering.close_counter_connection()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_workday_index() -> Any:
     """The working-day index and the reference-data caches are per process; each test's
     database starts anew."""

@@ -15,6 +15,7 @@ from django.test import Client
 from tests.cases import items
 from tests.cases.conftest import CaseApi
 from yiwang.cases.models import Case, CaseEvent, CaseNumberCounter, IdempotencyKey
+from yiwang.cases.services.numbering import close_counter_connection
 from yiwang.common.models import AuditEvent
 from yiwang.notify.models import Message
 
@@ -36,6 +37,7 @@ def _race(n: int, work: Callable[[int, Client], Any]) -> list[Any]:
             results[i] = exc
         finally:
             connection.close()
+            close_counter_connection()
 
     threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
     for t in threads:

@@ -19,7 +19,9 @@ from yiwang.common.revisions import RevisionCache
 from yiwang.org.choices import RoleScope
 from yiwang.org.models import Post
 
-#: The revision (common.revisions) bumped when a token is revoked or an account changes.
+#: The revision (common.revisions) the token cache depends on. Bumped by `revoke_token`;
+#: a service that changes an account (deactivation, kind, name) must bump it too, as
+#: the cache holds a copy of the user's fields.
 ACCOUNTS_REVISION = "accounts"
 
 

@@ -552,6 +552,7 @@ def delete_item(item: ServiceItem, *, actor: Any) -> None:
         before = spec_state(spec_of(item))
         pk = item.pk
         item.delete()
+        bump(CATALOG_REVISION)
         record(
             "catalog.item_deleted",
             None,
@@ -579,6 +580,7 @@ def delete_delivery_method(obj: DeliveryMethod, *, actor: Any) -> None:
         before = model_to_dict(obj)
         pk = obj.pk
         obj.delete()
+        bump(CATALOG_REVISION)
         record(
             "catalog.delivery_method_deleted",
             None,

@@ -37,7 +37,17 @@ def _actor_fields(actor: Any) -> tuple[int | None, str]:
     return getattr(actor, "pk", None), str(getattr(actor, "username", actor))
 
 
-_batch: ContextVar[list[AuditEvent] | None] = ContextVar("audit_batch", default=None)
+@dataclass(frozen=True)
+class _Batch:
+    events: list[AuditEvent]
+    savepoints: int  # how deep in savepoints the batch began
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("audit_batch", default=None)
+
+
+def _savepoints(connection: Any) -> int:
+    return sum(1 for sid in connection.savepoint_ids if sid)
 
 
 @contextmanager
@@ -51,10 +61,11 @@ def batch() -> Iterator[None]:
     if _batch.get() is not None:
         yield
         return
-    if not transaction.get_connection().in_atomic_block:
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
         raise RuntimeError("audit.batch() must run inside the service's transaction")
     events: list[AuditEvent] = []
-    token = _batch.set(events)
+    token = _batch.set(_Batch(events, _savepoints(connection)))
     try:
         yield
     finally:
@@ -93,8 +104,10 @@ def record(
         after=_jsonable(after),
     )
     pending = _batch.get()
-    if pending is not None:
-        pending.append(event)
+    # Inside a savepoint opened within the batch the event is written at once: if that
+    # savepoint is rolled back (and the error caught), the event goes with it.
+    if pending is not None and _savepoints(transaction.get_connection()) == pending.savepoints:
+        pending.events.append(event)
     else:
         event.save(force_insert=True)
     return event

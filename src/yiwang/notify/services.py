@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from yiwang.accounts.models import User
 from yiwang.common.audit import record
+from yiwang.common.db import insert_rows
 from yiwang.common.errors import InvalidTransition, NotFound, ValidationFailed
 from yiwang.common.personal import mask_text
 from yiwang.notify.channels import Channel, ChannelError, channel_codes, configured_channels
@@ -84,7 +85,7 @@ def notify(
     codes = channel_codes()
     with transaction.atomic(savepoint=False):
         now = timezone.now()
-        message = Message.objects.create(
+        message = Message(
             recipient=recipient,
             subject=subject,
             body=body or "",
@@ -92,6 +93,7 @@ def notify(
             object_id=str(object_id or ""),
             created_at=now,
         )
+        insert_rows([message], returning_ids=True)
         Delivery.objects.bulk_create(
             [Delivery(message=message, channel=code, next_attempt_at=now) for code in codes]
         )

@@ -18,7 +18,7 @@ from yiwang.accounts.selectors import applicant_by_identifier, identity_for
 from yiwang.cases import clock
 from yiwang.cases.auto_rules import CheckContext, evaluate
 from yiwang.cases.choices import CaseAction, CaseStatus, Channel, EventKind
-from yiwang.cases.models import Case, CaseNumberCounter, IdempotencyKey
+from yiwang.cases.models import Case, IdempotencyKey
 from yiwang.cases.selectors import PostView, Viewer, acting_posts, query_code_digest, viewer_for
 from yiwang.cases.services._common import (
     APPLICANT_UNIT,
@@ -41,6 +41,7 @@ from yiwang.cases.services._common import (
     _only_delivery_method,
 )
 from yiwang.cases.services.engine import _current_step, _transition
+from yiwang.cases.services.numbering import next_case_no, reserve_case_pk
 from yiwang.cases.transitions import Relation, Who
 from yiwang.catalog.choices import AcceptLevel, CaseType, ServiceObject
 from yiwang.catalog.models import ServiceItem
@@ -176,9 +177,10 @@ def _create_case(
     key: str,
     fingerprint: str,
 ) -> Submission:
-    """Write the case. Everything that does not need the case number comes first:
-    the number is taken last, as the counter row stays locked until commit (the
-    region's other submissions wait for it), so that wait is a few statements long."""
+    """Write the case. Its id is reserved first, so the rows that point at it go in
+    before it; the number (cases.services.numbering) is taken once everything else has
+    been checked and the Idempotency-Key claimed, so that only a failure of the
+    database itself can leave a gap."""
     item = get_active_item(item_code)
     viewer = viewer_for(actor)
     applicant, chosen_channel = _applicant_and_channel(actor, viewer, on_behalf_of, channel)
@@ -197,7 +199,7 @@ def _create_case(
     query_code = "".join(secrets.choice(QUERY_CODE_ALPHABET) for _ in range(QUERY_CODE_LENGTH))
     hall = item.department.hall
     case = Case(
-        pk=_reserve_case_pk(),
+        pk=reserve_case_pk(),
         item=item,
         applicant=applicant,
         on_behalf_by=actor if clerk_post else None,
@@ -232,7 +234,7 @@ def _create_case(
         data={"materials": sorted({r.material for r in refs})},
         at=now,
     )
-    case_no = case.case_no = _next_case_no(item.region_id, today)
+    case_no = case.case_no = next_case_no(item.region_id, today)
     case.query_code_digest = query_code_digest(case_no, query_code)
     insert_rows([case])
     record(
@@ -411,36 +413,6 @@ def _form_value_problem(spec: Mapping[str, Any], value: Any) -> str:
     if len(value) > FORM_TEXT_MAX:
         return f"不能超过 {FORM_TEXT_MAX} 个字符"
     return ""
-
-
-def _reserve_case_pk() -> int:
-    """The id the new case will have, so that its materials, timeline entry and key can
-    be written before the case row (and before its number is taken). PostgreSQL: the id
-    sequence; SQLite: the next id, safe as the IMMEDIATE transaction is the only writer."""
-    table = Case._meta.db_table
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [table])
-        else:
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608
-        (pk,) = cursor.fetchone()
-    return int(pk)
-
-
-def _next_case_no(region_code: str, day: date) -> str:
-    """`<region>-<yyyymmdd>-<nnnnnn>`: one atomic upsert of the (region, day) counter —
-    concurrent submissions queue on that one row until commit, so numbers are unique
-    and, as a rolled-back submission gives its number back, without gaps."""
-    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (region_code, day, last) VALUES (%s, %s, 1) "  # noqa: S608
-            f"ON CONFLICT (region_code, day) DO UPDATE SET last = {table}.last + 1 "
-            "RETURNING last",
-            [region_code, day],
-        )
-        (number,) = cursor.fetchone()
-    return f"{region_code}-{day:%Y%m%d}-{number:06d}"
 
 
 def _auto_decide(case: Case, actor: Any) -> None:
