@@ -4,7 +4,9 @@ import os
 import tempfile
 
 os.environ["YIWANG_ENV"] = "test"
-os.environ.setdefault("YIWANG_DATA_DIR", tempfile.mkdtemp(prefix="yiwang-test-"))
+if os.environ.get("PYTEST_XDIST_WORKER") or "YIWANG_DATA_DIR" not in os.environ:
+    # Each pytest-xdist worker its own data dir: tests count the files they stored.
+    os.environ["YIWANG_DATA_DIR"] = tempfile.mkdtemp(prefix="yiwang-test-")
 os.environ.setdefault("YIWANG_SECRET_KEY", "test-only-not-secret")
 
 from yiwang.settings import *  # noqa: F403

@@ -170,10 +170,12 @@ class Case(models.Model):
         # of rows, never deleted) not at all.
         indexes = [
             models.Index(fields=["applicant", "-submitted_at"], name="case_applicant_idx"),
-            models.Index(fields=["department", "status", "due_on"], name="case_dept_idx"),
-            models.Index(fields=["hall", "status", "due_on"], name="case_hall_idx"),
-            models.Index(fields=["intake_region", "status", "due_on"], name="case_intake_idx"),
-            models.Index(fields=["region", "status", "due_on"], name="case_region_idx"),
+            models.Index(fields=["department", "status", "due_on", "id"], name="case_dept_idx"),
+            models.Index(fields=["hall", "status", "due_on", "id"], name="case_hall_idx"),
+            models.Index(
+                fields=["intake_region", "status", "due_on", "id"], name="case_intake_idx"
+            ),
+            models.Index(fields=["region", "status", "due_on", "id"], name="case_region_idx"),
             models.Index(fields=["status", "arrived_on"], name="case_status_arrived_idx"),
             models.Index(
                 fields=["accepted_hall"],
