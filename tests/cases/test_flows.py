@@ -62,12 +62,14 @@ def test_the_nanguan_flow_from_application_to_completion(api: CaseApi, frozen: F
     assert "approve" in reviewing["allowed_actions"]
     approved = api.ok("reviewer-nanguan", case_no, "approve", comment="符合条件")
     assert approved["status"] == "approved"
+    assert approved["current_step"] == "决定"  # the reviewer's last step: the document
     # Art. 44: 10 working days after Sep 18: 20, 21, 22, 23, 24, 28, 29, 30, Oct 8, 9.
     assert approved["issue_deadline"] == "2026-10-09"
     assert approved["result"]["decision"] == "approved"
 
     issued = api.ok("reviewer-nanguan", case_no, "issue")
     assert issued["status"] == "issued"
+    assert issued["current_step"] == "已制证"  # to be handed over, not "受理" again
     done = api.ok("clerk-nanguan", case_no, "deliver", method="window")
     assert done["status"] == "completed"
     assert done["allowed_actions"] == []

@@ -233,12 +233,20 @@ _WAITING_ON = {
 }
 
 
+#: After the decision the case waits on the last step of the role that acts (决定 / 签发),
+#: never again on the intake step — a window clerk who hands the result over is at a
+#: stage of their own, shown by the status when the process lists no step for it.
+_AFTER_DECISION = frozenset({CaseStatus.APPROVED, CaseStatus.ISSUED, CaseStatus.DELIVERED})
+
+
 def _current_step(case: Case) -> str:
     """The item's process step (data: order, role) the case is at, else the status."""
-    wanted = _WAITING_ON.get(CaseStatus(case.status))
+    status = CaseStatus(case.status)
+    wanted = _WAITING_ON.get(status)
     if wanted is None:
         return ""
-    for step in steps_of(case.item):
-        if wanted in step.role.permissions:
-            return str(step.name)
-    return str(CaseStatus(case.status).label)
+    steps = list(steps_of(case.item))
+    acting = [step for step in steps if wanted in step.role.permissions]
+    if status in _AFTER_DECISION:
+        acting = [step for step in acting[-1:] if step is not steps[0]]
+    return str(acting[0].name) if acting else str(status.label)
