@@ -3,6 +3,9 @@ and what that means when a submission fails after it was numbered."""
 
 from __future__ import annotations
 
+import gc
+import threading
+import time
 from datetime import date
 
 import pytest
@@ -102,3 +105,28 @@ def test_on_sqlite_the_reserved_case_id_is_the_next_one(api: CaseApi) -> None:
     case_no = api.apply("citizen", items.NANGUAN)["case_no"]
     assert Case.objects.get(case_no=case_no).pk == 1
     assert numbering.reserve_case_pk() == 2
+
+
+@postgres_only
+def test_a_thread_that_ends_closes_its_counter_connection() -> None:
+    """Request threads come and go (a threaded server, the live server of the browser
+    tests): each one's counter connection must go with it, not wait for the server."""
+    pids: list[int] = []
+
+    def request() -> None:
+        numbering.next_case_no("220102", DAY)
+        pids.append(numbering._counter.conn.info.backend_pid)
+
+    worker = threading.Thread(target=request)
+    worker.start()
+    worker.join(timeout=30)
+    del worker
+    gc.collect()
+    with connection.cursor() as cursor:
+        for _ in range(50):  # the server notices the closed socket at once, or nearly
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", [pids[0]])
+            if cursor.fetchone()[0] == 0:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the ended thread's counter connection is still open")

@@ -18,6 +18,7 @@ much one region's submissions wait for each other:
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from datetime import date
 from typing import Any
@@ -56,12 +57,28 @@ def next_case_no(region_code: str, day: date) -> str:
     return f"{region_code}-{day:%Y%m%d}-{number:06d}"
 
 
+class _Held:
+    """A counter connection and the database it is for. Closed when its thread ends (the
+    thread's locals go, and this with them), so request threads that come and go (a
+    threaded server, tests) leave no connection behind."""
+
+    def __init__(self, conn: Any, target: tuple[Any, ...]) -> None:
+        self.conn, self.target = conn, target
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
 class _CounterConnection(threading.local):
     """One counter connection per thread (like Django's own), for the database the
     thread's default connection points at."""
 
-    conn: Any = None
-    target: tuple[Any, ...] | None = None
+    held: _Held | None = None
+
+    @property
+    def conn(self) -> Any:
+        return self.held.conn if self.held is not None else None
 
 
 _counter = _CounterConnection()
@@ -90,18 +107,19 @@ def _counter_connection() -> Any:
 
     params = connection.get_connection_params()
     target = tuple(sorted((k, str(v)) for k, v in params.items() if k not in _NOT_LIBPQ))
-    if _counter.conn is None or _counter.conn.closed or _counter.target != target:
+    held = _counter.held
+    if held is None or held.conn.closed or held.target != target:
         close_counter_connection()
         conn = psycopg.connect(
             **{k: v for k, v in params.items() if k not in _NOT_LIBPQ}, autocommit=True
         )
         conn.execute("SET synchronous_commit = off")
-        _counter.conn, _counter.target = conn, target
-    return _counter.conn
+        _counter.held = held = _Held(conn, target)
+    return held.conn
 
 
 def close_counter_connection() -> None:
     """Close this thread's counter connection, if any (it reopens when next needed)."""
-    if _counter.conn is not None:
-        _counter.conn.close()
-    _counter.conn, _counter.target = None, None
+    if _counter.held is not None:
+        _counter.held.conn.close()
+    _counter.held = None
