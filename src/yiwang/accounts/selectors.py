@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.accounts.choices import UserKind
-from yiwang.accounts.models import ApiToken, StaffPost, User
+from yiwang.accounts.models import ApiToken, Enterprise, StaffPost, User
 from yiwang.common.permissions import Permission
 from yiwang.common.personal import mask_id_number, mask_phone
 from yiwang.common.revisions import RevisionCache
@@ -180,3 +180,26 @@ def applicant_by_identifier(value: str) -> User | None:
         .order_by("pk")
         .first()
     )
+
+
+def enterprise_user(uscc: str) -> User | None:
+    """The active account of the enterprise with this USCC, if it has one."""
+    account = Enterprise.objects.select_related("user").filter(uscc=uscc).first()
+    return account.user if account is not None and account.user.is_active else None
+
+
+def enterprise_users(usccs: list[str]) -> dict[str, User]:
+    """The active accounts of these enterprises, by USCC (one query)."""
+    return {
+        a.uscc: a.user
+        for a in Enterprise.objects.select_related("user").filter(
+            uscc__in=usccs, user__is_active=True
+        )
+    }
+
+
+def uscc_of(user: User | Any) -> str | None:
+    """The USCC of an enterprise account; None for anyone else."""
+    if not isinstance(user, User) or user.pk is None:
+        return None
+    return Enterprise.objects.filter(user_id=user.pk).values_list("uscc", flat=True).first()

@@ -19,9 +19,8 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
-from yiwang.accounts.models import Enterprise as EnterpriseAccount
 from yiwang.accounts.models import User
-from yiwang.accounts.selectors import has_permission, posts_of
+from yiwang.accounts.selectors import has_permission, posts_of, uscc_of
 from yiwang.common.errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from yiwang.common.permissions import Permission
 from yiwang.common.validators import check_uscc
@@ -454,35 +453,15 @@ def registration_authority_for(
 # --------------------------------------------------------------------------- the enterprise itself
 
 
-def enterprise_account_user(uscc: str) -> User | None:
-    """The enterprise's own account (accounts' Enterprise by USCC), for notices."""
-    account = EnterpriseAccount.objects.select_related("user").filter(uscc=uscc).first()
-    return account.user if account is not None and account.user.is_active else None
-
-
-def enterprise_account_users(usccs: list[str]) -> dict[str, User]:
-    """The active accounts of these enterprises, by USCC (one query, for sweeps)."""
-    return {
-        a.uscc: a.user
-        for a in EnterpriseAccount.objects.select_related("user").filter(
-            uscc__in=usccs, user__is_active=True
-        )
-    }
-
-
 def own_enterprise(user: User | Any) -> Enterprise:
     """The registry entry of the signed-in enterprise account, or NotFound/PermissionDenied."""
-    account = (
-        EnterpriseAccount.objects.filter(user_id=user.pk).first()
-        if isinstance(user, User) and user.pk is not None
-        else None
-    )
-    if account is None:
+    uscc = uscc_of(user)
+    if uscc is None:
         raise PermissionDenied("仅企业账户可以报送", code="enterprise_only")
-    enterprise = Enterprise.objects.filter(uscc=account.uscc).first()
+    enterprise = Enterprise.objects.filter(uscc=uscc).first()
     if enterprise is None:
         raise NotFound(
-            f"市场主体登记信息中没有统一社会信用代码 {account.uscc}", code="enterprise_not_found"
+            f"市场主体登记信息中没有统一社会信用代码 {uscc}", code="enterprise_not_found"
         )
     return enterprise
 

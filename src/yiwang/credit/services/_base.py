@@ -11,10 +11,10 @@ from typing import Any
 from django.utils import timezone
 
 from yiwang.accounts.models import User
+from yiwang.accounts.selectors import enterprise_user
 from yiwang.common.errors import (
     ValidationFailed,
 )
-from yiwang.credit import selectors
 from yiwang.credit.models import (
     Enterprise,
 )
@@ -108,7 +108,7 @@ def _notify_enterprise(
     sends only after commit). An enterprise without an account is told by the publicity
     itself. `user`: the account if the caller looked it up already (sweeps do, in bulk)."""
     if user is _LOOK_UP:
-        user = selectors.enterprise_account_user(enterprise.uscc)
+        user = enterprise_user(enterprise.uscc)
     if user is None:
         return
     notify(

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from yiwang.accounts.selectors import enterprise_users
 from yiwang.common.audit import record
 from yiwang.credit import rules, selectors
 from yiwang.credit.choices import (
@@ -149,7 +150,7 @@ def list_missing_annual_reports(
                     "entries": {str(x.pk): x.enterprise.uscc for x in entries},
                 },
             )
-            accounts = selectors.enterprise_account_users([e.uscc for e in batch])
+            accounts = enterprise_users([e.uscc for e in batch])
             for entry in entries:
                 _notify_listing(entry, actor=actor, user=accounts.get(entry.enterprise.uscc))
         result.listed += len(batch)
