@@ -30,6 +30,8 @@ ROLES = [
     "clerk-tianqiaoling",
     "reviewer-wangqing-forestry",
     "reviewer-jilin-transport",
+    "clerk-jilin",
+    "reviewer-jilin-public-security",
     "publisher-jilin-market",
 ]
 #: Who sees a 南关区 case of the citizen, and a 汪清县 forestry case taken in at 天桥岭镇.

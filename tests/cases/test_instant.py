@@ -70,6 +70,17 @@ def test_an_exit_restriction_sends_it_to_manual_review_with_the_reason(
     assert message.subject == "申请转人工审核"
     assert "限制出境" in message.body
 
+    # The manual review: the province centre's window and the public security reviewer.
+    case_no = created["case_no"]
+    inbox = api.get("clerk-jilin", "/cases", status="submitted").json()["items"]
+    assert [c["case_no"] for c in inbox] == [case_no]
+    assert case_no not in {
+        c["case_no"] for c in api.get("clerk-nanguan", "/cases", status="all").json()["items"]
+    }
+    api.ok("clerk-jilin", case_no, "accept", comment="人工核查")
+    denied = api.ok("reviewer-jilin-public-security", case_no, "deny", comment="申请人被限制出境")
+    assert denied["status"] == "denied"
+
 
 def test_no_valid_pass_on_record_fails_with_its_reason(api: CaseApi, other_citizen: Any) -> None:
     created = api.apply("lisi", items.ENDORSE)
