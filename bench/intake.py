@@ -1,9 +1,10 @@
 """Intake throughput: concurrent HTTP clients (wrk) against gunicorn (2 workers) on PostgreSQL.
 
 Measures requests/s and p50/p99 latency for: submitting an application (POST /api/v1/cases,
-a fresh Idempotency-Key each), a staff inbox (GET /api/v1/cases as clerk-nanguan, and the
-HTML workbench if present), the public case lookup, and — the floor — a minimal Django view
-doing one INSERT. Prints one JSON object. Target on a 2-core machine: >= 300 submissions/s,
+a fresh Idempotency-Key each), a staff inbox (GET /api/v1/cases as clerk-nanguan), the
+public case lookup, and two references: the floor — a minimal Django view doing one INSERT —
+and the write set — a minimal view writing the rows of one submission with hand-written SQL
+(bench/intake_urls.py). Prints one JSON object. Target on a 2-core machine: >= 300 submissions/s,
 p99 < 150 ms, and at least half the floor's rate.
 
     python bench/intake.py [--database-url URL] [--duration 20] [--connections 16]
@@ -263,6 +264,17 @@ def main() -> None:
                 ),
             ),
             (
+                "write_set_sql",
+                base + "/bench/write-set",
+                lua(
+                    scripts / "write_set.lua",
+                    method="POST",
+                    body="",
+                    headers={},
+                    unique_key=False,
+                ),
+            ),
+            (
                 "submit",
                 base + "/api/v1/cases",
                 lua(
@@ -319,6 +331,14 @@ def main() -> None:
                 "submit_vs_floor": round(submit["requests_per_s"] / floor_rps, 3)
                 if floor_rps
                 else None,
+                # The same rows by hand-written SQL, no checks: the ceiling of any
+                # implementation of what a submission must write (bench/intake_urls.py).
+                "submit_vs_write_set_sql": round(
+                    submit["requests_per_s"] / runs["write_set_sql"]["requests_per_s"], 3
+                ),
+                "write_set_sql_vs_floor": round(
+                    runs["write_set_sql"]["requests_per_s"] / floor_rps, 3
+                ),
                 "targets": {
                     "submissions_per_s>=300": submit["requests_per_s"] >= 300,
                     "submit_p99_ms<150": submit["p99_ms"] < 150,
