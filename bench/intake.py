@@ -264,17 +264,6 @@ def main() -> None:
                 ),
             ),
             (
-                "write_set_sql",
-                base + "/bench/write-set",
-                lua(
-                    scripts / "write_set.lua",
-                    method="POST",
-                    body="",
-                    headers={},
-                    unique_key=False,
-                ),
-            ),
-            (
                 "submit",
                 base + "/api/v1/cases",
                 lua(
@@ -302,6 +291,17 @@ def main() -> None:
                 "public_lookup",
                 base + f"/api/v1/public/cases/{first['case_no']}?code={first['query_code']}",
                 None,
+            ),
+            (
+                "write_set_sql",
+                base + "/bench/write-set",
+                lua(
+                    scripts / "write_set.lua",
+                    method="POST",
+                    body="",
+                    headers={},
+                    unique_key=False,
+                ),
             ),
         ]
         for name, target, script in plan:
