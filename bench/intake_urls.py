@@ -2,9 +2,11 @@
 
 * `bench/floor` — a minimal view doing a single INSERT: the framework floor;
 * `bench/write-set` — the rows one submission writes (Idempotency-Key, case, materials,
-  timeline entry, message, audit events, and its case number), copied from the first case
-  with hand-written SQL, no checks and no ORM: what *any* implementation of this write set
-  costs on this machine, the ceiling for `POST /cases`.
+  timeline entry, message, audit events, and its case number), copied from the latest case
+  with hand-written SQL, one statement per table, no checks and no ORM;
+* `bench/write-set-one-statement` — the same rows in one PostgreSQL statement
+  (data-modifying CTEs): the fewest round trips any implementation could make.
+Together: what this write set costs on this machine, the ceiling for `POST /cases`.
 """
 
 from __future__ import annotations
@@ -44,18 +46,22 @@ def _rows(cursor: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
 
 def _load_template(cursor: Any) -> dict[str, Any]:
     (case,) = _rows(cursor, "SELECT * FROM cases_case ORDER BY id DESC LIMIT 1", [])
-    no = case["case_no"]
+    pk, no = case["id"], case["case_no"]
+    message = _rows(cursor, "SELECT * FROM notify_message WHERE object_id = %s", [no])[0]
+    # The submission's two audit events: the case's, and its message's.
+    audit = _rows(
+        cursor,
+        "SELECT * FROM common_auditevent WHERE object_id = %s"
+        " OR (object_type = 'notify.message' AND object_id = %s) ORDER BY id LIMIT 2",
+        [no, str(message["id"])],
+    )
     return {
         "case": case,
-        "materials": _rows(
-            cursor, "SELECT * FROM cases_casematerial WHERE case_id = %s", [case["id"]]
-        ),
-        "event": _rows(cursor, "SELECT * FROM cases_caseevent WHERE case_id = %s", [case["id"]])[0],
-        "message": _rows(cursor, "SELECT * FROM notify_message WHERE object_id = %s", [no])[0],
-        "audit": _rows(cursor, "SELECT * FROM common_auditevent WHERE object_id = %s", [no])[:2],
-        "key": _rows(cursor, "SELECT * FROM cases_idempotencykey WHERE case_id = %s", [case["id"]])[
-            0
-        ],
+        "materials": _rows(cursor, "SELECT * FROM cases_casematerial WHERE case_id = %s", [pk]),
+        "event": _rows(cursor, "SELECT * FROM cases_caseevent WHERE case_id = %s", [pk])[0],
+        "message": message,
+        "audit": (audit * 2)[:2],
+        "key": _rows(cursor, "SELECT * FROM cases_idempotencykey WHERE case_id = %s", [pk])[0],
     }
 
 
@@ -108,4 +114,77 @@ def write_set(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=201)
 
 
-urlpatterns = [path("bench/floor", floor), path("bench/write-set", write_set), *yiwang_urls]
+def _typed(cursor: Any, table: str, row: dict[str, Any], skip: set[str]) -> tuple[list[str], str]:
+    """Columns of `row` except `skip`, and a select list of typed placeholders for them."""
+    cursor.execute(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s",
+        [table],
+    )
+    types = dict(cursor.fetchall())
+    columns = [c for c in row if c not in skip]
+    return columns, ", ".join(f"%s::{types[c]}" for c in columns)
+
+
+def _one_statement(cursor: Any, t: dict[str, Any]) -> str:
+    skip = {"id", "case_id"}
+    case_cols, case_sel = _typed(cursor, "cases_case", t["case"], {"id"})
+    key_cols, key_sel = _typed(cursor, "cases_idempotencykey", t["key"], skip)
+    mat_cols, mat_sel = _typed(cursor, "cases_casematerial", t["materials"][0], skip)
+    ev_cols, ev_sel = _typed(cursor, "cases_caseevent", t["event"], skip)
+    msg_cols, msg_sel = _typed(cursor, "notify_message", t["message"], {"id"})
+    au_cols, au_sel = _typed(cursor, "common_auditevent", t["audit"][0], {"id"})
+    materials = ", ".join([f"({mat_sel})"] * len(t["materials"]))
+    audits = " UNION ALL ".join([f"SELECT {au_sel}"] * len(t["audit"]))
+    return (
+        "WITH up AS (SELECT 1 FROM uploads_upload WHERE id = %s AND owner_id = %s), "  # noqa: S608
+        f"c AS (INSERT INTO cases_case ({', '.join(case_cols)}) SELECT {case_sel} FROM up"
+        " RETURNING id), "
+        f"k AS (INSERT INTO cases_idempotencykey ({', '.join(key_cols)}, case_id)"
+        f" SELECT {key_sel}, c.id FROM c), "
+        f"m AS (INSERT INTO cases_casematerial ({', '.join(mat_cols)}, case_id)"
+        f" SELECT v.*, c.id FROM c, (VALUES {materials}) AS v), "
+        f"e AS (INSERT INTO cases_caseevent ({', '.join(ev_cols)}, case_id)"
+        f" SELECT {ev_sel}, c.id FROM c), "
+        f"g AS (INSERT INTO notify_message ({', '.join(msg_cols)}) SELECT {msg_sel} FROM c), "
+        f"a AS (INSERT INTO common_auditevent ({', '.join(au_cols)}) {audits}) "
+        "SELECT id FROM c"
+    )
+
+
+@csrf_exempt
+def write_set_one_statement(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:  # autocommit: one statement, one transaction
+        if "t" not in _template:
+            _template["t"] = _load_template(cursor)
+        t = _template["t"]
+        if "sql" not in _template:
+            _template["sql"] = _one_statement(cursor, t)
+        case = t["case"]
+        no = next_case_no(case["region_id"], case["arrived_on"])
+        unsealed = {"chain_seq": None, "prev_hash": "", "hash": "", "sealed_at": None}
+
+        def values(row: dict[str, Any], skip: set[str], **changes: Any) -> list[Any]:
+            return [v for k, v in (row | changes).items() if k not in skip]
+
+        params = [
+            t["materials"][0]["upload_id"],
+            case["applicant_id"],
+            *values(case, {"id"}, case_no=no),
+            *values(t["key"], {"id", "case_id"}, key=uuid.uuid4().hex),
+            *[p for m in t["materials"] for p in values(m, {"id", "case_id"})],
+            *values(t["event"], {"id", "case_id"}),
+            *values(t["message"], {"id"}, object_id=no),
+            *[p for a in t["audit"] for p in values(a, {"id"}, object_id=no, **unsealed)],
+        ]
+        cursor.execute(_template["sql"], params)
+        if cursor.fetchone() is None:
+            return HttpResponse(status=422)
+    return HttpResponse(status=201)
+
+
+urlpatterns = [
+    path("bench/floor", floor),
+    path("bench/write-set", write_set),
+    path("bench/write-set-one-statement", write_set_one_statement),
+    *yiwang_urls,
+]
