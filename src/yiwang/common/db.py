@@ -21,14 +21,14 @@ from django.db.models import Field, Model
 
 
 @cache
-def _columns(model: type[Model], with_pk: bool, vendor: str) -> tuple[tuple[Field, ...], str]:
+def _columns(model: type[Model], with_pk: bool, alias: str) -> tuple[tuple[Field, ...], str]:
     meta = model._meta
     fields = tuple(
         f
         for f in meta.concrete_fields
         if not getattr(f, "generated", False) and (with_pk or f is not meta.auto_field)
     )
-    quote = connections[router.db_for_write(model)].ops.quote_name
+    quote = connections[alias].ops.quote_name
     return fields, ", ".join(quote(f.column) for f in fields)
 
 
@@ -46,7 +46,7 @@ def insert_rows(objs: Sequence[Model], *, returning_ids: bool = False) -> None:
         raise ValueError("insert_rows: one model, and ids set on all rows or on none")
     alias = router.db_for_write(model)
     connection = connections[alias]
-    fields, columns = _columns(model, with_pk, connection.vendor)
+    fields, columns = _columns(model, with_pk, alias)
     quote = connection.ops.quote_name
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     sql = (
