@@ -75,3 +75,14 @@ def _fresh_workday_index() -> Any:
     yield
     reset_cache()
     reset_all()
+
+
+@pytest.fixture
+def frozen_revisions(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The per-process caches re-check their revision counters once and then never again
+    in this test, so a count of queries does not depend on how long the test took."""
+    from types import SimpleNamespace
+
+    from yiwang.common import revisions
+
+    monkeypatch.setattr(revisions, "time", SimpleNamespace(monotonic=lambda: 0.0))

@@ -26,7 +26,7 @@ from yiwang.common.errors import (
 from yiwang.common.models import AuditEvent
 from yiwang.uploads import services
 from yiwang.uploads.models import Upload
-from yiwang.uploads.selectors import get_upload_for, open_upload
+from yiwang.uploads.selectors import get_upload_for, open_upload, uploads_for
 from yiwang.uploads.services import delete_orphan_files, store_upload
 from yiwang.uploads.tasks import sweep_orphan_files
 
@@ -206,6 +206,27 @@ def test_the_owner_gets_it_and_nobody_else(media: Path, demo_users: dict[str, An
     for actor, upload_id in cases:
         with pytest.raises(NotFound):
             get_upload_for(actor, upload_id)
+
+
+def test_many_at_once_only_the_owners_in_one_query(media: Path, demo_users: dict[str, Any]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    citizen, enterprise = demo_users["citizen"], demo_users["enterprise"]
+    mine = [store_upload(_file(samples.pdf()), owner=citizen) for _ in range(3)]
+    theirs = store_upload(_file(samples.pdf()), owner=enterprise)
+    asked = [str(u.id) for u in mine] + [
+        mine[0].id,
+        str(theirs.id),
+        "not-a-uuid",
+        str(uuid.uuid4()),
+    ]
+    with CaptureQueriesContext(connection) as queries:
+        found = uploads_for(citizen, asked)
+    assert len(queries) == 1
+    assert found == {str(u.id): u for u in mine}
+    assert uploads_for(AnonymousUser(), [str(u.id) for u in mine]) == {}
+    assert uploads_for(citizen, ["not-a-uuid"]) == {}
 
 
 def _age(path: Path, seconds: int) -> None:

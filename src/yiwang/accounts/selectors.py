@@ -18,10 +18,11 @@ from yiwang.common.personal import mask_id_number, mask_phone
 from yiwang.common.revisions import RevisionCache
 from yiwang.org.choices import RoleScope
 from yiwang.org.models import Post
+from yiwang.org.selectors import ORG_REVISION
 
-#: The revision (common.revisions) the token cache depends on. Bumped by `revoke_token`;
-#: a service that changes an account (deactivation, kind, name) must bump it too, as
-#: the cache holds a copy of the user's fields.
+#: The revision (common.revisions) the token and post caches depend on. Bumped by
+#: `revoke_token` and `create_staff`; a service that changes an account (deactivation,
+#: kind, name, posts) must bump it too, as the caches hold copies.
 ACCOUNTS_REVISION = "accounts"
 
 
@@ -85,17 +86,29 @@ def user_for_token(raw: str) -> User | None:
     return User.from_db(DEFAULT_DB_ALIAS, _USER_FIELDS, holder.user_values)
 
 
+#: A staff member's posts with unit, region and role, by user id: asked on every staff
+#: request, changed when an account (ACCOUNTS_REVISION) or a post, role or unit
+#: (ORG_REVISION) changes. Shared instances: never mutate them.
+_staff_posts: RevisionCache[tuple[Post, ...]] = RevisionCache(
+    ACCOUNTS_REVISION, ORG_REVISION, max_entries=20_000
+)
+
+
 def posts_of(user: User) -> list[Post]:
     """The posts a staff member holds, with their unit, region and role. Applicants
     (citizens, enterprises) hold none: only `create_staff` grants posts."""
     if not user.is_authenticated or user.kind not in (UserKind.STAFF, UserKind.ADMIN):
         return []
-    return [
-        sp.post
-        for sp in StaffPost.objects.filter(user=user).select_related(
-            "post__role", "post__hall__region", "post__department__region"
+
+    def load() -> tuple[Post, ...]:
+        return tuple(
+            sp.post
+            for sp in StaffPost.objects.filter(user=user).select_related(
+                "post__role", "post__hall__region", "post__department__region"
+            )
         )
-    ]
+
+    return list(_staff_posts.get(user.pk, load))
 
 
 def permissions_of(user: User) -> set[Permission]:

@@ -231,6 +231,7 @@ def create_staff(
     for post in posts:
         StaffPost.objects.create(user=user, post=post)
         post_codes.append(post.code)
+    bump(ACCOUNTS_REVISION)
     record(
         "accounts.staff_created",
         user,

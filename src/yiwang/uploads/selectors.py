@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.files import File
@@ -29,6 +30,30 @@ def get_upload_for(actor: Any, upload_id: str | uuid.UUID) -> Upload:
     if upload is None:
         raise NotFound("没有这个文件")
     return upload
+
+
+def uploads_for(actor: Any, upload_ids: Iterable[str | uuid.UUID]) -> dict[str, Upload]:
+    """The uploads among `upload_ids` that `actor` owns, by the id as text (one query).
+
+    Ids that are malformed, unknown or someone else's are simply absent: the caller
+    names what is missing in its own terms (cases names the material).
+    """
+    if not isinstance(actor, User) or not actor.is_authenticated or not actor.is_active:
+        return {}
+    wanted: dict[uuid.UUID, list[str]] = {}
+    for given in upload_ids:
+        try:
+            pk = given if isinstance(given, uuid.UUID) else uuid.UUID(str(given))
+        except ValueError:
+            continue
+        wanted.setdefault(pk, []).append(str(given))
+    if not wanted:
+        return {}
+    return {
+        given: upload
+        for upload in Upload.objects.filter(pk__in=list(wanted), owner=actor)
+        for given in wanted[upload.pk]
+    }
 
 
 def open_upload(upload: Upload) -> File:

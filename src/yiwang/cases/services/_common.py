@@ -14,9 +14,9 @@ from yiwang.cases.models import Case, CaseEvent, CaseMaterial
 from yiwang.cases.selectors import PostView, Viewer
 from yiwang.catalog.models import DeliveryMethod, ServiceItem
 from yiwang.common.db import insert_rows
-from yiwang.common.errors import NotFound, ValidationFailed
+from yiwang.common.errors import ValidationFailed
 from yiwang.notify.services import notify
-from yiwang.uploads.selectors import get_upload_for
+from yiwang.uploads.selectors import uploads_for
 
 #: The platform acting by itself (deemed acceptance, automatic decisions).
 SYSTEM_ACTOR = "system"
@@ -102,15 +102,12 @@ def _check_materials(
             code="materials_missing",
             missing=[{"material": c, "name": item_materials[c].name} for c in missing],
         )
-    uploads: dict[str, Any] = {}
-    bad: list[dict[str, str]] = []
-    for ref in refs:
-        if ref.upload_id in uploads:
-            continue
-        try:
-            uploads[ref.upload_id] = get_upload_for(actor, ref.upload_id)
-        except (NotFound, ValidationFailed, ValueError):
-            bad.append({"material": ref.material, "name": item_materials[ref.material].name})
+    uploads: dict[str, Any] = uploads_for(actor, {r.upload_id for r in refs})
+    bad = [
+        {"material": r.material, "name": item_materials[r.material].name}
+        for r in refs
+        if r.upload_id not in uploads
+    ]
     if bad:
         names = "、".join(b["name"] for b in bad)
         raise ValidationFailed(
