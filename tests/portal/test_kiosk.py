@@ -96,6 +96,10 @@ def test_the_kiosk_refuses_staff_accounts_and_unknown_items(
     )
     assert response.status_code == 403
     assert "请使用本人（自然人）账号登录" in _text(response)
+    # Refused means not signed in: the next person at the terminal must not find the
+    # clerk's workbench (with applicants' full ID numbers) one address away.
+    assert "_auth_user_id" not in client.session
+    assert client.get("/workbench/")["Location"].startswith("/login/")
     wrong = Client().post(f"/kiosk/{ENDORSE}/", {"username": "citizen", "password": "nope"})
     assert wrong.status_code == 401
     assert "用户名或密码错误" in _text(wrong)

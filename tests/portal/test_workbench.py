@@ -160,6 +160,64 @@ def test_a_supervisor_reads_masked_and_takes_no_action(
     assert supervisor.get(url).status_code == 403
 
 
+PARTNER_ID = "22010219900101002X"
+CONTACT = "13912345678"
+
+
+def test_a_supervisor_reads_the_form_file_names_and_comments_masked_too(
+    world: dict[str, Any], as_user: Callable[[str], Client], frozen: FrozenClock
+) -> None:
+    """Personal numbers are not only in the applicant block: a form field (the partner's
+    ID number of a marriage registration), a file's name and a clerk's comment carry
+    them as well. Masked for the supervisor and the administrator; in full for the
+    applicant and the handling staff."""
+    from tests.portal.approval import pdf_file, required_materials
+    from yiwang.cases.services import MaterialRef, submit_case
+    from yiwang.uploads.services import store_upload
+
+    marriage = "220102-MZ-QR-001"  # 内地居民结婚登记, 南关区民政局
+    citizen = world["citizen"]
+    refs = [
+        MaterialRef(m.code, str(store_upload(pdf_file(f"{PARTNER_ID}.pdf"), owner=citizen).id))
+        for m in required_materials(marriage)
+    ]
+    form = {
+        "partner_name": "李梅",
+        "partner_id_number": PARTNER_ID,
+        "appointment_date": "2026-10-09",
+    }
+    case_no = submit_case(actor=citizen, item_code=marriage, form=form, materials=refs).case.case_no
+    perform_action(
+        case_no,
+        "request_supplement",
+        actor=world["clerk-nanguan"],
+        comment=f"照片不清晰，请联系 {CONTACT}",
+        missing=[{"material": "photos", "reason": f"重拍后联系 {CONTACT}"}],
+    )
+    for who in ("supervisor-jilin", "admin"):
+        html = _text(as_user(who).get(f"/workbench/cases/{case_no}/"))
+        assert "对方公民身份号码" in html, who
+        assert "220102********002X" in html, who
+        assert "139****5678" in html, who
+        assert PARTNER_ID not in html, who
+        assert CONTACT not in html, who
+        case = as_user(who).get(f"/api/v1/cases/{case_no}").json()
+        assert PARTNER_ID not in str(case), who
+        assert CONTACT not in str(case), who
+        assert case["materials"][0]["file_name"] == "220102********002X.pdf", who
+    for who, page in (
+        ("clerk-nanguan", f"/workbench/cases/{case_no}/"),
+        ("reviewer-nanguan", f"/workbench/cases/{case_no}/"),
+        ("citizen", f"/centre/cases/{case_no}/"),
+    ):
+        html = _text(as_user(who).get(page))
+        assert PARTNER_ID in html, who
+        assert CONTACT in html, who
+    # Masked for display only: what is stored is untouched.
+    assert Case.objects.get(case_no=case_no).form["partner_id_number"] == PARTNER_ID
+    assert CaseMaterial.objects.filter(case__case_no=case_no)[0].file_name == f"{PARTNER_ID}.pdf"
+
+
 def test_material_download_goes_through_the_permission_check(
     as_user: Callable[[str], Client], nanguan_case: str
 ) -> None:

@@ -30,3 +30,19 @@ def test_upload_admin_is_read_only_metadata(media: Path, demo_users: dict[str, A
     assert upload.file.name not in detail.content.decode()  # no link to the stored file
     assert b'name="_save"' not in detail.content
     assert browser.get("/admin/uploads/upload/add/").status_code == 403
+
+
+def test_upload_admin_masks_personal_numbers_in_file_names(
+    media: Path, demo_users: dict[str, Any]
+) -> None:
+    upload = store_upload(
+        SimpleUploadedFile("张三220102198806151015电话13804310001.pdf", samples.pdf()),
+        owner=demo_users["citizen"],
+    )
+    browser = Client()
+    browser.force_login(demo_users["admin"])
+    for page in ("/admin/uploads/upload/", f"/admin/uploads/upload/{upload.pk}/change/"):
+        html = browser.get(page).content.decode()
+        assert "220102********1015" in html, page
+        assert "220102198806151015" not in html, page
+        assert "13804310001" not in html, page

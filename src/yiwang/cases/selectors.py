@@ -35,6 +35,7 @@ from yiwang.cases.models import Case, CaseEvent, CaseMaterial, SupplementNotice,
 from yiwang.cases.transitions import Relation, Who, transitions_from
 from yiwang.common.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.common.permissions import Permission
+from yiwang.common.personal import mask_text
 from yiwang.org.choices import RegionLevel, RoleScope
 
 PAGE_SIZE = 20
@@ -326,6 +327,7 @@ class CaseDetail:
     materials: list[CaseMaterial]
     supplement_notices: list[SupplementNotice]
     suspensions: list[Suspension]
+    form: dict[str, Any]  # the application form, masked unless applicant or handling
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -366,6 +368,27 @@ def get_case_material_for(user: Any, case_no: str, material_id: int) -> CaseMate
 INTERNAL_COMMENT_ACTIONS = frozenset({CaseAction.RETURN})
 
 
+def _masked(value: Any) -> Any:
+    """Every ID and mobile number inside free text (also nested in lists and dicts)
+    masked: what a viewer who is neither the applicant nor handling staff sees of the
+    form, file names, comments and reasons (ARCHITECTURE: personal data)."""
+    if isinstance(value, str):
+        return mask_text(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked(v) for v in value]
+    return value
+
+
+def _mask_rows(rows: list[Any], *names: str) -> list[Any]:
+    """Mask text fields of rows read for display only (never saved from here)."""
+    for row in rows:
+        for name in names:
+            setattr(row, name, _masked(getattr(row, name)))
+    return rows
+
+
 def case_detail_for(user: Any, case_no: str, *, on: date | None = None) -> CaseDetail:
     """Everything `user` may see of one case: clock, timeline, materials, notices,
     special procedures and the actions they may take (a fixed number of queries)."""
@@ -373,6 +396,10 @@ def case_detail_for(user: Any, case_no: str, *, on: date | None = None) -> CaseD
     viewer = viewer_for(user)
     is_applicant = getattr(user, "pk", None) == case.applicant_id
     handling = is_handling(viewer, case)
+    # ID and phone numbers in full for the applicant and the handling staff only; a
+    # supervisor or the administrator reads them masked, in free text too.
+    full = is_applicant or handling
+    shown = (lambda value: value) if full else _masked
     events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("id"))
     staff_view = viewer.is_staff and not is_applicant
     timeline = [
@@ -383,12 +410,21 @@ def case_detail_for(user: Any, case_no: str, *, on: date | None = None) -> CaseD
             to_status=e.to_status,
             unit=e.unit,
             actor=(e.actor.display_name if e.actor else "系统") if staff_view else "",
-            comment=e.comment if staff_view or e.action not in INTERNAL_COMMENT_ACTIONS else "",
-            data=e.data,
+            comment=shown(e.comment)
+            if staff_view or e.action not in INTERNAL_COMMENT_ACTIONS
+            else "",
+            data=shown(e.data),
             at=e.at,
         )
         for e in events
     ]
+    materials = list(CaseMaterial.objects.filter(case=case).order_by("id"))
+    notices = list(SupplementNotice.objects.filter(case=case).order_by("id"))
+    suspensions = list(Suspension.objects.filter(case=case).order_by("id"))
+    if not full:
+        _mask_rows(materials, "file_name")
+        _mask_rows(notices, "items", "comment")
+        _mask_rows(suspensions, "reason")
     return CaseDetail(
         case=case,
         clock=clock_view(case, on),
@@ -397,9 +433,10 @@ def case_detail_for(user: Any, case_no: str, *, on: date | None = None) -> CaseD
         applicant=identity_for(case.applicant, viewer=user, handling=handling),
         allowed_actions=allowed_actions(user, case),
         timeline=timeline,
-        materials=list(CaseMaterial.objects.filter(case=case).order_by("id")),
-        supplement_notices=list(SupplementNotice.objects.filter(case=case).order_by("id")),
-        suspensions=list(Suspension.objects.filter(case=case).order_by("id")),
+        materials=materials,
+        supplement_notices=notices,
+        suspensions=suspensions,
+        form=shown(dict(case.form or {})),
     )
 
 

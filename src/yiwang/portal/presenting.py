@@ -5,7 +5,7 @@ that came with it) into rows for the templates — the application form with its
 labels, the timeline with each hand-off between units spelt out, the result, the
 clock. The same shapes serve the applicant's centre and the staff workbench; what
 each may see was decided by `case_detail_for` (actors' names and internal comments
-only for staff, identities masked unless handling).
+only for staff; identities, the form and free text masked unless applicant or handling).
 """
 
 from __future__ import annotations
@@ -271,7 +271,7 @@ def case_page(detail: CaseDetail) -> CasePage:
     return CasePage(
         detail=detail,
         status_label=status_label(case.status),
-        form=form_rows(case.item.form_fields or [], case.form or {}),
+        form=form_rows(case.item.form_fields or [], detail.form),
         timeline=timeline_rows(detail.timeline, materials=material_names, methods=method_names),
         clock=clock_rows(detail.clock),
         decision_label=decision,

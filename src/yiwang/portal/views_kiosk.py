@@ -101,6 +101,7 @@ def identify(request: HttpRequest, code: str) -> HttpResponse:
         return redirect("portal:kiosk-confirm", code=code)
     form = LoginForm(request.POST if request.method == "POST" else None)
     status = 200
+    refused_staff = False
     if form.is_bound:
         if form.is_valid():
             try:
@@ -113,13 +114,15 @@ def identify(request: HttpRequest, code: str) -> HttpResponse:
                 messages.error(request, exc.detail)
                 status = exc.status
             else:
-                auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+                # Only applicants get a session here: a staff account signed in on a
+                # public terminal would hand the next person in line its workbench.
                 if is_applicant(user):
+                    auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
                     return redirect("portal:kiosk-confirm", code=code)
-                status = 403
+                refused_staff = True
         else:
             status = 400
-    wrong_kind = request.user.is_authenticated and not is_applicant(request.user)
+    wrong_kind = refused_staff or (request.user.is_authenticated and not is_applicant(request.user))
     if wrong_kind:
         messages.error(request, _("自助终端仅为群众办事使用，请使用本人（自然人）账号登录。"))
         status = 403

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.accounts.models import User
+from yiwang.common.personal import mask_text
 
 UPLOAD_DIR = "uploads"
 
@@ -46,4 +47,5 @@ class Upload(models.Model):
         indexes = [models.Index(fields=["owner", "-created_at"], name="upload_owner_idx")]
 
     def __str__(self) -> str:
-        return self.name
+        # Shown by the admin and in log lines: a file name can carry an ID or phone number.
+        return mask_text(self.name)
