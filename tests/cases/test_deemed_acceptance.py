@@ -78,3 +78,36 @@ def test_a_timely_supplement_notice_prevents_it_and_the_window_restarts_on_resub
     assert _sweep("2026-10-12") == []
     assert _sweep("2026-10-13") == [case_no]
     assert Case.objects.get(case_no=case_no).accepted_on.isoformat() == "2026-09-29"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("arrived", "last_day", "first_day_after", "next_working_day"),
+    [
+        # Fri Nov 6: Nov 9, 10, 11, 12, 13 (Fri) -> over on Sat Nov 14, not Mon Nov 16.
+        ("2026-11-06", "2026-11-13", "2026-11-14", "2026-11-16"),
+        # Mon Feb 9: 10, 11, 12, 13, 14 (make-up Sat) -> over on Feb 15, the first day of the
+        # Spring Festival, not on Feb 24 when the hall reopens.
+        ("2026-02-09", "2026-02-14", "2026-02-15", "2026-02-24"),
+    ],
+)
+def test_the_window_is_over_on_the_first_day_after_its_last_working_day(
+    api: CaseApi,
+    frozen: FrozenClock,
+    arrived: str,
+    last_day: str,
+    first_day_after: str,
+    next_working_day: str,
+) -> None:
+    """行政许可法 Art. 32: no notice within 5 working days -> accepted. Once the 5th working
+    day has passed the case is accepted, also over the weekend or holiday that follows,
+    when its clock already shows it red (overdue) — not only from the next working day."""
+    frozen.set(arrived)
+    case_no = api.apply("citizen", items.NANGUAN)["case_no"]
+    assert api.detail("clerk-nanguan", case_no)["due_on"] == last_day
+    assert _sweep(last_day) == []
+    frozen.set(first_day_after)
+    assert api.detail("clerk-nanguan", case_no)["overdue"] is True
+    assert _sweep(first_day_after) == [case_no]
+    case = Case.objects.get(case_no=case_no)
+    assert (case.status, case.accepted_on.isoformat()) == ("accepted", arrived)  # type: ignore[union-attr]
+    assert _sweep(next_working_day) == []

@@ -64,6 +64,14 @@ def acceptance_deadline(arrived_on: date) -> workdays.WorkdayResult[date]:
     return workdays.add(arrived_on, ACCEPTANCE_WINDOW_WORKDAYS)
 
 
+def acceptance_window_passed(arrived_on: date, on: date) -> bool:
+    """行政许可法 Art. 32: whether the 5 working days for a supplement notice are over on
+    `on` — from the first calendar day after the 5th working day, so also on the weekend
+    or holiday that follows it. From then on the application counts as accepted on the
+    day its materials arrived, whoever acts first (the sweep or a clerk)."""
+    return on > acceptance_deadline(arrived_on).value
+
+
 def governing_deadline(case: Case) -> date | None:
     """The deadline the case's current stage is measured against (stored as `due_on`):
     the acceptance window before acceptance, the promised limit until the decision,

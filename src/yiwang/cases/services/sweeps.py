@@ -11,7 +11,6 @@ from yiwang.cases.choices import CaseAction, CaseStatus
 from yiwang.cases.models import Case, IdempotencyKey
 from yiwang.cases.services._common import IDEMPOTENCY_TTL, SYSTEM_ACTOR
 from yiwang.cases.services.engine import _transition
-from yiwang.common import workdays
 from yiwang.common.audit import record
 
 
@@ -20,8 +19,11 @@ def sweep_deemed_acceptance(*, on: date | None = None) -> list[str]:
     within 5 working days of its arrival counts as accepted on the day it arrived.
 
     Deems the cases whose 5th working day after arrival is before `on` (default
-    today): on the 5th working day itself the hall may still act. Each case in its own
-    transaction, re-checked under the row lock; running it twice changes nothing.
+    today): on the 5th working day itself the hall may still act, but not on the
+    weekend or holiday after it — the window is over on the first calendar day after
+    its last working day (`clock.acceptance_window_passed`), not only on the next
+    working day. Each case in its own transaction, re-checked under the row lock;
+    running it twice changes nothing.
     """
     day = on or clock.today()
     # 5 working days after arrival are at least 5 calendar days: older rows only.
@@ -33,7 +35,7 @@ def sweep_deemed_acceptance(*, on: date | None = None) -> list[str]:
     )
     deemed = []
     for case_no, arrived_on in candidates:
-        if workdays.count(arrived_on, day).value <= clock.ACCEPTANCE_WINDOW_WORKDAYS:
+        if not clock.acceptance_window_passed(arrived_on, day):
             continue
         with transaction.atomic():
             case = (
