@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 
 from tests.cases import items
-from tests.cases.conftest import CaseApi, FrozenClock
+from tests.cases.conftest import CaseApi, FrozenClock, problem
 from yiwang.cases import tasks
-from yiwang.cases.models import Case
+from yiwang.cases.models import Case, SupplementNotice
 from yiwang.common.models import AuditEvent
+from yiwang.notify.models import Message
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +112,39 @@ def test_the_window_is_over_on_the_first_day_after_its_last_working_day(
     case = Case.objects.get(case_no=case_no)
     assert (case.status, case.accepted_on.isoformat()) == ("accepted", arrived)  # type: ignore[union-attr]
     assert _sweep(next_working_day) == []
+
+
+def test_after_the_window_a_clerk_cannot_send_a_notice_and_an_acceptance_dates_back(
+    api: CaseApi, frozen: FrozenClock
+) -> None:
+    """行政许可法 Art. 32: the notice is given on the spot or within 5 working days; after
+    that the application counts as accepted on the day the materials arrived — also when a
+    clerk gets to it before the periodic sweep (a worker down, the hour after midnight)."""
+    frozen.set("2026-09-14")  # the window ends on Sun Sep 20 (a make-up working day)
+    in_time = api.apply("citizen", items.NANGUAN)["case_no"]
+    late = api.apply("citizen", items.NANGUAN)["case_no"]
+    frozen.set("2026-09-20")
+    api.ok("clerk-nanguan", in_time, "request_supplement", missing=[{"material": "id-card"}])
+
+    frozen.set("2026-09-21")  # the sweep has not run yet
+    body = problem(
+        api.act("clerk-nanguan", late, "request_supplement", missing=[{"material": "id-card"}]),
+        409,
+        "acceptance_window_passed",
+    )
+    assert body["current_state"] == "submitted"
+    assert not SupplementNotice.objects.filter(case__case_no=late).exists()
+
+    accepted = api.ok("clerk-nanguan", late, "accept", comment="材料齐全")
+    assert accepted["status"] == "accepted"
+    assert (accepted["accepted_on"], accepted["deemed_accepted"]) == ("2026-09-14", True)
+    assert accepted["promised_deadline"] == "2026-09-20"  # as the sweep would have set it
+    assert accepted["legal_deadline"] == "2026-10-16"
+    assert accepted["overdue"] is True
+    last = accepted["history"][-1]
+    assert last["kind"] == "action"
+    assert last["comment"].startswith("材料齐全（")
+    assert "第三十二条" in last["comment"]
+    assert (
+        "2026年09月14日视为受理" in Message.objects.get(object_id=late, subject="办件已受理").body
+    )

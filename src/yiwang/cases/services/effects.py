@@ -28,8 +28,14 @@ from yiwang.common.errors import Conflict, InvalidTransition, ValidationFailed
 
 
 def _accept(ch: _Change) -> None:
+    """Accept (Art. 32). Once the 5 working days for a supplement notice are over, the
+    application already counts as accepted on the day its materials arrived: a clerk who
+    accepts it after that (before the sweep did) dates the acceptance that day too, so
+    the deadlines do not depend on whether the clerk or the sweep came first."""
     case, item = ch.case, ch.case.item
-    deemed = ch.is_system and bool(ch.params.get("deemed"))
+    swept = ch.is_system and bool(ch.params.get("deemed"))
+    lapsed = not swept and clock.acceptance_window_passed(case.arrived_on, ch.today)
+    deemed = swept or lapsed
     accepted_on = case.arrived_on if deemed else ch.today
     d = clock.deadlines_on_acceptance(
         accepted_on=accepted_on,
@@ -52,12 +58,16 @@ def _accept(ch: _Change) -> None:
         provisional=d.provisional,
     )
     if deemed:
-        ch.kind = EventKind.DEEMED_ACCEPT
         ch.data["deemed"] = True
-        ch.comment = (
+        note = (
             f"{clock.ACCEPTANCE_WINDOW_WORKDAYS} 个工作日内未作出受理决定或告知补正，依{LAW}"
             f"第三十二条，自收到申请材料之日（{_fmt(accepted_on)}）起视为受理"
         )
+        if swept:
+            ch.kind = EventKind.DEEMED_ACCEPT
+            ch.comment = note
+        else:  # a clerk acted: keep their comment, and say why the date is earlier
+            ch.comment = f"{ch.comment}（{note}）" if ch.comment else note
     when = "视为受理" if deemed else "受理"
     ch.subject = "办件已受理"
     ch.body = (
@@ -69,7 +79,17 @@ def _accept(ch: _Change) -> None:
 
 
 def _request_supplement(ch: _Change) -> None:
+    """一次性告知 (Art. 32): on the spot or within 5 working days of arrival. After that
+    the application counts as accepted, and a notice is too late (409)."""
     case = ch.case
+    if clock.acceptance_window_passed(case.arrived_on, ch.today):
+        deadline = clock.acceptance_deadline(case.arrived_on).value
+        raise Conflict(
+            f"告知补正的期限（{_fmt(deadline)}）已过，依{LAW}第三十二条，"
+            f"本申请自收到申请材料之日（{_fmt(case.arrived_on)}）起视为受理",
+            code="acceptance_window_passed",
+            current_state=case.status,
+        )
     raw = ch.params.get("missing") or []
     if not raw:
         raise ValidationFailed("请列出全部需补正的材料（一次性告知）", code="missing_required")
