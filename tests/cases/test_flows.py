@@ -314,6 +314,31 @@ def test_extension_adds_ten_working_days_to_the_legal_limit_once(
     assert "需征求相关部门意见" in message.body
 
 
+def test_an_extension_is_decided_while_the_legal_limit_still_runs(
+    api: CaseApi, frozen: FrozenClock
+) -> None:
+    """行政许可法 Art. 42: 二十日内不能作出决定的 ... 可以延长十日 — within the limit, not
+    after it has run out (that would turn a missed legal deadline into a kept one)."""
+    frozen.set("2026-09-15")
+    late = api.apply("citizen", items.NANGUAN)["case_no"]
+    on_the_day = api.apply("citizen", items.NANGUAN)["case_no"]
+    api.ok("clerk-nanguan", late, "accept")  # legal Oct 19
+    api.ok("clerk-nanguan", on_the_day, "accept")
+    frozen.set("2026-10-19")  # the last day of the legal limit: still possible
+    extended = api.ok("reviewer-nanguan", on_the_day, "extend", comment="需征求相关部门意见")
+    assert extended["legal_deadline"] == "2026-11-02"
+    frozen.set("2026-10-20")
+    assert api.detail("reviewer-nanguan", late)["legal_remaining_workdays"] == -1
+    body = problem(
+        api.act("reviewer-nanguan", late, "extend", comment="需征求相关部门意见"),
+        409,
+        "legal_limit_passed",
+    )
+    assert body["current_state"] == "accepted"
+    after = api.detail("reviewer-nanguan", late)
+    assert (after["legal_deadline"], after["extension_workdays"]) == ("2026-10-19", 0)
+
+
 def test_overdue_and_near_due_marks(api: CaseApi, frozen: FrozenClock) -> None:
     frozen.set("2026-09-14")
     case_no = api.apply("citizen", items.NANGUAN)["case_no"]

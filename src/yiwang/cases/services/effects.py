@@ -264,6 +264,10 @@ def _resume(ch: _Change) -> None:
 
 
 def _extend(ch: _Change) -> None:
+    """行政许可法 Art. 42: a decision that cannot be made within the legal limit (20
+    working days) may, with the agency head's approval, take 10 more — once, and decided
+    while the limit still runs (二十日内不能作出决定的): an extension after the legal
+    deadline has passed would only hide that it was missed (409)."""
     case = ch.case
     _need_comment(ch, "延长期限的理由")
     if case.extension_workdays:
@@ -273,6 +277,13 @@ def _extend(ch: _Change) -> None:
             current_state=case.status,
         )
     assert case.legal_deadline is not None  # set on acceptance
+    if ch.today > case.legal_deadline:
+        raise Conflict(
+            f"法定办理期限已于{_fmt(case.legal_deadline)}届满，依{LAW}第四十二条，"
+            "延长须在法定期限内决定",
+            code="legal_limit_passed",
+            current_state=case.status,
+        )
     moved = workdays.add(case.legal_deadline, clock.EXTENSION_WORKDAYS)
     case.legal_deadline = moved.value
     case.extension_workdays = clock.EXTENSION_WORKDAYS
