@@ -238,6 +238,49 @@ def test_a_supplement_notice_lists_everything_missing_at_once(
     assert accepted["accepted_on"] == "2026-09-22"
 
 
+def test_a_second_notice_may_not_raise_what_the_first_one_left_out(
+    api: CaseApi, frozen: FrozenClock
+) -> None:
+    """一次性告知 (行政许可法 Art. 32): everything to supplement in the first notice. After
+    the resubmission a new notice may only concern what was handed in since (a listed
+    material still defective, or one the applicant replaced), not a material that lay
+    there unchanged when the first notice was given."""
+    frozen.set("2026-09-14")
+    case_no = api.apply("citizen", items.NANGUAN)["case_no"]
+    frozen.set("2026-09-16")
+    api.ok("clerk-nanguan", case_no, "request_supplement", missing=[{"material": "id-card"}])
+    frozen.set("2026-09-22")
+    resubmitted = [
+        {"material": "id-card", "upload_id": api.upload("citizen")},
+        {"material": "site-plan", "upload_id": api.upload("citizen")},  # replaced unasked
+    ]
+    api.ok("citizen", case_no, "resubmit", materials=resubmitted)
+
+    frozen.set("2026-09-23")
+    body = problem(
+        api.act(
+            "clerk-nanguan",
+            case_no,
+            "request_supplement",
+            missing=[{"material": "id-card"}, {"material": "application"}],
+        ),
+        422,
+        "not_in_first_notice",
+    )
+    assert body["materials"] == ["application"]
+    again = api.ok(
+        "clerk-nanguan",
+        case_no,
+        "request_supplement",
+        missing=[
+            {"material": "id-card", "reason": "照片页不清晰"},
+            {"material": "site-plan", "reason": "未标注占用范围"},
+        ],
+    )
+    assert again["status"] == "supplement_requested"
+    assert len(again["supplement_notices"]) == 2
+
+
 def test_special_procedures_pause_the_clock_and_shift_the_deadlines(
     api: CaseApi, frozen: FrozenClock
 ) -> None:

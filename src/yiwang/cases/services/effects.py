@@ -103,6 +103,7 @@ def _request_supplement(ch: _Change) -> None:
                 f"本事项没有材料“{code}”", code="unknown_material", unknown=[code]
             )
         items[code] = {"material": code, "name": materials[code].name, "reason": reason}
+    _only_what_may_still_be_raised(case, items)
     notice_items = list(items.values())
     SupplementNotice.objects.create(
         case=case, items=notice_items, comment=ch.comment, issued_at=ch.now, issued_by=ch.actor
@@ -117,6 +118,30 @@ def _request_supplement(ch: _Change) -> None:
         + (f"说明：{ch.comment}。" if ch.comment else "")
         + "补正后办件将重新进入受理环节。"
     )
+
+
+def _only_what_may_still_be_raised(case: Case, items: Mapping[str, Mapping[str, str]]) -> None:
+    """一次性告知 (Art. 32): the first notice lists everything to supplement. A later one
+    may only come back to what the applicant handed in since — the materials an earlier
+    notice asked for, or any they replaced — never to a material that was already there
+    unchanged when the first notice was given (422 `not_in_first_notice`)."""
+    earlier = list(SupplementNotice.objects.filter(case=case).values_list("items", flat=True))
+    if not earlier:
+        return
+    allowed = {str(i["material"]) for notice in earlier for i in notice}
+    allowed |= set(
+        CaseMaterial.objects.filter(case=case, submitted_at__gt=case.submitted_at).values_list(
+            "material_code", flat=True
+        )
+    )
+    late = [code for code in items if code not in allowed]
+    if late:
+        names = "、".join(items[code]["name"] for code in late)
+        raise ValidationFailed(
+            f"补正须一次性告知：{names}在首次告知时已提交且未更换，不能再次要求补正",
+            code="not_in_first_notice",
+            materials=late,
+        )
 
 
 def _resubmit(ch: _Change) -> None:
