@@ -237,6 +237,12 @@ YIWANG_PERIODIC_JOBS: dict[str, dict[str, object]] = {
         "task": "yiwang.cases.tasks.sweep_deemed_acceptance",
         "every_seconds": 3600,
     },
+    # domain-rules: deadlines in a year without a holiday notice are provisional; once
+    # the notice is entered, they are counted again.
+    "recount-provisional-deadlines": {
+        "task": "yiwang.cases.tasks.recount_provisional_deadlines",
+        "every_seconds": 3600,
+    },
     # 企业信息公示暂行条例: the abnormal-operations list after 30 June, the 3-year
     # escalation to the serious-violation list, and due removal applications.
     "credit-list-sweeps": {"task": "yiwang.credit.tasks.run_list_sweeps", "every_seconds": 3600},

@@ -42,12 +42,14 @@ class CaseAction(models.TextChoices):
 
 
 class EventKind(models.TextChoices):
-    """What a timeline entry records: the submission, an automatic check, or an action."""
+    """What a timeline entry records: the submission, an automatic check, an action, or
+    deadlines counted again once a year's holiday notice was published."""
 
     SUBMIT = "submit", "提交申请"
     AUTO_CHECK = "auto_check", "自动审查"
     DEEMED_ACCEPT = "deemed_accept", "视为受理"
     ACTION = "action", "办理"
+    RECOUNT = "recount", "期限重算"
 
 
 class SpecialProcedure(models.TextChoices):

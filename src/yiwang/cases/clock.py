@@ -46,6 +46,8 @@ class Deadlines:
     promised: date
     legal: date
     provisional: bool
+    promised_days: int  # the limits counted, in working days
+    legal_days: int
 
 
 def deadlines_on_acceptance(
@@ -54,9 +56,50 @@ def deadlines_on_acceptance(
     """Art. 42/82: the N-th working day after the acceptance date (the start day not
     counted). An instant item (即办件) is decided on the day of acceptance, so its
     promised deadline is the acceptance date itself; its legal limit still stands."""
-    promised = workdays.add(accepted_on, 0 if instant else promised_days)
+    promised_days = 0 if instant else promised_days
+    promised = workdays.add(accepted_on, promised_days)
     legal = workdays.add(accepted_on, legal_days)
-    return Deadlines(promised.value, legal.value, promised.provisional or legal.provisional)
+    return Deadlines(
+        promised.value,
+        legal.value,
+        promised.provisional or legal.provisional,
+        promised_days,
+        legal_days,
+    )
+
+
+@dataclass(frozen=True)
+class Recount:
+    promised: date | None
+    legal: date | None
+    issue: date | None
+    provisional: bool
+
+
+def recount_deadlines(case: Case) -> Recount:
+    """The case's deadlines counted again on today's calendar, from what fixed them: the
+    acceptance date and the limits accepted under, the working days of finished special
+    procedures (Art. 45) and the extension (Art. 42), the decision date (Art. 44).
+
+    Moving a deadline by N working days from a working day lands where counting all of
+    them from the start does, so this equals the deadlines set step by step — counted
+    with the holiday notices published since. The days of a special procedure are kept
+    as they were counted when it ended.
+    """
+    promised = legal = issue = None
+    provisional = False
+    if case.accepted_on is not None and case.legal_limit_days is not None:
+        paused = case.paused_workdays
+        p = workdays.add(case.accepted_on, (case.promised_limit_days or 0) + paused)
+        lg = workdays.add(
+            case.accepted_on, case.legal_limit_days + paused + case.extension_workdays
+        )
+        promised, legal = p.value, lg.value
+        provisional = p.provisional or lg.provisional
+    if case.decided_on is not None and case.issue_deadline is not None:
+        i = workdays.add(case.decided_on, ISSUE_LIMIT_WORKDAYS)
+        issue, provisional = i.value, provisional or i.provisional
+    return Recount(promised, legal, issue, provisional)
 
 
 def acceptance_deadline(arrived_on: date) -> workdays.WorkdayResult[date]:
@@ -92,6 +135,8 @@ def _stage_limit(case: Case) -> int:
         return ACCEPTANCE_WINDOW_WORKDAYS
     if case.status in (CaseStatus.APPROVED, CaseStatus.ISSUED):
         return ISSUE_LIMIT_WORKDAYS
+    if case.promised_limit_days is not None:  # the limit the case was accepted under
+        return case.promised_limit_days
     return int(case.item.promised_limit_days)
 
 

@@ -123,6 +123,11 @@ class Case(models.Model):
     legal_deadline = models.DateField("法定办结日期", null=True, blank=True)
     issue_deadline = models.DateField("制证送达期限", null=True, blank=True)
     deadlines_provisional = models.BooleanField("期限待定（日历未发布）", default=False)
+    # The limits this case was accepted under (working days; the promised one is 0 for
+    # an instant item): a later change of the catalog does not move its deadlines, and
+    # they can be counted again when a year's holiday notice is published.
+    promised_limit_days = models.PositiveSmallIntegerField("受理时承诺期限", null=True, blank=True)
+    legal_limit_days = models.PositiveSmallIntegerField("受理时法定期限", null=True, blank=True)
     paused_workdays = models.PositiveSmallIntegerField("特别程序暂停工作日", default=0)
     extension_workdays = models.PositiveSmallIntegerField("延长工作日", default=0)
     extension_reason = models.CharField("延长理由", max_length=500, blank=True)
@@ -191,6 +196,12 @@ class Case(models.Model):
                 fields=["on_behalf_by"],
                 condition=models.Q(on_behalf_by__isnull=False),
                 name="case_on_behalf_idx",
+            ),
+            # The few cases whose deadlines wait for a year's holiday notice.
+            models.Index(
+                fields=["id"],
+                condition=models.Q(deadlines_provisional=True),
+                name="case_provisional_idx",
             ),
         ]
 

@@ -2,6 +2,8 @@
 
 Periodic (settings.YIWANG_PERIODIC_JOBS):
 - ``yiwang.cases.tasks.sweep_deemed_acceptance`` — hourly (Art. 32 deemed acceptance);
+- ``yiwang.cases.tasks.recount_provisional_deadlines`` — hourly (deadlines counted on
+  weekends only, once the year's holiday notice is published);
 - ``yiwang.cases.tasks.purge_idempotency_keys`` — hourly (keys older than 24 hours).
 """
 
@@ -21,6 +23,14 @@ def sweep_deemed_acceptance(today: str | None = None) -> dict[str, object]:
     on = date.fromisoformat(today) if today else None
     accepted = services.sweep_deemed_acceptance(on=on)
     return {"accepted": accepted, "count": len(accepted)}
+
+
+@task()
+def recount_provisional_deadlines() -> dict[str, object]:
+    """Count again the deadlines that waited for a year's holiday notice (domain-rules:
+    provisional until the year is published); the moved ones are told to the applicant."""
+    moved = services.recount_provisional_deadlines()
+    return {"moved": moved, "count": len(moved)}
 
 
 @task()

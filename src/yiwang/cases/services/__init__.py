@@ -20,7 +20,11 @@ from yiwang.cases.services.reference import (
     seed_demo_reference_data,
 )
 from yiwang.cases.services.submission import Submission, submit_case
-from yiwang.cases.services.sweeps import purge_idempotency_keys, sweep_deemed_acceptance
+from yiwang.cases.services.sweeps import (
+    purge_idempotency_keys,
+    recount_provisional_deadlines,
+    sweep_deemed_acceptance,
+)
 
 __all__ = [
     "SYSTEM_ACTOR",
@@ -30,6 +34,7 @@ __all__ = [
     "purge_idempotency_keys",
     "record_exit_restriction",
     "record_travel_document",
+    "recount_provisional_deadlines",
     "seed_demo_cases",
     "seed_demo_reference_data",
     "submit_case",

@@ -45,6 +45,7 @@ def _accept(ch: _Change) -> None:
     )
     case.accepted_at = ch.now
     case.accepted_on = accepted_on
+    case.promised_limit_days, case.legal_limit_days = d.promised_days, d.legal_days
     case.deemed_accepted = deemed
     case.promised_deadline, case.legal_deadline = d.promised, d.legal
     case.deadlines_provisional = case.deadlines_provisional or d.provisional

@@ -1,15 +1,24 @@
-"""Periodic sweeps (run by `cases.tasks`): deemed acceptance, idempotency key purge."""
+"""Periodic sweeps (run by `cases.tasks`): deemed acceptance, deadlines counted again
+once a holiday notice is published, idempotency key purge."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 from django.db import transaction
 
 from yiwang.cases import clock
-from yiwang.cases.choices import CaseAction, CaseStatus
+from yiwang.cases.choices import TERMINAL_STATUSES, CaseAction, CaseStatus, EventKind
 from yiwang.cases.models import Case, IdempotencyKey
-from yiwang.cases.services._common import IDEMPOTENCY_TTL, SYSTEM_ACTOR
+from yiwang.cases.services._common import (
+    IDEMPOTENCY_TTL,
+    SYSTEM_ACTOR,
+    SYSTEM_UNIT,
+    _announce,
+    _event,
+    _fmt,
+)
 from yiwang.cases.services.engine import _transition
 from yiwang.common.audit import record
 
@@ -50,6 +59,116 @@ def sweep_deemed_acceptance(*, on: date | None = None) -> list[str]:
             _transition(case, CaseAction.ACCEPT, actor=SYSTEM_ACTOR, params={"deemed": True})
         deemed.append(case_no)
     return deemed
+
+
+_RECOUNTED = (
+    ("promised_deadline", "promised", "承诺办结日期"),
+    ("legal_deadline", "legal", "法定办结日期"),
+    ("issue_deadline", "issue", "制证送达期限"),
+)
+
+
+def recount_provisional_deadlines() -> list[str]:
+    """Deadlines that reached into a year without a published holiday notice were
+    counted on weekends only and marked provisional (domain-rules). Once the notice is
+    entered, count them again: a holiday that falls before a deadline moves it later,
+    a 调休 working day earlier. A moved deadline goes on the timeline and, while the case
+    is open, to the applicant; the flag stays while a deadline still reaches into a year
+    not yet published. Each case in its own transaction under the row lock; a case
+    counted again on the same calendar does not change, so running it twice is harmless.
+    """
+    changed = []
+    # Counted first without a lock: while no notice was published, nothing moves and
+    # nothing is written (most hours, for every such case).
+    candidates = Case.objects.filter(deadlines_provisional=True).only(*_RECOUNT_FIELDS)
+    for candidate in candidates.iterator(chunk_size=1000):
+        if not _needs_recount(candidate, clock.recount_deadlines(candidate)):
+            continue
+        with transaction.atomic():
+            case = (
+                Case.objects.select_for_update(of=("self",))
+                .select_related("item", "applicant")
+                .get(pk=candidate.pk)
+            )
+            counted = clock.recount_deadlines(case)
+            if case.deadlines_provisional and _needs_recount(case, counted):
+                _recount(case, counted)
+                changed.append(case.case_no)
+    return changed
+
+
+_RECOUNT_FIELDS = (
+    "case_no",
+    "accepted_on",
+    "promised_limit_days",
+    "legal_limit_days",
+    "paused_workdays",
+    "extension_workdays",
+    "decided_on",
+    "promised_deadline",
+    "legal_deadline",
+    "issue_deadline",
+    "deadlines_provisional",
+)
+
+
+def _moves(case: Case, counted: clock.Recount) -> dict[str, tuple[Any, Any, str]]:
+    return {
+        attr: (getattr(case, attr), getattr(counted, key), label)
+        for attr, key, label in _RECOUNTED
+        if getattr(counted, key) is not None and getattr(counted, key) != getattr(case, attr)
+    }
+
+
+def _needs_recount(case: Case, counted: clock.Recount) -> bool:
+    return bool(_moves(case, counted)) or not counted.provisional
+
+
+def _recount(case: Case, counted: clock.Recount) -> None:
+    """Write the deadlines counted again to the locked case: audited; a moved one on the
+    timeline and, while the case is open, in the applicant's messages."""
+    moves = _moves(case, counted)
+    before = {attr: old for attr, (old, _new, _label) in moves.items()}
+    after = {attr: new for attr, (_old, new, _label) in moves.items()}
+    for attr, new in after.items():
+        setattr(case, attr, new)
+    case.deadlines_provisional = counted.provisional
+    case.due_on = clock.governing_deadline(case)
+    case.save(update_fields=[*after, "deadlines_provisional", "due_on"])
+    now = clock.now()
+    record(
+        "case.deadlines_recounted",
+        None,
+        actor=SYSTEM_ACTOR,
+        object_type="cases.case",
+        object_id=case.case_no,
+        before={**before, "provisional": True},
+        after={**after, "provisional": counted.provisional},
+    )
+    if not moves:
+        return  # only the flag: every deadline is now on published calendars
+    text = "；".join(f"{label}由{_fmt(old)}调整为{_fmt(new)}" for old, new, label in moves.values())
+    pending = "（仍有年度节假日安排尚未公布，日期可能再调整）" if counted.provisional else ""
+    _event(
+        case,
+        kind=EventKind.RECOUNT,
+        action="",
+        from_status=case.status,
+        to_status=case.status,
+        actor=None,
+        unit=SYSTEM_UNIT,
+        comment=f"按新公布的节假日安排重新计算期限：{text}{pending}",
+        data={**after, "provisional": counted.provisional},
+        at=now,
+    )
+    if case.status not in TERMINAL_STATUSES:
+        _announce(
+            case,
+            SYSTEM_ACTOR,
+            "办理期限按节假日安排调整",
+            f"国家公布了新的节假日安排，您申请的“{case.item.name}”（办件编号 {case.case_no}）"
+            f"的{text}{pending}。",
+        )
 
 
 def purge_idempotency_keys(*, older_than: timedelta = IDEMPOTENCY_TTL) -> int:
