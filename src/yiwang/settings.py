@@ -88,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: its refusal page needs the session, user, messages and language above.
+    "yiwang.middleware.RejectNulCharacters",
 ]
 
 ROOT_URLCONF = "yiwang.urls"

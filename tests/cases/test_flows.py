@@ -142,6 +142,17 @@ def test_township_station_accepts_the_county_decides_and_the_result_goes_by_post
     problem(
         api.act("clerk-tianqiaoling", case_no, "deliver", method="post"), 422, "tracking_required"
     )
+    for tracking_no, carrier in (("\x01\x02", ""), ("1190012345678", "EMS\x1b")):
+        garbled = api.act(
+            "clerk-tianqiaoling",
+            case_no,
+            "deliver",
+            method="post",
+            tracking_no=tracking_no,
+            carrier=carrier,
+        )
+        problem(garbled, 422, "bad_tracking_no")
+    assert api.detail("citizen", case_no)["status"] == "issued"
     posted = api.ok(
         "clerk-tianqiaoling",
         case_no,

@@ -3,6 +3,7 @@ submission by a clerk for an applicant, and the public lookup."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -80,6 +81,15 @@ def test_someone_elses_upload_is_refused_and_nothing_is_stored(
         ({"form": {**items.form_for(items.NANGUAN), "area_m2": "十二"}}, "form_invalid"),
         ({"form": {**items.form_for(items.NANGUAN), "date_to": "下周"}}, "form_invalid"),
         ({"form": {**items.form_for(items.NANGUAN), "colour": "red"}}, "unknown_form_field"),
+        # The same rules as the web form: a number is finite and not negative, a date is
+        # YYYY-MM-DD, a required field of spaces is not filled in, text has no control codes.
+        ({"form": {**items.form_for(items.NANGUAN), "area_m2": "nan"}}, "form_invalid"),
+        ({"form": {**items.form_for(items.NANGUAN), "area_m2": "inf"}}, "form_invalid"),
+        ({"form": {**items.form_for(items.NANGUAN), "area_m2": "1e999"}}, "form_invalid"),
+        ({"form": {**items.form_for(items.NANGUAN), "area_m2": -12}}, "form_invalid"),
+        ({"form": {**items.form_for(items.NANGUAN), "date_to": "20261020"}}, "form_invalid"),
+        ({"form": {**items.form_for(items.NANGUAN), "location": "   "}}, "form_incomplete"),
+        ({"form": {**items.form_for(items.NANGUAN), "location": "1 号\x1b[2J"}}, "form_invalid"),
         ({"delivery": "drone"}, "bad_delivery_method"),
         ({"item_code": ""}, "validation_failed"),
     ],
@@ -88,7 +98,7 @@ def test_other_bad_input_is_422(api: CaseApi, change: dict[str, Any], code: str)
     body = {**_body(api, "citizen"), **change}
     detail = problem(api.submit("citizen", body), 422, code)
     if code == "form_incomplete":
-        assert "占用用途" in detail["detail"]
+        assert ("占用地点" if body["form"] else "占用用途") in detail["detail"]
     _nothing_stored()
 
 
@@ -208,6 +218,10 @@ def test_list_filters_are_checked(api: CaseApi) -> None:
     api.apply("citizen", items.NANGUAN)
     problem(api.get("citizen", "/cases", status="nonsense"), 422, "unknown_status")
     problem(api.get("citizen", "/cases", page=0), 422, "bad_page")
+    # Past the database's integer range the offset was a 500 (SQLite "datatype
+    # mismatch", PostgreSQL "bigint out of range").
+    problem(api.get("citizen", "/cases", page=10**19), 422, "bad_page")
+    problem(api.get("clerk-nanguan", "/cases", page=10_001), 422, "bad_page")
     assert api.get("citizen", "/cases", status="submitted").json()["total"] == 1
     assert api.get("citizen", "/cases", status="completed").json()["total"] == 0
     assert api.get("clerk-nanguan", "/cases", status="all").json()["total"] == 1
@@ -239,3 +253,47 @@ def test_idempotency_keys_are_forgotten_after_a_day(api: CaseApi, frozen: Frozen
     assert tasks.purge_idempotency_keys.enqueue().return_value == {"deleted": 1}
     assert not IdempotencyKey.objects.exists()  # and with it the kept query code
     assert api.submit("citizen", body, key="k").json()["case_no"] != first["case_no"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        # PostgreSQL holds no NUL in text or jsonb, and jsonb no NaN: each was a 500 there.
+        ('"location": "南关区\\u0000人民大街"', "nul_character"),
+        ('"purpose": "房屋装修", "\\u0000": "x"', "nul_character"),
+        ('"area_m2": NaN', "bad_json"),
+        ('"area_m2": Infinity', "bad_json"),
+    ],
+)
+def test_what_the_database_cannot_hold_is_refused_before_it(
+    api: CaseApi, raw: str, code: str
+) -> None:
+    body = _body(api, "citizen")
+    form = json.dumps(body["form"], ensure_ascii=False)[:-1] + ", " + raw + "}"
+    text = json.dumps({**body, "form": "FORM"}, ensure_ascii=False).replace('"FORM"', form)
+    response = api.client.post(
+        "/api/v1/cases",
+        text,
+        content_type="application/json",
+        **api.headers("citizen"),  # type: ignore[arg-type]
+    )
+    problem(response, 400, code)
+    _nothing_stored()
+
+
+def test_a_nul_in_the_address_is_refused_before_any_lookup(api: CaseApi) -> None:
+    case_no = api.apply("citizen", items.NANGUAN)["case_no"]
+    for path in (
+        f"/api/v1/cases/{case_no}%00",
+        f"/api/v1/public/cases/{case_no}?code=%00",
+        "/api/v1/items/220102%00",
+        "/api/v1/items?q=%E5%8D%97%00",
+    ):
+        response = api.client.get(path, **api.headers("citizen"))  # type: ignore[arg-type]
+        problem(response, 400, "nul_character")
+    action = api.act("clerk-nanguan", f"{case_no}\x00", "accept")
+    problem(action, 400, "nul_character")
+    page = api.client.get("/items/220102%00/")
+    assert page.status_code == 400
+    assert "空字符" in page.content.decode()
+    assert api.detail("citizen", case_no)["status"] == "submitted"

@@ -4,6 +4,7 @@ with its timeline, answering a supplement notice, withdrawing, and the messages.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -190,6 +191,19 @@ def test_a_file_over_the_limit_is_refused_with_413(
     assert "文件不能超过" in _text(response)
     assert Case.objects.count() == 0
     assert Upload.objects.count() == 0
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary="])
+def test_a_body_that_is_no_form_is_a_page_not_a_logged_traceback(
+    as_user: Callable[[str], Client], caplog: pytest.LogCaptureFixture, content_type: str
+) -> None:
+    caplog.set_level(logging.WARNING)
+    for url in (f"/items/{NANGUAN}/apply/", "/kiosk/220100-GA-GG-001/confirm/"):
+        response = as_user("citizen").post(url, b"--x\r\nnot a form", content_type=content_type)
+        assert response.status_code == 400
+        assert "无法解析提交的表单" in _text(response)
+    assert not [r for r in caplog.records if r.exc_info], caplog.text
+    assert Case.objects.count() == 0
 
 
 def test_missing_required_material_or_field_is_shown_on_the_form(

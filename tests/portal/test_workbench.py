@@ -99,6 +99,16 @@ def test_the_status_filter_answers_htmx_with_the_table_only(
     assert "未知的办件状态" in _text(bad)
 
 
+def test_a_page_number_past_the_end_of_the_world_is_a_message_not_a_500(
+    as_user: Callable[[str], Client], nanguan_case: str
+) -> None:
+    # Offsets past the database's integer range were a 500 ("datatype mismatch").
+    for who, url in (("clerk-nanguan", "/workbench/"), ("citizen", "/centre/cases/")):
+        response = as_user(who).get(url, {"page": "99999999999999999999"})
+        assert response.status_code == 422
+        assert "页码应为 1 到 10000 的整数" in _text(response)
+
+
 def test_staff_see_only_their_scope(
     as_user: Callable[[str], Client], nanguan_case: str, forestry_case: str
 ) -> None:
@@ -301,6 +311,13 @@ def test_a_supplement_notice_lists_every_chosen_material_at_once(
     as_user: Callable[[str], Client], nanguan_case: str
 ) -> None:
     clerk = as_user("clerk-nanguan")
+    nul = clerk.post(
+        f"/workbench/cases/{nanguan_case}/actions/",
+        {"action": "request_supplement", "missing": ["site-plan"], "reason-site-plan": "尺\x00寸"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert nul.status_code == 400  # a NUL in a reason was a 500 on PostgreSQL
+    assert not SupplementNotice.objects.exists()
     response = clerk.post(
         f"/workbench/cases/{nanguan_case}/actions/",
         {

@@ -10,11 +10,42 @@ from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 
 from yiwang.api.auth import api_auth
-from yiwang.common.errors import DomainError
+from yiwang.common.errors import BadRequest, DomainError
 
 logger = logging.getLogger(__name__)
+
+
+def _not_json(constant: str) -> Any:
+    raise BadRequest(f"请求体不是合法的 JSON：不支持 {constant}", code="bad_json")
+
+
+class StrictJsonParser(Parser):
+    """JSON bodies as RFC 8259 defines them, holding nothing the database cannot store.
+
+    Python's json module takes NaN and Infinity, which are not JSON; and a string may
+    carry "\\u0000". PostgreSQL refuses both (jsonb has no NaN, no text value holds a
+    NUL), so either would end as a 500 when the case, its timeline or a comment is
+    written. They are refused here, before any view: 400 `bad_json` / `nul_character`.
+    """
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        data = json.loads(request.body, parse_constant=_not_json)
+        pending = [data]
+        while pending:
+            value = pending.pop()
+            if isinstance(value, str):
+                if "\x00" in value:
+                    raise BadRequest("请求内容中含有空字符（NUL），无法处理", code="nul_character")
+            elif isinstance(value, dict):
+                pending.extend(value.keys())
+                pending.extend(value.values())
+            elif isinstance(value, list):
+                pending.extend(value)
+        return data
+
 
 api = NinjaAPI(
     title="一网 Yiwang API",
@@ -22,6 +53,7 @@ api = NinjaAPI(
     description="吉林省一体化在线政务服务平台接口。错误以 application/problem+json 返回，带稳定的 code。",
     auth=api_auth(),
     urls_namespace="api",
+    parser=StrictJsonParser(),
 )
 
 
@@ -67,6 +99,8 @@ def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, DomainError):  # e.g. refused by StrictJsonParser
+        return _domain_error(request, exc.__cause__)
     code = {
         400: "bad_request",
         403: "permission_denied",

@@ -39,6 +39,9 @@ from yiwang.common.personal import mask_text
 from yiwang.org.choices import RegionLevel, RoleScope
 
 PAGE_SIZE = 20
+#: Deeper pages are refused (as the catalog does): an offset past the database's integer
+#: range is an error there, and nobody pages through 200 000 cases one page at a time.
+MAX_PAGE = 10_000
 
 # --- who is asking ------------------------------------------------------------------
 
@@ -291,8 +294,8 @@ class Page:
 
 def paginate(qs: QuerySet[Case], page: int, *, on: date | None = None) -> Page:
     """One page with each case's clock (two queries: the count and the rows)."""
-    if page < 1:
-        raise ValidationFailed("页码从 1 开始", code="bad_page")
+    if not 1 <= page <= MAX_PAGE:
+        raise ValidationFailed(f"页码应为 1 到 {MAX_PAGE} 的整数", code="bad_page")
     total = qs.count()
     start = (page - 1) * PAGE_SIZE
     rows = [(case, clock_view(case, on)) for case in qs[start : start + PAGE_SIZE]]

@@ -18,11 +18,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import BadRequest as DjangoBadRequest
 from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParserError
 
 from yiwang.accounts.models import User
 from yiwang.cases.services import MaterialRef, Submission, perform_action, submit_case
@@ -64,6 +66,22 @@ def limit_file_sizes(request: HttpRequest) -> None:
         PerFileSizeLimit(request, max_upload_bytes()),
         *request.upload_handlers,
     ]
+
+
+def form_parses(request: HttpRequest) -> bool:
+    """Read a POSTed form now, before the CSRF check does; False when it is no form at
+    all (multipart without a boundary, a broken part). Raised inside the CSRF check,
+    that error would reach Django's own 400 handling, which logs a traceback for it;
+    the view answers with its page instead."""
+    if request.method != "POST":
+        return True
+    try:
+        request.FILES  # noqa: B018 - parsing is the point
+    except (MultiPartParserError, DjangoBadRequest):
+        # Parsed once: POST and FILES stay empty instead of raising again on each access.
+        request._mark_post_parse_error()  # type: ignore[attr-defined]
+        return False
+    return True
 
 
 def upload_too_large(request: HttpRequest) -> PayloadTooLarge | None:

@@ -10,6 +10,8 @@ from datetime import date
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.cases.choices import CaseAction, CaseStatus, SpecialProcedure
@@ -202,9 +204,25 @@ class ActionForm(forms.Form):
     def __init__(self, *args: Any, materials: Iterable[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.material_codes = [m.code for m in materials]
+        self.reasons: dict[str, str] = {}
         missing = self.fields["missing"]
         assert isinstance(missing, forms.MultipleChoiceField)
         missing.choices = [(code, code) for code in self.material_codes]
+
+    def clean(self) -> dict[str, Any]:
+        """The reason given for each missing material (a field per material, not declared
+        above), held to what a declared text field takes."""
+        cleaned = super().clean() or {}
+        reasons: dict[str, str] = {}
+        for code in cleaned.get("missing") or []:
+            reason = str(self.data.get(f"reason-{code}", ""))
+            try:
+                ProhibitNullCharactersValidator()(reason)
+            except ValidationError as exc:
+                self.add_error("missing", exc)
+            reasons[code] = reason[:200]
+        self.reasons = reasons
+        return cleaned
 
     def params(self) -> dict[str, Any]:
         """The service's keyword parameters for the chosen action."""
@@ -213,7 +231,7 @@ class ActionForm(forms.Form):
         action = data["action"]
         if action == CaseAction.REQUEST_SUPPLEMENT:
             params["missing"] = [
-                {"material": code, "reason": str(self.data.get(f"reason-{code}", ""))[:200]}
+                {"material": code, "reason": self.reasons.get(code, "")}
                 for code in data.get("missing") or []
             ]
         for name in ("kind", "method", "tracking_no", "carrier", "result_text"):

@@ -37,6 +37,7 @@ from yiwang.portal.access import (
 from yiwang.portal.applying import (
     Application,
     answer_supplement,
+    form_parses,
     limit_file_sizes,
     remember_query_code,
     submit_application,
@@ -74,6 +75,8 @@ def township_stations(item: Any) -> list[tuple[str, str]]:
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     # The size limit must be installed before anything (the CSRF check) reads the body.
     limit_file_sizes(request)
+    if not form_parses(request):
+        return error_page(request, _("无法解析提交的表单，请刷新页面后重试。"), status=400)
     return _apply(request, code)
 
 
@@ -186,6 +189,8 @@ def case_view(request: HttpRequest, case_no: str) -> HttpResponse:
 @csrf_exempt  # checked below, once the upload handler is in place
 def case_action(request: HttpRequest, case_no: str) -> HttpResponse:
     limit_file_sizes(request)
+    if not form_parses(request):
+        return error_page(request, _("无法解析提交的表单，请刷新页面后重试。"), status=400)
     return _case_action(request, case_no)
 
 

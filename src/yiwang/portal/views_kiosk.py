@@ -33,13 +33,14 @@ from yiwang.common.errors import DomainError, NotFound
 from yiwang.portal.access import current_user, is_applicant
 from yiwang.portal.applying import (
     Application,
+    form_parses,
     limit_file_sizes,
     remember_query_code,
     submit_application,
     take_query_code,
     upload_too_large,
 )
-from yiwang.portal.errors import domain_error_page
+from yiwang.portal.errors import domain_error_page, error_page
 from yiwang.portal.forms import LoginForm
 from yiwang.portal.forms_cases import ACCEPT_FILES, apply_form
 
@@ -133,6 +134,8 @@ def identify(request: HttpRequest, code: str) -> HttpResponse:
 @csrf_exempt  # checked below, once the upload handler is in place
 def confirm(request: HttpRequest, code: str) -> HttpResponse:
     limit_file_sizes(request)
+    if not form_parses(request):
+        return error_page(request, _("无法解析提交的表单，请刷新页面后重试。"), status=400)
     return _confirm(request, code)
 
 

@@ -359,6 +359,10 @@ def _deliver(ch: _Change) -> None:
                 "邮寄送达需填写快递单号（tracking_no）", code="tracking_required"
             )
         carrier = str(ch.params.get("carrier") or "").strip() or DEFAULT_CARRIER
+        if not (tracking.isprintable() and carrier.isprintable()):
+            raise ValidationFailed(
+                "快递单号和承运单位不能含有不可见的控制字符", code="bad_tracking_no"
+            )
         case.carrier, case.tracking_no = carrier[:60], tracking[:40]
         ch.data.update(carrier=case.carrier, tracking_no=case.tracking_no)
         ch.subject = "办理结果已寄出"

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
+import re
 import secrets
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -54,6 +57,8 @@ from yiwang.common.permissions import Permission
 from yiwang.org.choices import RegionLevel
 from yiwang.org.models import Region
 from yiwang.org.selectors import get_region, regions_below
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -368,7 +373,7 @@ def _check_form(item: ServiceItem, form: dict[str, Any]) -> None:
     missing = [
         {"name": name, "label": f.get("label") or name}
         for name, f in fields.items()
-        if f.get("required") and form.get(name) in (None, "", [], {})
+        if f.get("required") and _blank(form.get(name))
     ]
     if missing:
         labels = "、".join(str(m["label"]) for m in missing)
@@ -377,7 +382,7 @@ def _check_form(item: ServiceItem, form: dict[str, Any]) -> None:
         )
     invalid = []
     for name, value in form.items():
-        if value in (None, ""):
+        if _blank(value):
             continue
         reason = _form_value_problem(fields[name], value)
         if reason:
@@ -389,7 +394,17 @@ def _check_form(item: ServiceItem, form: dict[str, Any]) -> None:
         raise ValidationFailed(f"申请表填写有误：{text}", code="form_invalid", invalid=invalid)
 
 
+def _blank(value: Any) -> bool:
+    """Not filled in: nothing, or only spaces (as the web form, which strips them)."""
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or value == [] or value == {}
+
+
 def _form_value_problem(spec: Mapping[str, Any], value: Any) -> str:
+    """What is wrong with one filled-in value, or "". The same rules as the web form
+    (portal.forms_cases): numbers finite and not negative, dates YYYY-MM-DD, text
+    without control characters."""
     kind = spec.get("type", "text")
     if kind == "boolean":
         return "" if isinstance(value, bool) else "应为是或否"
@@ -397,14 +412,22 @@ def _form_value_problem(spec: Mapping[str, Any], value: Any) -> str:
         if isinstance(value, bool):
             return "应为数字"
         try:
-            float(value)
-        except (TypeError, ValueError):
+            number = float(value)
+        except (TypeError, ValueError, OverflowError):
             return "应为数字"
+        if not math.isfinite(number):
+            return "应为数字"
+        if number < 0:
+            return "不能为负数"
         return ""
     if not isinstance(value, str):
         return "应为文本"
+    if any(unicodedata.category(ch) == "Cc" and ch not in "\t\n\r" for ch in value):
+        return "含有不可见的控制字符"
     if kind == "date":
         try:
+            if not _ISO_DATE.fullmatch(value):
+                raise ValueError(value)
             date.fromisoformat(value)
         except ValueError:
             return "应为日期（YYYY-MM-DD）"
