@@ -71,6 +71,18 @@ def test_a_passing_endorsement_is_issued_at_once(client: Client, world: dict[str
     assert client.get(f"/kiosk/{ENDORSE}/confirm/")["Location"] == f"/kiosk/{ENDORSE}/"
 
 
+def test_a_kiosk_sign_in_ends_after_five_idle_minutes(client: Client, world: dict[str, Any]) -> None:
+    from yiwang.portal.views_kiosk import KIOSK_SESSION_SECONDS
+
+    client.post(f"/kiosk/{ENDORSE}/", {"username": "citizen", "password": DEMO_PASSWORD})
+    assert client.session.get_expiry_age() == KIOSK_SESSION_SECONDS == 300
+    # A sign-in on the ordinary login page keeps the site's session length.
+    other = Client()
+    other.post("/login/", {"username": "citizen", "password": DEMO_PASSWORD})
+    assert "_auth_user_id" in other.session
+    assert other.session.get_expiry_age() > KIOSK_SESSION_SECONDS
+
+
 def test_an_exit_restriction_falls_back_to_manual_review_with_the_reason(
     client: Client, world: dict[str, Any]
 ) -> None:

@@ -228,6 +228,23 @@ def test_a_supervisor_reads_the_form_file_names_and_comments_masked_too(
     assert CaseMaterial.objects.filter(case__case_no=case_no)[0].file_name == f"{PARTNER_ID}.pdf"
 
 
+def test_a_refusal_reason_reaches_the_supervisor_masked(
+    world: dict[str, Any], as_user: Callable[[str], Client], nanguan_case: str
+) -> None:
+    perform_action(
+        nanguan_case,
+        "refuse",
+        actor=world["clerk-nanguan"],
+        comment=f"非本机关职权，请致电 {CONTACT}",
+    )
+    for who in ("supervisor-jilin", "admin"):
+        case = as_user(who).get(f"/api/v1/cases/{nanguan_case}").json()
+        assert CONTACT not in str(case), who
+        assert "139****5678" in _text(as_user(who).get(f"/workbench/cases/{nanguan_case}/")), who
+    assert CONTACT in _text(as_user("clerk-nanguan").get(f"/workbench/cases/{nanguan_case}/"))
+    assert Case.objects.get(case_no=nanguan_case).refusal_reason.endswith(CONTACT)
+
+
 def test_material_download_goes_through_the_permission_check(
     as_user: Callable[[str], Client], nanguan_case: str
 ) -> None:

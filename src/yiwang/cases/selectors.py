@@ -425,6 +425,8 @@ def case_detail_for(user: Any, case_no: str, *, on: date | None = None) -> CaseD
     notices = list(SupplementNotice.objects.filter(case=case).order_by("id"))
     suspensions = list(Suspension.objects.filter(case=case).order_by("id"))
     if not full:
+        # A copy read for display: the reasons and result are free text too.
+        _mask_rows([case], "refusal_reason", "extension_reason", "result_text", "tracking_no")
         _mask_rows(materials, "file_name")
         _mask_rows(notices, "items", "comment")
         _mask_rows(suspensions, "reason")

@@ -3,7 +3,8 @@ buttons — 1 choose the service, 2 identify, 3 confirm — then the result on s
 issued at once when the automatic checks pass, or handed to a clerk with the reason.
 
 Identification is by username and password for now; the ID-card reader comes later
-(the page says so). "完成并退出" signs the person out so the next one starts clean.
+(the page says so). "完成并退出" signs the person out so the next one starts clean;
+a person who walks away is signed out after five minutes.
 """
 
 from __future__ import annotations
@@ -47,6 +48,10 @@ from yiwang.portal.forms_cases import ACCEPT_FILES, apply_form
 #: The items a terminal offers unless YIWANG_KIOSK_ITEMS lists others: instant items
 #: decided by automatic rules (re-endorsement of the HK/Macao pass, residence proof).
 DEFAULT_KIOSK_ITEMS = ("220000-GA-XK-001", "220100-GA-GG-001")
+#: A kiosk sign-in lasts this long without a page being saved to the session: a person
+#: who walks away without "完成并退出" does not leave their centre open to the next one
+#: in line for the rest of the day (the session cookie's default).
+KIOSK_SESSION_SECONDS = 5 * 60
 #: Statuses in which the kiosk's answer is final: the result is in the person's hands.
 DONE = frozenset({CaseStatus.COMPLETED, CaseStatus.ISSUED, CaseStatus.DELIVERED})
 
@@ -119,6 +124,7 @@ def identify(request: HttpRequest, code: str) -> HttpResponse:
                 # public terminal would hand the next person in line its workbench.
                 if is_applicant(user):
                     auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+                    request.session.set_expiry(KIOSK_SESSION_SECONDS)
                     return redirect("portal:kiosk-confirm", code=code)
                 refused_staff = True
         else:
