@@ -71,7 +71,9 @@ def test_a_passing_endorsement_is_issued_at_once(client: Client, world: dict[str
     assert client.get(f"/kiosk/{ENDORSE}/confirm/")["Location"] == f"/kiosk/{ENDORSE}/"
 
 
-def test_a_kiosk_sign_in_ends_after_five_idle_minutes(client: Client, world: dict[str, Any]) -> None:
+def test_a_kiosk_sign_in_ends_after_five_idle_minutes(
+    client: Client, world: dict[str, Any]
+) -> None:
     from yiwang.portal.views_kiosk import KIOSK_SESSION_SECONDS
 
     client.post(f"/kiosk/{ENDORSE}/", {"username": "citizen", "password": DEMO_PASSWORD})
