@@ -123,6 +123,10 @@ def test_a_valid_item_is_saved_through_the_audited_service(admin_client: Client)
     ("change", "says"),
     [
         ({"steps-1-share_percent": "50"}, "之和应为 100"),
+        (
+            {"steps-0-share_percent": "-60", "steps-1-share_percent": "160"},
+            "时限占比不得超过 100（百分比）",
+        ),
         ({"steps-1-order": "3"}, "连续编号"),
         ({"visits": "1", "online_depth": "3"}, "须说明到现场的原因"),
         ({"case_type": "instant"}, "即办件当日办结"),
@@ -208,3 +212,44 @@ def test_delivery_method_admin_is_audited(admin_client: Client) -> None:
     )
     assert blank.status_code == 200
     assert not DeliveryMethod.objects.filter(code="box").exists()
+
+
+def test_a_delivery_method_an_item_offers_is_refused_on_the_delete_page(
+    admin_client: Client,
+) -> None:
+    url = "/admin/catalog/deliverymethod/self_print/delete/"
+    page = admin_client.get(url).content.decode()
+    assert "220000-GA-XK-001" in page
+    events = AuditEvent.objects.count()
+    response = admin_client.post(url, {"post": "yes"})
+    assert response.status_code == 200
+    assert "220000-GA-XK-001" in response.content.decode()
+    assert DeliveryMethod.objects.filter(pk="self_print").exists()
+    assert ServiceItem.objects.get(code="220000-GA-XK-001").delivery_methods.count() == 1
+    assert AuditEvent.objects.count() == events
+    bulk = admin_client.post(
+        "/admin/catalog/deliverymethod/",
+        {"action": "delete_selected", "_selected_action": ["self_print"], "post": "yes"},
+    )
+    assert bulk.status_code == 200
+    assert DeliveryMethod.objects.filter(pk="self_print").exists()
+
+
+def test_moving_a_department_with_items_is_a_form_error(admin_client: Client) -> None:
+    dept = Department.objects.get(code="220102-civil-affairs")
+    events = AuditEvent.objects.count()
+    response = admin_client.post(
+        f"/admin/org/department/{dept.pk}/change/",
+        {
+            "code": dept.code,
+            "name": dept.name,
+            "short_name": dept.short_name,
+            "uscc": dept.uscc,
+            "region": "222424",
+            "hall": str(dept.hall_id or ""),
+        },
+    )
+    assert response.status_code == 200
+    assert "不能从区划 220102 改到 222424" in response.content.decode()
+    assert Department.objects.get(pk=dept.pk).region_id == "220102"
+    assert AuditEvent.objects.count() == events

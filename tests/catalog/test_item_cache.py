@@ -15,6 +15,7 @@ from yiwang.catalog.selectors import get_active_item, get_item
 from yiwang.catalog.services import (
     delete_delivery_method,
     delete_item,
+    save_delivery_method,
     save_item,
     set_item_active,
     spec_of,
@@ -128,7 +129,18 @@ def test_a_deleted_item_is_not_found_at_once(catalog: None) -> None:
         get_active_item(CODE)
 
 
-def test_a_deleted_delivery_method_is_gone_from_cached_items_at_once(catalog: None) -> None:
+def test_a_renamed_delivery_method_is_seen_by_cached_items_at_once(catalog: None) -> None:
     assert "post" in {d.code for d in get_active_item(CODE).delivery_methods.all()}
-    delete_delivery_method(DeliveryMethod.objects.get(pk="post"), actor="test")
-    assert "post" not in {d.code for d in get_active_item(CODE).delivery_methods.all()}
+    method = DeliveryMethod.objects.get(pk="post")
+    method.name = "EMS 快递送达"
+    save_delivery_method(method, actor="test")
+    names = {d.code: d.name for d in get_active_item(CODE).delivery_methods.all()}
+    assert names["post"] == "EMS 快递送达"
+
+
+def test_a_delivery_method_no_item_offers_can_be_deleted(catalog: None) -> None:
+    DeliveryMethod.objects.create(code="locker", name="智能柜自取")
+    get_active_item(CODE)
+    delete_delivery_method(DeliveryMethod.objects.get(pk="locker"), actor="test")
+    assert not DeliveryMethod.objects.filter(pk="locker").exists()
+    assert "post" in {d.code for d in get_active_item(CODE).delivery_methods.all()}

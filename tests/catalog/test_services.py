@@ -4,6 +4,7 @@ saves the admin uses."""
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from io import StringIO
@@ -19,6 +20,7 @@ from yiwang.catalog.models import DeliveryMethod, Fee, Material, ProcessStep, Se
 from yiwang.catalog.selectors import get_item
 from yiwang.catalog.services import (
     StepSpec,
+    delete_delivery_method,
     delete_item,
     load_catalog_data,
     save_delivery_method,
@@ -248,6 +250,53 @@ def test_save_delivery_method_is_checked_and_audited(catalog: None) -> None:
     with pytest.raises(ValidationFailed, match="名称不能为空"):
         save_delivery_method(DeliveryMethod(code="pigeon", name=" "), actor="admin-test")
     assert not DeliveryMethod.objects.filter(code="pigeon").exists()
+
+
+def test_a_delivery_method_an_item_offers_cannot_be_deleted(catalog: None) -> None:
+    # 220000-GA-XK-001 offers self_print only: deleting it would leave the item with no
+    # delivery method, changed without an audit event of its own.
+    item = get_item("220000-GA-XK-001")
+    events = AuditEvent.objects.count()
+    with pytest.raises(ValidationFailed, match="仍被事项 220000-GA-XK-001"):
+        delete_delivery_method(DeliveryMethod.objects.get(pk="self_print"), actor="admin-test")
+    assert DeliveryMethod.objects.filter(pk="self_print").exists()
+    assert [m.code for m in get_item(item.code).delivery_methods.all()] == ["self_print"]
+    assert AuditEvent.objects.count() == events
+
+
+def test_a_department_with_items_cannot_move_to_another_region(
+    catalog: None, tmp_path: Path
+) -> None:
+    # ServiceItem.region is the department's region, copied: a move would leave the
+    # department's items filed (and searched, and checked) under the old region.
+    from yiwang.org.models import Department
+    from yiwang.org.services import DEFAULT_DATA_FILE as ORG_FILE
+    from yiwang.org.services import load_org_data, save_org_object
+
+    events = AuditEvent.objects.count()
+    dept = Department.objects.get(code="220102-civil-affairs")
+    dept.region_id = "222424"
+    with pytest.raises(ValidationFailed, match="实施 3 个政务服务事项"):
+        save_org_object(dept, actor="admin-test")
+    data = json.loads(ORG_FILE.read_text(encoding="utf-8"))
+    row = next(d for d in data["departments"] if d["code"] == "220102-civil-affairs")
+    row["region"] = "222424"
+    path = tmp_path / "org.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ValidationFailed, match="220102-civil-affairs"):
+        load_org_data(path, actor="admin-test")
+    assert Department.objects.get(code="220102-civil-affairs").region_id == "220102"
+    assert set(
+        ServiceItem.objects.filter(department__code="220102-civil-affairs").values_list(
+            "region_id", flat=True
+        )
+    ) == {"220102"}
+    assert AuditEvent.objects.count() == events
+    # A department without items may still move (a data correction).
+    empty = Department.objects.exclude(items__isnull=False).exclude(region_id="222424").first()
+    assert empty is not None
+    empty.region_id = "222424"
+    save_org_object(empty, actor="admin-test")
 
 
 # --------------------------------------------------------------------------- command

@@ -319,6 +319,18 @@ class DeliveryMethodAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         services.save_delivery_method(obj, actor=request.user)
 
+    def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
+        # Items offering a method protect it as cases do (services.delete_delivery_method
+        # refuses): the admin then shows "cannot delete" with the list, never a 500.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        label = ServiceItem._meta.verbose_name
+        users = [
+            f"{label}: {item.code} {item.name}（送达方式 {obj.pk}）"
+            for obj in objs
+            for item in services.items_using_delivery_method(obj.pk)
+        ]
+        return deleted, counts, perms_needed, [*protected, *users]
+
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         services.delete_delivery_method(obj, actor=request.user)
 

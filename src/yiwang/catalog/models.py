@@ -175,7 +175,9 @@ class ProcessStep(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["item", "order"], name="step_order_unique_per_item"),
             models.CheckConstraint(
-                condition=Q(share_percent__lte=100), name="step_share_at_most_100"
+                condition=Q(share_percent__lte=100),
+                name="step_share_at_most_100",
+                violation_error_message="环节的时限占比不得超过 100（百分比）",
             ),
         ]
 

@@ -575,8 +575,28 @@ def save_delivery_method(obj: DeliveryMethod, *, actor: Any) -> DeliveryMethod:
     return DeliveryMethod.objects.get(pk=obj.code)
 
 
+def items_using_delivery_method(code: str) -> list[ServiceItem]:
+    """The items that offer this delivery method (ordered by code)."""
+    return list(ServiceItem.objects.filter(delivery_methods=code).order_by("code"))
+
+
 def delete_delivery_method(obj: DeliveryMethod, *, actor: Any) -> None:
+    """Delete one delivery method, audited.
+
+    Refused while an item offers it: removing it silently from the items would change
+    them unaudited, and could leave an item with no delivery method at all (which
+    `check_item` never allows). Take it out of those items first. Methods that cases
+    refer to are protected by the database.
+    """
     with transaction.atomic():
+        users = items_using_delivery_method(obj.pk)
+        if users:
+            codes = "、".join(item.code for item in users[:5])
+            more = f" 等 {len(users)} 个事项" if len(users) > 5 else ""
+            raise ValidationFailed(
+                f"送达方式 {obj.pk} 仍被事项 {codes}{more} 使用，请先在这些事项中移除后再删除",
+                field="delivery_methods",
+            )
         before = model_to_dict(obj)
         pk = obj.pk
         obj.delete()
@@ -607,6 +627,7 @@ __all__ = [
     "current_context",
     "delete_delivery_method",
     "delete_item",
+    "items_using_delivery_method",
     "load_catalog_data",
     "parse_catalog",
     "save_delivery_method",

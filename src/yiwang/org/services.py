@@ -532,6 +532,9 @@ def _load_departments(
     existing = Department.objects.in_bulk([r.code for r in rows], field_name="code")
     out: dict[str, Department] = {}
     for row in rows:
+        if row.code in existing:
+            old = existing[row.code]
+            _check_department_move(old, old.region_id, regions[row.region].pk)
         values = {
             "name": row.name,
             "short_name": row.short_name,
@@ -634,6 +637,11 @@ def check_org_object(obj: models.Model) -> None:
                 f"类型 {obj.kind} 不能设在 {obj.region.level} 级区划", entry=obj.code
             )
     elif isinstance(obj, Department):
+        if obj.pk is not None:
+            old_region = (
+                Department.objects.filter(pk=obj.pk).values_list("region_id", flat=True).first()
+            )
+            _check_department_move(obj, old_region, obj.region_id)
         obj.uscc = obj.uscc.strip().upper()
         problem = uscc_problem(obj.uscc) if obj.uscc else None
         if problem:
@@ -644,6 +652,22 @@ def check_org_object(obj: models.Model) -> None:
             raise ValidationFailed(f"未知权限 {', '.join(map(str, unknown))}", entry=obj.code)
     elif isinstance(obj, Post) and (obj.hall_id is None) == (obj.department_id is None):
         raise ValidationFailed("岗位必须且只能属于一个单位", entry=obj.code)
+
+
+def _check_department_move(dept: Department, old_region: str | None, new_region: str) -> None:
+    """A department that implements service items keeps its region: each item carries
+    the department's region (catalog: "items of a region" is one indexed filter) and was
+    checked against its level (township acceptance), so moving the department would
+    leave the items in the old region, unaudited."""
+    if old_region is None or old_region == new_region:
+        return
+    count = dept.items.count()
+    if count:
+        raise ValidationFailed(
+            f"部门 {dept.code} 实施 {count} 个政务服务事项，不能从区划 {old_region} 改到 "
+            f"{new_region}：事项的实施区划随部门而定，请先把事项移到该区划的部门",
+            entry=dept.code,
+        )
 
 
 def save_org_object(obj: M, *, actor: Any) -> M:
