@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from yiwang.common.errors import DomainError
+from yiwang.common.errors import DomainError, RateLimited
 
 
 def _titles() -> dict[int, str]:
@@ -39,3 +39,13 @@ def error_page(request: HttpRequest, message: str, *, status: int) -> HttpRespon
 
 def domain_error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return error_page(request, exc.detail, status=exc.status)
+
+
+def sign_in_refusal(exc: DomainError) -> str:
+    """Why signing in failed, in the page's language. The services word their refusals
+    in Chinese; the two every visitor may meet are said again here, the rest as they are."""
+    if isinstance(exc, RateLimited):
+        return _("登录失败次数过多，请 %(seconds)s 秒后再试") % {"seconds": exc.retry_after}
+    if exc.code == "invalid_credentials":
+        return _("用户名或密码错误")
+    return exc.detail

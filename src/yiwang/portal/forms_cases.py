@@ -15,6 +15,7 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.cases.choices import CaseAction, CaseStatus, SpecialProcedure
+from yiwang.portal.presenting import status_label
 
 #: What a material's file input accepts (the uploads app checks the content itself).
 ACCEPT_FILES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
@@ -271,5 +272,5 @@ def inbox_filters() -> list[tuple[str, str]]:
     return [
         ("open", str(_("未办结"))),
         ("all", str(_("全部"))),
-        *((str(s.value), str(s.label)) for s in CaseStatus),
+        *((str(s.value), status_label(s)) for s in CaseStatus),
     ]

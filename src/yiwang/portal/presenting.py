@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from yiwang.cases.choices import (
@@ -26,31 +27,33 @@ from yiwang.cases.choices import (
 )
 from yiwang.cases.clock import ClockView
 from yiwang.cases.selectors import CaseDetail, TimelineEntry
+from yiwang.portal.labels import ACTION_CONTEXT, STATUS_CONTEXT, choice_label
 
 
 def status_label(status: str) -> str:
     try:
-        return str(CaseStatus(status).label)
+        return choice_label(CaseStatus(status).label, STATUS_CONTEXT)
     except ValueError:
         return status
 
 
 def action_label(action: str) -> str:
     try:
-        return str(CaseAction(action).label)
+        return choice_label(CaseAction(action).label, ACTION_CONTEXT)
     except ValueError:
         return action
 
 
 def procedure_label(kind: str) -> str:
     try:
-        return str(SpecialProcedure(kind).label)
+        return choice_label(SpecialProcedure(kind).label)
     except ValueError:
         return kind
 
 
 def _day(value: Any) -> str:
-    """A date from the timeline's data (ISO text) or the model, as 2026年9月21日."""
+    """A date from the timeline's data (ISO text) or the model, in the language's long
+    form: 2026年9月21日, Sept. 21, 2026."""
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, str):
@@ -59,7 +62,7 @@ def _day(value: Any) -> str:
         except ValueError:
             return value
     if isinstance(value, date):
-        return f"{value.year}年{value.month}月{value.day}日"
+        return date_format(value, "DATE_FORMAT")
     return ""
 
 
@@ -267,7 +270,7 @@ def case_page(detail: CaseDetail) -> CasePage:
     notices = [n for n in detail.supplement_notices if n.answered_at is None]
     decision = ""
     if case.decision:
-        decision = str(Decision(case.decision).label)
+        decision = choice_label(Decision(case.decision).label)
     return CasePage(
         detail=detail,
         status_label=status_label(case.status),

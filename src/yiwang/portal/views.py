@@ -35,7 +35,7 @@ from yiwang.common.errors import DomainError, NotFound, RateLimited
 from yiwang.org import selectors as org_selectors
 from yiwang.org.models import Region
 from yiwang.portal.directory import filter_tree, nest_below
-from yiwang.portal.errors import error_page
+from yiwang.portal.errors import error_page, sign_in_refusal
 from yiwang.portal.forms import DirectoryFilterForm, LoginForm
 from yiwang.portal.htmx import HtmxHttpRequest, is_partial
 
@@ -145,7 +145,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
                     address=client_address(request),
                 )
             except DomainError as exc:
-                messages.error(request, exc.detail)
+                messages.error(request, sign_in_refusal(exc))
                 status = exc.status
                 if isinstance(exc, RateLimited):
                     retry_after = exc.retry_after

@@ -41,9 +41,10 @@ from yiwang.portal.applying import (
     take_query_code,
     upload_too_large,
 )
-from yiwang.portal.errors import domain_error_page, error_page
+from yiwang.portal.errors import domain_error_page, error_page, sign_in_refusal
 from yiwang.portal.forms import LoginForm
 from yiwang.portal.forms_cases import ACCEPT_FILES, apply_form
+from yiwang.portal.presenting import status_label
 
 #: The items a terminal offers unless YIWANG_KIOSK_ITEMS lists others: instant items
 #: decided by automatic rules (re-endorsement of the HK/Macao pass, residence proof).
@@ -117,7 +118,7 @@ def identify(request: HttpRequest, code: str) -> HttpResponse:
                     address=client_address(request),
                 )
             except DomainError as exc:
-                messages.error(request, exc.detail)
+                messages.error(request, sign_in_refusal(exc))
                 status = exc.status
             else:
                 # Only applicants get a session here: a staff account signed in on a
@@ -217,7 +218,7 @@ def result(request: HttpRequest, case_no: str) -> HttpResponse:
         "step": 4,
         "case": detail.case,
         "done": detail.case.status in DONE,
-        "status_label": CaseStatus(detail.case.status).label,
+        "status_label": status_label(detail.case.status),
         "reasons": failed,
         "query_code": take_query_code(request, case_no),
     }

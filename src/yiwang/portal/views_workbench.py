@@ -33,7 +33,7 @@ from yiwang.portal.forms_cases import (
     inbox_filters,
 )
 from yiwang.portal.htmx import HtmxHttpRequest, is_partial
-from yiwang.portal.presenting import action_label
+from yiwang.portal.presenting import action_label, procedure_label
 from yiwang.portal.presenting import case_page as present_case
 from yiwang.uploads.responses import attachment_response
 
@@ -110,7 +110,7 @@ def _case_context(detail: CaseDetail) -> dict[str, Any]:
         "section": "workbench",
         "page": page,
         "actions": action_specs(detail),
-        "procedures": SpecialProcedure.choices,
+        "procedures": [(k.value, procedure_label(k)) for k in SpecialProcedure],
         "can_download": detail.handling,
     }
 

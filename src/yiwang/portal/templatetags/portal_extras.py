@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from yiwang.accounts.choices import UserKind
 from yiwang.notify.selectors import unread_count
 from yiwang.portal.access import is_applicant
+from yiwang.portal.labels import choice_label as _choice_label
 from yiwang.portal.presenting import clock_rows, status_label
 
 register = template.Library()
@@ -52,6 +53,12 @@ def star_glyphs(stars: int) -> str:
 @register.filter
 def case_status(status: str) -> str:
     return status_label(status)
+
+
+@register.filter
+def choice_label(label: Any) -> str:
+    """A choice's label from `get_..._display`, translated (labels.py)."""
+    return _choice_label(label)
 
 
 @register.filter
