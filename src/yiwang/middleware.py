@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
 
 NUL = "\x00"
 
@@ -37,11 +36,12 @@ class RejectNulCharacters:
 
 
 def _refusal(request: HttpRequest) -> HttpResponse:
-    detail = _("请求地址中含有空字符（NUL），无法处理")
     if request.path.startswith("/api/"):
         from yiwang.api.main import problem
 
-        return problem(400, "nul_character", "请求格式错误", detail)
-    from yiwang.portal.errors import error_page
+        return problem(
+            400, "nul_character", "请求格式错误", "请求地址中含有空字符（NUL），无法处理"
+        )
+    from yiwang.portal.errors import nul_character_page
 
-    return error_page(request, detail, status=400)
+    return nul_character_page(request)

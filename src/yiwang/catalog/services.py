@@ -636,3 +636,12 @@ __all__ = [
     "spec_of",
     "spec_state",
 ]
+
+
+def department_keeps_region(department: Department) -> str:
+    """Why `department` may not move to another region (org.services asks): each of its
+    items carries the department's region and was checked against its level."""
+    count = ServiceItem.objects.filter(department=department).count()
+    if not count:
+        return ""
+    return f"实施 {count} 个政务服务事项：事项的实施区划随部门而定，请先把事项移到该区划的部门"

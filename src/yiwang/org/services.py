@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -654,18 +654,21 @@ def check_org_object(obj: models.Model) -> None:
         raise ValidationFailed("岗位必须且只能属于一个单位", entry=obj.code)
 
 
+#: What keeps a department in its region, registered by the apps above org in their
+#: AppConfig.ready (org knows none of them): each returns why the department may not
+#: move, or "".
+department_move_checks: list[Callable[[Department], str]] = []
+
+
 def _check_department_move(dept: Department, old_region: str | None, new_region: str) -> None:
-    """A department that implements service items keeps its region: each item carries
-    the department's region (catalog: "items of a region" is one indexed filter) and was
-    checked against its level (township acceptance), so moving the department would
-    leave the items in the old region, unaudited."""
+    """A department some other app's records depend on keeps its region (catalog: each
+    item carries its department's region and was checked against its level)."""
     if old_region is None or old_region == new_region:
         return
-    count = dept.items.count()
-    if count:
+    reasons = [reason for check in department_move_checks if (reason := check(dept))]
+    if reasons:
         raise ValidationFailed(
-            f"部门 {dept.code} 实施 {count} 个政务服务事项，不能从区划 {old_region} 改到 "
-            f"{new_region}：事项的实施区划随部门而定，请先把事项移到该区划的部门",
+            f"部门 {dept.code} 不能从区划 {old_region} 改到 {new_region}：{'；'.join(reasons)}",
             entry=dept.code,
         )
 

@@ -37,6 +37,12 @@ def error_page(request: HttpRequest, message: str, *, status: int) -> HttpRespon
     return render(request, "portal/error.html", context, status=status)
 
 
+def nul_character_page(request: HttpRequest) -> HttpResponse:
+    """400 for an address holding a NUL character (yiwang.middleware); the message is
+    here so that the portal's catalog keeps its translation."""
+    return error_page(request, _("请求地址中含有空字符（NUL），无法处理"), status=400)
+
+
 def domain_error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return error_page(request, exc.detail, status=exc.status)
 
