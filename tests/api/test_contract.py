@@ -59,6 +59,14 @@ def test_session_post_without_csrf_is_refused_with_problem_json(
     _assert_problem(browser.post("/api/v1/auth/logout"), 403, "permission_denied")
 
 
+def test_a_post_with_no_credentials_at_all_is_401_not_a_csrf_refusal() -> None:
+    anonymous = Client(enforce_csrf_checks=True)  # as a real client: CSRF is checked
+    _assert_problem(
+        anonymous.post("/api/v1/cases", {}, "application/json"), 401, "not_authenticated"
+    )
+    _assert_problem(anonymous.post("/api/v1/auth/logout"), 401, "not_authenticated")
+
+
 def test_session_get_is_authenticated(demo_users: dict[str, Any]) -> None:
     browser = Client()
     browser.force_login(demo_users["clerk-nanguan"])
