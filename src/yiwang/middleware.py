@@ -1,4 +1,6 @@
-"""Refusing, before any view, what no view can answer: a NUL character in the address.
+"""What no view answers by itself: a NUL character in the address, a wrong method.
+
+`RejectNulCharacters`: before any view.
 
 `%00` in a path or query parameter reaches the lookups as "\\x00", and PostgreSQL
 cannot hold a NUL in any text value, not even as a query parameter: every lookup by
@@ -45,3 +47,40 @@ def _refusal(request: HttpRequest) -> HttpResponse:
     from yiwang.portal.errors import nul_character_page
 
     return nul_character_page(request)
+
+
+class ExplainMethodNotAllowed:
+    """A 405 from a view's method check explains nothing (django-ninja's says "Method not
+    allowed" in plain text, `require_POST`'s is empty): under /api/ it becomes
+    problem+json `method_not_allowed`, elsewhere the Chinese error page (for someone who
+    reloads an address a form posted to). `Allow` is kept."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code != 405:
+            return response
+        api = request.path.startswith("/api/")
+        if (api and response.get("Content-Type") == "application/problem+json") or (
+            not api and response.content
+        ):
+            return response  # already explained
+        allowed = response.get("Allow", "")
+        if api:
+            from yiwang.api.main import problem
+
+            explained = problem(
+                405,
+                "method_not_allowed",
+                "请求方式不被允许",
+                f"此地址不支持 {request.method}，可用：{allowed}",
+                allowed=[m.strip() for m in allowed.split(",") if m.strip()],
+            )
+        else:
+            from yiwang.portal.errors import method_not_allowed_page
+
+            explained = method_not_allowed_page(request)
+        explained["Allow"] = allowed
+        return explained

@@ -88,8 +88,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    # Last: its refusal page needs the session, user, messages and language above.
+    # Last: their pages need the session, user, messages and language above.
     "yiwang.middleware.RejectNulCharacters",
+    "yiwang.middleware.ExplainMethodNotAllowed",
 ]
 
 ROOT_URLCONF = "yiwang.urls"

@@ -75,4 +75,6 @@ def test_session_get_is_authenticated(demo_users: dict[str, Any]) -> None:
 
 def test_wrong_method_is_not_a_500(client: Client) -> None:
     response = client.get("/api/v1/auth/login")
-    assert response.status_code == 405
+    _assert_problem(response, 405, "method_not_allowed")
+    assert response["Allow"] == "POST"
+    assert response.json()["allowed"] == ["POST"]

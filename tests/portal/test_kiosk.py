@@ -129,3 +129,10 @@ def test_a_missing_choice_is_shown_not_submitted(client: Client, world: dict[str
     assert response.status_code == 400
     assert "还有未选择或未放入的内容" in _text(response)
     assert Case.objects.count() == 0
+
+
+def test_opening_the_sign_out_address_is_explained_not_blank(client: Client) -> None:
+    response = client.get("/kiosk/done/")
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert "此页面只用于提交表单" in _text(response)

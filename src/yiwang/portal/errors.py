@@ -43,6 +43,11 @@ def nul_character_page(request: HttpRequest) -> HttpResponse:
     return error_page(request, _("请求地址中含有空字符（NUL），无法处理"), status=400)
 
 
+def method_not_allowed_page(request: HttpRequest) -> HttpResponse:
+    """405 for a page opened in a way it is not used (yiwang.middleware)."""
+    return error_page(request, _("此页面只用于提交表单，请返回上一页重新操作。"), status=405)
+
+
 def domain_error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return error_page(request, exc.detail, status=exc.status)
 
