@@ -102,6 +102,18 @@ def test_other_bad_input_is_422(api: CaseApi, change: dict[str, Any], code: str)
     _nothing_stored()
 
 
+def test_a_date_range_that_ends_before_it_starts_is_422_naming_the_end(api: CaseApi) -> None:
+    body = _body(api, "citizen")
+    body["form"] = {**body["form"], "date_from": "2026-12-10", "date_to": "2026-12-01"}
+    detail = problem(api.submit("citizen", body), 422, "form_invalid")
+    assert detail["invalid"] == [
+        {"name": "date_to", "label": "占用截止日期", "reason": "不得早于占用起始日期"}
+    ]
+    _nothing_stored()
+    body["form"]["date_to"] = "2026-12-10"  # one day is a range
+    assert api.submit("citizen", body).status_code == 201
+
+
 def test_staff_cannot_apply_in_their_own_name(api: CaseApi) -> None:
     problem(api.submit("clerk-nanguan", _body(api, "clerk-nanguan")), 403, "staff_cannot_apply")
     problem(api.submit("admin", _body(api, "admin")), 403, "staff_cannot_apply")

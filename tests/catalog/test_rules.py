@@ -190,6 +190,18 @@ BAD: list[tuple[str, str, Mutation, str]] = [
     ),
     ("form fields not a list", "220102-ZJ-XK-001", _set(form_fields={"a": 1}), "form_fields"),
     (
+        "a date range ending at a text field",
+        "220102-ZJ-XK-001",
+        lambda i: i["form_fields"][4].update(not_before="location"),
+        "form_fields[4]",
+    ),
+    (
+        "a text field not before a date",
+        "220102-ZJ-XK-001",
+        lambda i: i["form_fields"][1].update(not_before="date_from"),
+        "form_fields[1]",
+    ),
+    (
         "auto rules on a promised item",
         "220102-ZJ-XK-001",
         _set(auto_rules=[{"check": "resident_of_region"}]),

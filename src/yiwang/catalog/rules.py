@@ -314,7 +314,7 @@ def _check_form_fields(form_fields: Any, fail: _Fault) -> None:
     if not isinstance(form_fields, list):
         fail("form_fields", "应为列表")
     seen: set[str] = set()
-    allowed = {"name", "label", "type", "required", "options", "help"}
+    allowed = {"name", "label", "type", "required", "options", "help", "not_before"}
     for i, f in enumerate(form_fields):
         where = f"form_fields[{i}]"
         if not isinstance(f, dict):
@@ -349,6 +349,17 @@ def _check_form_fields(form_fields: Any, fail: _Fault) -> None:
                 fail(where, f"选择字段 {name} 须有不重复的非空选项列表 options")
         elif options is not None:
             fail(where, f"只有 select 类型的字段可以有 options（字段 {name}）")
+    # A date range: `not_before` names the date field this one may not be earlier than.
+    kinds = {f.get("name"): f.get("type", "text") for f in form_fields}
+    for i, f in enumerate(form_fields):
+        other = f.get("not_before")
+        if other is None:
+            continue
+        if f.get("type") != "date" or kinds.get(other) != "date" or other == f.get("name"):
+            fail(
+                f"form_fields[{i}]",
+                f"字段 {f.get('name')} 的 not_before 应为本表另一个日期字段的 name",
+            )
 
 
 def _check_auto_rules(spec: ItemSpec, fail: _Fault) -> None:

@@ -384,7 +384,9 @@ def _check_form(item: ServiceItem, form: dict[str, Any]) -> None:
     for name, value in form.items():
         if _blank(value):
             continue
-        reason = _form_value_problem(fields[name], value)
+        reason = _form_value_problem(fields[name], value) or _range_problem(
+            fields, form, fields[name], value
+        )
         if reason:
             invalid.append(
                 {"name": name, "label": fields[name].get("label") or name, "reason": reason}
@@ -392,6 +394,19 @@ def _check_form(item: ServiceItem, form: dict[str, Any]) -> None:
     if invalid:
         text = "；".join(f"{i['label']}{i['reason']}" for i in invalid)
         raise ValidationFailed(f"申请表填写有误：{text}", code="form_invalid", invalid=invalid)
+
+
+def _range_problem(
+    fields: Mapping[str, Any], form: Mapping[str, Any], spec: Mapping[str, Any], value: str
+) -> str:
+    """A date range's end before its start (the field's `not_before`, catalog data)."""
+    start = str(spec.get("not_before") or "")
+    other = form.get(start) if start in fields else None
+    if not isinstance(other, str) or _form_value_problem(fields[start], other):
+        return ""  # no start given, or itself wrong (reported on its own)
+    if date.fromisoformat(value) < date.fromisoformat(other):
+        return f"不得早于{fields[start].get('label') or start}"
+    return ""
 
 
 def _blank(value: Any) -> bool:
