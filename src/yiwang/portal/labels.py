@@ -2,24 +2,22 @@
 
 The apps' TextChoices keep plain Chinese labels: services write them into stored text
 (timeline units, notifications, the current step) and the API returns them as they are.
-The portal translates what it shows. Every label is marked below, so that makemessages
-puts it into this app's catalog; tests/portal/test_english.py checks the list against
-the enums. Statuses and actions have a context of their own (不予受理 is a status and an
+The portal translates what it shows (with yiwang.common.labels.choice_label, which the
+credit pages share). Every label is marked below, so that makemessages puts it into
+this app's catalog; tests/portal/test_english.py checks the list against the enums. Statuses and actions have a context of their own (不予受理 is a status and an
 action); the other labels share "choice", apart from the pages' own text.
 """
 
 from __future__ import annotations
 
-from django.utils.translation import pgettext, pgettext_lazy
+from django.utils.translation import pgettext_lazy
+
+from yiwang.common.labels import CHOICE_CONTEXT, choice_label
+
+__all__ = ["ACTION_CONTEXT", "CHOICE_CONTEXT", "STATUS_CONTEXT", "choice_label"]
 
 STATUS_CONTEXT = "case status"
 ACTION_CONTEXT = "case action"
-CHOICE_CONTEXT = "choice"
-
-
-def choice_label(label: object, context: str = CHOICE_CONTEXT) -> str:
-    """A choice's Chinese label, translated; as it is if the catalog lacks it."""
-    return pgettext(context, str(label))
 
 
 # Marks for makemessages only; never evaluated. The contexts are literal on purpose.
