@@ -58,8 +58,8 @@ def test_clerk_signs_in_and_lands_on_the_workspace_with_post_and_hall(
     role = next(r for r in jilin_data["roles"] if r["code"] == post["role"])
     assert "您好，王丽" in html
     assert f'<th scope="row">{post["name"]}</th>' in html
-    assert f"<td>{role['name']}</td>" in html
-    assert f"<td>{hall['name']}</td>" in html
+    assert f'<td data-label="角色">{role["name"]}</td>' in html
+    assert f'<td data-label="所在单位">{hall["name"]}</td>' in html
     assert '<a href="/directory/220102/">南关区</a>' in html
     assert "private" in page["Cache-Control"] or "no-store" in page["Cache-Control"]
 
@@ -77,7 +77,7 @@ def test_reviewer_sees_every_post_they_hold(
     departments = {d["code"]: d["name"] for d in jilin_data["departments"]}
     for code in codes:
         post = next(p for p in jilin_data["posts"] if p["code"] == code)
-        assert f"<td>{departments[post['department']]}</td>" in html
+        assert f'<td data-label="所在单位">{departments[post["department"]]}</td>' in html
 
 
 def test_wrong_password_is_401_with_a_message_and_no_session(
