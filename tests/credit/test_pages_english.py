@@ -8,16 +8,16 @@ and no Chinese colons or brackets around translated labels.
 
 from __future__ import annotations
 
-import html as html_lib
 import re
 from datetime import date
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from tests.credit.conftest import MakeEnterprise, report_data
+from tests.pages import english as _english
+from tests.pages import visible_text as _visible
 from yiwang.credit import services
 from yiwang.credit.choices import (
     DisclosureKind,
@@ -35,18 +35,6 @@ from yiwang.credit.labels import LABEL_CONTEXT, choice_label
 from yiwang.org.models import Department
 
 pytestmark = pytest.mark.usefixtures("calendar", "jilin")
-
-
-def _english(client: Client) -> Client:
-    """The language switcher's choice, as set_language leaves it."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def _visible(response: Any) -> str:
-    html = response.content.decode()
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
 @pytest.fixture

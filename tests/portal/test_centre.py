@@ -15,6 +15,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from tests.pages import text as _text
+from tests.pages import visible as _visible
 from tests.portal.approval import (
     FORESTRY,
     NANGUAN,
@@ -30,14 +32,6 @@ from yiwang.notify.models import Message
 from yiwang.uploads.models import Upload
 
 pytestmark = pytest.mark.django_db
-
-
-def _text(response: Any) -> str:
-    return str(response.content.decode())
-
-
-def _visible(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def _stored_files() -> set[Path]:

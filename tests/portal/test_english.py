@@ -6,16 +6,15 @@ statuses, actions, kinds and levels, dates, the sign-in refusal — is English.
 
 from __future__ import annotations
 
-import html as html_lib
-import re
 from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from django.utils import translation
 
+from tests.pages import english as _english
+from tests.pages import visible_text as _visible
 from tests.portal.approval import NANGUAN, submit_through_services
 from tests.portal.conftest import FrozenClock
 from yiwang.accounts.choices import UserKind
@@ -34,18 +33,6 @@ from yiwang.org.choices import HallKind, RegionLevel, RoleScope
 from yiwang.portal.labels import ACTION_CONTEXT, STATUS_CONTEXT, choice_label
 
 pytestmark = pytest.mark.django_db
-
-
-def _english(client: Client) -> Client:
-    """The language switcher's choice, as set_language leaves it."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    return client
-
-
-def _visible(response: Any) -> str:
-    html = response.content.decode()
-    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
-    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html)))
 
 
 @pytest.mark.parametrize(

@@ -3,27 +3,20 @@ reason when the automatic checks fail."""
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from tests.pages import text as _text
+from tests.pages import visible as _visible
 from tests.portal.approval import ENDORSE, ZHANG_SAN_ID, pdf_file
 from tests.portal.conftest import DEMO_PASSWORD
 from yiwang.cases.models import Case
 from yiwang.cases.services import record_exit_restriction
 
 pytestmark = pytest.mark.django_db
-
-
-def _text(response: Any) -> str:
-    return str(response.content.decode())
-
-
-def _visible(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def _confirm_data(key: str = "kiosk-1") -> dict[str, Any]:

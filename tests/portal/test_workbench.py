@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.pages import text as _text
+from tests.pages import visible as _visible
 from tests.portal.approval import (
     FORESTRY,
     NANGUAN,
@@ -23,14 +25,6 @@ from yiwang.cases.models import Case, CaseMaterial, SupplementNotice
 from yiwang.cases.services import perform_action
 
 pytestmark = pytest.mark.django_db
-
-
-def _text(response: Any) -> str:
-    return str(response.content.decode())
-
-
-def _visible(html: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
 def _action_forms(html: str) -> list[str]:
