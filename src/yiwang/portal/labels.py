@@ -4,8 +4,9 @@ The apps' TextChoices keep plain Chinese labels: services write them into stored
 (timeline units, notifications, the current step) and the API returns them as they are.
 The portal translates what it shows (with yiwang.common.labels.choice_label, which the
 credit pages share). Every label is marked below, so that makemessages puts it into
-this app's catalog; tests/portal/test_english.py checks the list against the enums. Statuses and actions have a context of their own (不予受理 is a status and an
-action); the other labels share "choice", apart from the pages' own text.
+this app's catalog; tests/portal/test_english.py checks the list against the enums.
+Statuses and actions have a context of their own (不予受理 is a status and an action);
+the other labels share "choice", apart from the pages' own text.
 """
 
 from __future__ import annotations
