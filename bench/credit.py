@@ -1,8 +1,8 @@
 """Benchmark of enterprise credit publicity at province scale (issue 4).
 
 Loads COUNT synthetic Jilin market entities (realistic names with region prefixes,
-valid USCCs; yiwang.credit.synthetic) and about one departmental disclosure each,
-through the real bulk loader (yiwang.credit.loader), then measures the p50/p95
+valid USCCs; yiwang.credit.demo.synthetic) and about one departmental disclosure each,
+through the real bulk loader (yiwang.credit.ingest.loader), then measures the p50/p95
 latency of
 
   * name search for 2-, 3- and 4-character terms (the selector the API calls),
@@ -78,7 +78,7 @@ def _generate_chunk(
     workdir: str, index: int, start: int, stop: int, disclosures_per: float
 ) -> tuple[str, str]:
     """Write one chunk's registry CSV and disclosures JSONL (atomically: .part, rename)."""
-    from yiwang.credit import synthetic
+    from yiwang.credit.demo import synthetic
 
     registry = Path(workdir) / f"enterprises-{index:03d}-{start}-{stop}.csv"
     disclosures = Path(workdir) / f"disclosures-{index:03d}-{start}-{stop}.jsonl"
@@ -168,7 +168,7 @@ def _load(
     workdir: Path, count: int, disclosures_per: float, keep_indexes: bool, batch_size: int
 ) -> dict[str, Any]:
     """Generate (one chunk ahead, in a second process) and load every chunk."""
-    from yiwang.credit.loader import load_file
+    from yiwang.credit.ingest.loader import load_file
     from yiwang.credit.models import Enterprise
 
     vendor = _vendor()
@@ -307,7 +307,7 @@ def _baseline(term: str, limit: int) -> int:
     """The same query as a plain ILIKE/LIKE scan, the name indexes unused."""
     from django.db import connection, transaction
 
-    from yiwang.credit.textindex import like_escape
+    from yiwang.credit.search.textindex import like_escape
 
     pattern = f"%{like_escape(term)}%"
     with transaction.atomic(), connection.cursor() as cursor:
@@ -330,8 +330,9 @@ def _baseline(term: str, limit: int) -> int:
 def _measure(queries: int, baseline_queries: int, rng: random.Random) -> dict[str, Any]:
     from django.test import Client
 
-    from yiwang.credit import search, selectors
+    from yiwang.credit import selectors
     from yiwang.credit.conf import credit_setting
+    from yiwang.credit.search import queries as search
 
     cap = int(credit_setting("SEARCH_CAP"))
     rows = _sample_rows(queries * 3 + 200, rng)

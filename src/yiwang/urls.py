@@ -12,7 +12,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("credit/", include("yiwang.credit.urls")),
+    path("credit/", include("yiwang.portal.urls_credit")),
     path("", include("yiwang.portal.urls")),
 ]
 

@@ -42,7 +42,7 @@ def mobile_data(demo_users: dict[str, Any]) -> dict[str, Any]:
     from yiwang.cases.services import seed_demo_cases, seed_demo_reference_data
     from yiwang.catalog.services import load_catalog_data
     from yiwang.common.workdays import seed_from_chinesecalendar
-    from yiwang.credit import demo as credit_demo
+    from yiwang.credit.demo import seed as credit_demo
     from yiwang.credit.models import Disclosure
 
     seed_from_chinesecalendar(actor="test")

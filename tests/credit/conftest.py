@@ -11,7 +11,8 @@ import pytest
 from django.db import transaction
 
 from yiwang.common.validators import make_uscc
-from yiwang.credit import loader, synthetic
+from yiwang.credit.demo import synthetic
+from yiwang.credit.ingest import loader
 from yiwang.credit.models import Enterprise
 
 MakeEnterprise = Callable[..., Enterprise]

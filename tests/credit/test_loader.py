@@ -13,7 +13,9 @@ import pytest
 from django.core.management import call_command
 
 from yiwang.common.models import AuditEvent
-from yiwang.credit import loader, selectors, synthetic
+from yiwang.credit import selectors
+from yiwang.credit.demo import synthetic
+from yiwang.credit.ingest import loader
 from yiwang.credit.models import Disclosure, Enterprise, LoadRun
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,8 @@ from django.test import override_settings
 
 from tests.credit.conftest import MakeEnterprise
 from yiwang.common.errors import BadRequest
-from yiwang.credit import loader, selectors
+from yiwang.credit import selectors
+from yiwang.credit.ingest import loader
 from yiwang.credit.models import Enterprise
 
 NAMES = [

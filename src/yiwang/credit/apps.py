@@ -5,10 +5,10 @@ from django.db.backends.signals import connection_created
 
 
 def _register_sqlite_functions(sender: Any, connection: Any, **kwargs: Any) -> None:
-    """The search triggers on SQLite call `credit_bigrams` (see credit.textindex)."""
+    """The search triggers on SQLite call `credit_bigrams` (see credit.search.textindex)."""
     if connection.vendor != "sqlite":
         return
-    from yiwang.credit.textindex import BIGRAM_FUNCTION, bigram_tokens
+    from yiwang.credit.search.textindex import BIGRAM_FUNCTION, bigram_tokens
 
     connection.connection.create_function(BIGRAM_FUNCTION, 1, bigram_tokens, deterministic=True)
 

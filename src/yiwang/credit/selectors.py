@@ -24,7 +24,7 @@ from yiwang.accounts.selectors import has_permission, posts_of, uscc_of
 from yiwang.common.errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from yiwang.common.permissions import Permission
 from yiwang.common.validators import check_uscc
-from yiwang.credit import rules, search
+from yiwang.credit import rules
 from yiwang.credit.choices import (
     ApplicationStatus,
     EntryStatus,
@@ -43,6 +43,7 @@ from yiwang.credit.models import (
     ListEvent,
     RemovalApplication,
 )
+from yiwang.credit.search import queries as search
 from yiwang.org.models import Department
 from yiwang.org.selectors import departments_in, region_tree
 

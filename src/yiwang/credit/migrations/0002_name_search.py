@@ -1,4 +1,4 @@
-"""The name search indexes, per database (how they are queried: yiwang.credit.textindex).
+"""The name search indexes, per database (how they are queried: yiwang.credit.search.textindex).
 
 PostgreSQL: pg_trgm (a trusted extension since PostgreSQL 13, so the database owner
 may create it) with a GIN index on `name` for terms of 3+ characters, and a GIN index

@@ -5,7 +5,7 @@ Departments publish disclosures (企业信息公示暂行条例 Art. 6-7); enter
 reports and immediate information (Art. 8-10); registration authorities decide the
 lists (经营异常名录管理办法, 严重违法失信名单管理办法), and the sweeps here apply the
 automatic rules. Dates come from `credit.rules`, counted in working days by
-`common.workdays`. The bulk registry load is in `credit.loader`, the demo seed at the
+`common.workdays`. The bulk registry load is in `credit.ingest.loader`, the demo seed at the
 end of this module.
 """
 
@@ -87,7 +87,7 @@ __all__ = [
 def seed_demo_credit(*, actor: Any) -> int:
     """A few thousand Jilin market entities with disclosures, annual reports and the
     lists, plus the demo `enterprise` account's registry entry; idempotent (a second
-    run creates nothing). Returns how many records it created. See credit.demo."""
-    from yiwang.credit.demo import seed
+    run creates nothing). Returns how many records it created. See credit.demo.seed."""
+    from yiwang.credit.demo.seed import seed
 
     return seed(actor=actor)

@@ -1,4 +1,4 @@
-"""`yiwang credit_load FILE`: bulk-load registry or disclosure records (credit.loader)."""
+"""`yiwang credit_load FILE`: bulk-load registry or disclosure records (credit.ingest.loader)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from yiwang.common.errors import DomainError
 from yiwang.credit.choices import LoadKind
-from yiwang.credit.loader import load_file
+from yiwang.credit.ingest.loader import load_file
 
 
 class Command(BaseCommand):

@@ -277,7 +277,7 @@ def person_name(rng: random.Random) -> str:
 def enterprise_row(
     n: int, *, seed: int = 2026, code_prefix: str = "A", today: date | None = None
 ) -> dict[str, Any]:
-    """The n-th synthetic market entity as a loader row (see credit.loader)."""
+    """The n-th synthetic market entity as a loader row (see credit.ingest.loader)."""
     rng = random.Random(seed * 1_000_003 + n)  # noqa: S311 - synthetic data, no secret
     today = today or date(2026, 6, 1)
     county = rng.choices(_COUNTIES, weights=_COUNTY_WEIGHTS)[0]

@@ -6,7 +6,7 @@ decisions and the enterprises' applications.
 
 Idempotent: rows are keyed (USCC, department + source_ref, enterprise + year, the
 sweeps' year marks), so a second run creates nothing. A service module: it writes
-only through `credit.loader` and `credit.services`, or in bulk with one audit event.
+only through `credit.ingest.loader` and `credit.services`, or in bulk with one audit event.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from yiwang.common import workdays
 from yiwang.common.audit import record
-from yiwang.credit import loader, rules, selectors, services, synthetic
+from yiwang.credit import rules, selectors, services
 from yiwang.credit.choices import (
     DisclosureKind,
     EnterpriseStatus,
@@ -31,6 +31,8 @@ from yiwang.credit.choices import (
     ListKind,
     OperatingStatus,
 )
+from yiwang.credit.demo import synthetic
+from yiwang.credit.ingest import loader
 from yiwang.credit.models import (
     AnnualReport,
     Enterprise,

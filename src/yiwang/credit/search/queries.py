@@ -1,5 +1,6 @@
-"""The name search's reads, per database (a part of the selectors; see credit.textindex
-for how names become index terms, docs/credit.md for the measurements).
+"""The name search's reads, per database (a part of the selectors; see
+credit.search.textindex for how names become index terms, docs/credit.md for the
+measurements).
 
 PostgreSQL holds two ways to find the first N names containing a term, and neither is
 good for every term. A GIN index (pg_trgm for 3+ characters, the bigram index for 2)
@@ -23,8 +24,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from yiwang.credit import textindex
 from yiwang.credit.models import Enterprise
+from yiwang.credit.search import textindex
 
 #: Microseconds per row a sequential scan tests, and per entry a GIN bitmap scan reads
 #: (bench/credit.py at 9 million names, PostgreSQL 15, 2 cores, data cached).

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from yiwang.credit import views
+from yiwang.portal import views_credit as views
 
 app_name = "credit"
 urlpatterns = [

@@ -77,7 +77,9 @@ def search(request: HttpRequest) -> HttpResponse:
     """The search form; results below it (an htmx fragment while typing)."""
     query = request.GET.get("q", "").strip()
     context: dict[str, Any] = {"section": "credit", "query": query, "result": None}
-    template = "credit/_results.html" if _is_partial(request) else "credit/search.html"
+    template = (
+        "portal/credit/_results.html" if _is_partial(request) else "portal/credit/search.html"
+    )
     if query:
         try:
             services.check_rate_limit("search", client_address(request))
@@ -98,7 +100,7 @@ def enterprise(request: HttpRequest, uscc: str) -> HttpResponse:
         services.check_rate_limit("detail", client_address(request))
         record = selectors.public_record(uscc)
     except DomainError as exc:
-        return _error(request, exc, "credit/search.html", context, _refusal(exc, uscc=uscc))
+        return _error(request, exc, "portal/credit/search.html", context, _refusal(exc, uscc=uscc))
     services.record_view(record.enterprise)
     groups = []
     for kind in DisclosureKind:
@@ -113,7 +115,7 @@ def enterprise(request: HttpRequest, uscc: str) -> HttpResponse:
         disclosure_groups=groups,
         reports=[_report_rows(r) for r in record.annual_reports],
     )
-    return render(request, "credit/enterprise.html", context)
+    return render(request, "portal/credit/enterprise.html", context)
 
 
 def _report_rows(report: Any) -> tuple[Any, dict[str, Any], list[tuple[str, Any]]]:
@@ -134,9 +136,9 @@ def listing(request: HttpRequest, kind: str) -> HttpResponse:
         page = _page_number(request)
         entries = list(selectors.listed_enterprises(kind, page=page, page_size=50))
     except NotFound as exc:
-        return _error(request, exc, "credit/search.html", context, _("没有这个名单"))
+        return _error(request, exc, "portal/credit/search.html", context, _("没有这个名单"))
     except DomainError as exc:
-        return _error(request, exc, "credit/search.html", context)
+        return _error(request, exc, "portal/credit/search.html", context)
     context.update(
         kind=kind,
         label=choice_label(ListKind(kind).label, LABEL_CONTEXT),
@@ -144,4 +146,4 @@ def listing(request: HttpRequest, kind: str) -> HttpResponse:
         page=page,
         has_next=len(entries) == 50,
     )
-    return render(request, "credit/list.html", context)
+    return render(request, "portal/credit/list.html", context)
