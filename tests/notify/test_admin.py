@@ -9,8 +9,9 @@ from django.test import Client
 
 from tests.notify.conftest import Gateway
 from yiwang.common.models import AuditEvent
+from yiwang.notify.dispatch import dispatch_deliveries
 from yiwang.notify.models import Delivery
-from yiwang.notify.services import dispatch_deliveries, notify
+from yiwang.notify.services import notify
 
 pytestmark = pytest.mark.django_db
 

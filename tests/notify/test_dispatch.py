@@ -16,13 +16,9 @@ from django.utils import timezone
 
 from tests.notify.conftest import Gateway
 from yiwang.common.models import AuditEvent
+from yiwang.notify.dispatch import CLAIM_LEASE, dispatch_deliveries
 from yiwang.notify.models import Delivery, Message
-from yiwang.notify.services import (
-    CLAIM_LEASE,
-    dispatch_deliveries,
-    notify,
-    requeue_delivery,
-)
+from yiwang.notify.services import notify, requeue_delivery
 from yiwang.notify.tasks import dispatch_pending
 
 pytestmark = pytest.mark.django_db
@@ -220,12 +216,12 @@ def test_only_failed_deliveries_can_be_requeued(
 def test_a_batch_over_its_time_budget_hands_the_rest_back_unsent(
     demo_users: dict[str, Any], sms_channel: Gateway, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from yiwang.notify import services
+    from yiwang.notify import dispatch
 
     for i in range(3):
         _message(demo_users["citizen"], subject=f"消息 {i}")
     clock = iter([0.0, 0.0, 10_000.0, 10_000.0])
-    monkeypatch.setattr(services, "monotonic", lambda: next(clock))
+    monkeypatch.setattr(dispatch, "monotonic", lambda: next(clock))
     report = dispatch_deliveries(limit=10)
     assert (report.claimed, report.sent, report.released) == (3, 1, 2)
     rows = list(Delivery.objects.order_by("id").values_list("status", "attempts"))

@@ -53,7 +53,7 @@ class Message(models.Model):
 class Delivery(models.Model):
     """One message on one external channel (SMS, WeChat, ...): the transactional outbox.
 
-    Written in the same transaction as the message; `notify.services.dispatch_deliveries`
+    Written in the same transaction as the message; `notify.dispatch.dispatch_deliveries`
     claims due rows, sends them through the channel adapter and records the outcome.
     """
 

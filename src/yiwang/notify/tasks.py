@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django_tasks import task
 
-from yiwang.notify.services import dispatch_deliveries
+from yiwang.notify.dispatch import dispatch_deliveries
 
 #: One run works through at most this many batches; the periodic job does the rest.
 MAX_BATCHES = 20
