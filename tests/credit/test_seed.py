@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from tests.credit.conftest import DEMO_USCC
 from yiwang.credit import rules, selectors
+from yiwang.credit.demo import seed_demo_credit
 from yiwang.credit.models import AnnualReport, Disclosure, Enterprise, ListEntry
-from yiwang.credit.services import seed_demo_credit
 
 pytestmark = pytest.mark.usefixtures("calendar")
 

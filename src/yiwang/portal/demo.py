@@ -11,7 +11,7 @@ from yiwang.cases.services import seed_demo_cases, seed_demo_reference_data
 from yiwang.catalog.services import load_catalog_data
 from yiwang.common.errors import PermissionDenied
 from yiwang.common.workdays import seed_from_chinesecalendar
-from yiwang.credit.services import seed_demo_credit
+from yiwang.credit.demo import seed_demo_credit
 from yiwang.org.services import load_org_data
 
 DEMO_PASSWORD = "yiwang-demo-2026"  # noqa: S105 - published on purpose, refused in production

@@ -5,13 +5,11 @@ Departments publish disclosures (企业信息公示暂行条例 Art. 6-7); enter
 reports and immediate information (Art. 8-10); registration authorities decide the
 lists (经营异常名录管理办法, 严重违法失信名单管理办法), and the sweeps here apply the
 automatic rules. Dates come from `credit.rules`, counted in working days by
-`common.workdays`. The bulk registry load is in `credit.ingest.loader`, the demo seed at the
-end of this module.
+`common.workdays`. The bulk registry load is in `credit.ingest`, the demo seed in
+`credit.demo`; both import the services, never the other way round.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from yiwang.credit.services._base import SWEEP_ACTOR
 from yiwang.credit.services.disclosures import (
@@ -76,18 +74,5 @@ __all__ = [
     "remove_from_list",
     "report_data",
     "reverse_event",
-    "seed_demo_credit",
     "withdraw_disclosure",
 ]
-
-
-# --------------------------------------------------------------------------- demo
-
-
-def seed_demo_credit(*, actor: Any) -> int:
-    """A few thousand Jilin market entities with disclosures, annual reports and the
-    lists, plus the demo `enterprise` account's registry entry; idempotent (a second
-    run creates nothing). Returns how many records it created. See credit.demo.seed."""
-    from yiwang.credit.demo.seed import seed
-
-    return seed(actor=actor)
