@@ -12,7 +12,7 @@ from django.db import transaction
 
 from yiwang.common.validators import make_uscc
 from yiwang.credit.demo import synthetic
-from yiwang.credit.ingest import loader
+from yiwang.credit.ingest import cleaning, loader
 from yiwang.credit.models import Enterprise
 
 MakeEnterprise = Callable[..., Enterprise]
@@ -42,7 +42,7 @@ def make_enterprise(db: Any) -> MakeEnterprise:
             "established_on": "2018-05-10",
         }
         row |= {k: (v.isoformat() if isinstance(v, date) else v) for k, v in overrides.items()}
-        cleaned = loader.clean_enterprise_row(row, today=date(2030, 1, 1))
+        cleaned = cleaning.clean_enterprise_row(row, today=date(2030, 1, 1))
         with transaction.atomic():
             loader.upsert_enterprises([(1, cleaned)])
         return Enterprise.objects.get(uscc=cleaned["uscc"])

@@ -15,11 +15,11 @@ from django.core.management import call_command
 from yiwang.common.models import AuditEvent
 from yiwang.credit import selectors
 from yiwang.credit.demo import synthetic
-from yiwang.credit.ingest import loader
+from yiwang.credit.ingest import cleaning, loader
 from yiwang.credit.models import Disclosure, Enterprise, LoadRun
 
 pytestmark = pytest.mark.django_db
-FIELDS = list(loader.ENTERPRISE_FIELDS)
+FIELDS = list(cleaning.ENTERPRISE_FIELDS)
 
 
 def _rows(n: int, start: int = 0) -> list[dict[str, Any]]:

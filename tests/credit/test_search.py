@@ -13,7 +13,7 @@ from django.test import override_settings
 from tests.credit.conftest import MakeEnterprise
 from yiwang.common.errors import BadRequest
 from yiwang.credit import selectors
-from yiwang.credit.ingest import loader
+from yiwang.credit.ingest import cleaning, loader
 from yiwang.credit.models import Enterprise
 
 NAMES = [
@@ -166,11 +166,13 @@ def test_the_query_count_does_not_grow_with_matches(
 
 def test_renames_and_new_rows_reach_the_index(names: Any) -> None:
     e = names["长春一网示范科技有限公司"]
-    row = {f: getattr(e, f) for f in loader.ENTERPRISE_FIELDS} | {"name": "长春新名称软件有限公司"}
+    row = {f: getattr(e, f) for f in cleaning.ENTERPRISE_FIELDS} | {
+        "name": "长春新名称软件有限公司"
+    }
     row = {k: ("" if v is None else str(v)) for k, v in row.items()}
     with transaction.atomic():
         counts = loader.upsert_enterprises(
-            [(1, loader.clean_enterprise_row(row, today=date(2030, 1, 1)))]
+            [(1, cleaning.clean_enterprise_row(row, today=date(2030, 1, 1)))]
         )
     assert counts.updated == 1
     assert "长春新名称软件有限公司" in _names("新名称")

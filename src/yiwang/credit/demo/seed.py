@@ -32,7 +32,7 @@ from yiwang.credit.choices import (
     OperatingStatus,
 )
 from yiwang.credit.demo import synthetic
-from yiwang.credit.ingest import loader
+from yiwang.credit.ingest import cleaning, loader
 from yiwang.credit.models import (
     AnnualReport,
     Enterprise,
@@ -101,7 +101,8 @@ def _demo_usccs(count: int, today: date) -> list[str]:
 
 def _registry(today: date, count: int, *, actor: Any) -> int:
     cleaned = [
-        (i, loader.clean_enterprise_row(r, today=today)) for i, r in enumerate(_rows(count, today))
+        (i, cleaning.clean_enterprise_row(r, today=today))
+        for i, r in enumerate(_rows(count, today))
     ]
     with transaction.atomic():
         counts = loader.upsert_enterprises(cleaned)
@@ -126,7 +127,7 @@ def _disclosures(enterprises: list[Enterprise], today: date, *, actor: Any) -> i
             continue
         for j in range(i % 3):  # 0, 1 or 2 records each
             row = synthetic.disclosure_row(i * 3 + j, e.uscc, codes, seed=DEMO_SEED, today=today)
-            rows.append((i, loader.clean_disclosure_row(row, today=today)))
+            rows.append((i, cleaning.clean_disclosure_row(row, today=today)))
     demo_rows = [
         {
             "uscc": DEMO_USCC,
@@ -154,7 +155,7 @@ def _disclosures(enterprises: list[Enterprise], today: date, *, actor: Any) -> i
     ]
     for row in demo_rows:
         if row["department"] in departments:
-            rows.append((0, loader.clean_disclosure_row(row, today=today)))
+            rows.append((0, cleaning.clean_disclosure_row(row, today=today)))
     with transaction.atomic():
         counts = loader.upsert_disclosures(rows, departments)
         if counts.inserted:
