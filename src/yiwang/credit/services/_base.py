@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 
 from django.utils import timezone
 
 from yiwang.accounts.models import User
 from yiwang.accounts.selectors import enterprise_user
+from yiwang.common.audit import record
 from yiwang.common.errors import (
     ValidationFailed,
 )
 from yiwang.credit.models import (
+    AnnualReport,
+    Disclosure,
     Enterprise,
 )
 from yiwang.notify.services import notify
@@ -86,6 +89,57 @@ def _date(data: Mapping[str, Any], name: str, *, required: bool = True) -> date 
 
 def _state(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
     return {f: getattr(obj, f) for f in fields}
+
+
+# --------------------------------------------------------------------------- corrections
+
+#: A record corrected with history: its current version is the row, each version it
+#: replaced a row of its `revisions`.
+Revised = TypeVar("Revised", Disclosure, AnnualReport)
+
+
+def correct_with_revision(
+    locked: Revised,
+    cleaned: Mapping[str, Any],
+    *,
+    snapshot: Callable[[Revised], dict[str, Any]],
+    reason: str,
+    actor: Any,
+    event: str,
+    unchanged: str,
+    stamp: str = "",
+) -> Revised:
+    """Correct a record and keep the version it replaces (a department's 信息更正 of its
+    disclosure, an enterprise's 年报修改; 企业信息公示暂行条例 Art. 6, 8-10, 14).
+
+    The caller has locked the row, checked who may correct it and cleaned the new
+    values; this applies them and, in the caller's transaction: refuses a correction
+    that changes nothing (`unchanged`, the caller's wording), keeps the replaced version
+    as a revision (its data as `snapshot` shows it, the reason, who replaced it), makes
+    the record the next version (`stamp`: a time field set to now, if the record has
+    one), and writes one audit event `event` with the data before and after.
+    """
+    before = snapshot(locked)
+    for name, value in cleaned.items():
+        setattr(locked, name, value)
+    after = snapshot(locked)
+    if after == before:
+        raise ValidationFailed(unchanged, field="data")
+    locked.revisions.create(
+        version=locked.version, data=before, reason=reason, changed_by=_actor_user(actor)
+    )
+    locked.version += 1
+    if stamp:
+        setattr(locked, stamp, timezone.now())
+    locked.save()
+    record(
+        event,
+        locked,
+        actor=actor,
+        before=before,
+        after={**after, "version": locked.version, "reason": reason},
+    )
+    return locked
 
 
 # --------------------------------------------------------------------------- notices

@@ -25,7 +25,6 @@ from yiwang.credit.choices import (
 )
 from yiwang.credit.models import (
     Disclosure,
-    DisclosureRevision,
     Enterprise,
 )
 from yiwang.credit.services._base import (
@@ -35,6 +34,7 @@ from yiwang.credit.services._base import (
     _state,
     _text,
     _today,
+    correct_with_revision,
 )
 from yiwang.org.models import Department
 
@@ -183,30 +183,16 @@ def correct_disclosure(
     cleaned = clean_disclosure(merged, today=_today(today))
     if cleaned["kind"] != locked.kind:
         raise ValidationFailed("更正不能改变信息类别；请撤回后重新公示", field="kind")
-    before = _disclosure_data(locked)
-    for name, value in cleaned.items():
-        setattr(locked, name, value)
-    after = _disclosure_data(locked)
-    if after == before:
-        raise ValidationFailed("更正内容与原信息相同", field="data")
-    DisclosureRevision.objects.create(
-        disclosure=locked,
-        version=locked.version,
-        data=before,
-        reason=reason,
-        changed_by=_actor_user(actor),
-    )
-    locked.version += 1
-    locked.corrected_at = timezone.now()
-    locked.save()
-    record(
-        "credit.disclosure_corrected",
+    return correct_with_revision(
         locked,
+        cleaned,
+        snapshot=_disclosure_data,
+        reason=reason,
         actor=actor,
-        before=before,
-        after={**after, "version": locked.version, "reason": reason},
+        event="credit.disclosure_corrected",
+        unchanged="更正内容与原信息相同",
+        stamp="corrected_at",
     )
-    return locked
 
 
 @transaction.atomic

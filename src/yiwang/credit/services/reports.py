@@ -26,7 +26,6 @@ from yiwang.credit.choices import (
 )
 from yiwang.credit.models import (
     AnnualReport,
-    AnnualReportRevision,
     Enterprise,
     ImmediateInfo,
 )
@@ -36,6 +35,7 @@ from yiwang.credit.services._base import (
     _state,
     _text,
     _today,
+    correct_with_revision,
 )
 
 # --------------------------------------------------------------------------- annual reports
@@ -250,30 +250,16 @@ def correct_annual_report(
     if not reason:
         raise ValidationFailed("修改须说明理由", field="reason")
     locked = AnnualReport.objects.select_for_update().get(pk=report.pk)
-    before = report_data(locked)
-    cleaned = clean_annual_report({**before, **dict(data)})
-    for name, value in cleaned.items():
-        setattr(locked, name, value)
-    after = report_data(locked)
-    if after == before:
-        raise ValidationFailed("修改内容与原报告相同", field="data")
-    AnnualReportRevision.objects.create(
-        report=locked,
-        version=locked.version,
-        data=before,
-        reason=reason,
-        changed_by=_actor_user(actor),
-    )
-    locked.version += 1
-    locked.save()
-    record(
-        "credit.annual_report_corrected",
+    cleaned = clean_annual_report({**report_data(locked), **dict(data)})
+    return correct_with_revision(
         locked,
+        cleaned,
+        snapshot=report_data,
+        reason=reason,
         actor=actor,
-        before=before,
-        after={**after, "version": locked.version, "reason": reason},
+        event="credit.annual_report_corrected",
+        unchanged="修改内容与原报告相同",
     )
-    return locked
 
 
 @transaction.atomic
