@@ -3,7 +3,7 @@
 Thin: parse, call one selector (and the view counter), render. A domain error becomes
 a message on the page with its HTTP status — 400 for a malformed USCC, 404 for an
 unregistered one, 429 with Retry-After past the per-address limit — in the page's
-language. The records' labels are translated as they are shown (labels.py); the
+language. The records' labels are translated as they are shown (credit/labels.py); the
 records themselves (names, addresses, reasons, departments) stay as filed.
 """
 
