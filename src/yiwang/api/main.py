@@ -17,9 +17,11 @@ from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 
 from yiwang.api.auth import api_auth
+from yiwang.api.openapi import document_errors
 from yiwang.common.errors import BadRequest, DomainError
 
 logger = logging.getLogger(__name__)
@@ -71,13 +73,36 @@ class StrictJsonParser(Parser):
         return data
 
 
-api = NinjaAPI(
+class YiwangAPI(NinjaAPI):
+    """The document every client is generated from: ninja's, plus the error answers of
+    every operation (`yiwang.api.openapi`)."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_errors(schema)
+        return schema
+
+
+api = YiwangAPI(
     title="一网 Yiwang API",
     version="1",
     description="吉林省一体化在线政务服务平台接口。错误以 application/problem+json 返回，带稳定的 code。",
     auth=api_auth(),
     urls_namespace="api",
     parser=StrictJsonParser(),
+    # One tag per app, as each app's router names it; generated clients group by tag.
+    openapi_extra={
+        "tags": [
+            {"name": "auth", "description": "登录、令牌与当前用户（accounts）"},
+            {"name": "catalog", "description": "政务服务事项与办事指南（catalog）"},
+            {"name": "uploads", "description": "材料文件上传与下载（uploads）"},
+            {"name": "cases", "description": "办件：申报、办理、查询（cases）"},
+            {"name": "credit", "description": "企业信用信息公示与信用监管（credit）"},
+            {"name": "messages", "description": "站内消息（notify）"},
+        ]
+    },
 )
 
 
