@@ -56,7 +56,7 @@ def test_session_post_without_csrf_is_refused_with_problem_json(
 ) -> None:
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(demo_users["citizen"])
-    _assert_problem(browser.post("/api/v1/auth/logout"), 403, "permission_denied")
+    _assert_problem(browser.post("/api/v1/auth/logout"), 403, "csrf_failed")
 
 
 def test_a_post_with_no_credentials_at_all_is_401_not_a_csrf_refusal() -> None:

@@ -130,7 +130,7 @@ def test_the_web_session_works_too_with_csrf(demo_users: dict[str, Any]) -> None
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(demo_users["citizen"])
     assert browser.get("/api/v1/messages").json()["total"] == 1
-    _problem(browser.post(f"/api/v1/messages/{message.pk}/read"), 403, "permission_denied")
+    _problem(browser.post(f"/api/v1/messages/{message.pk}/read"), 403, "csrf_failed")
     token = "a" * 32
     browser.cookies["csrftoken"] = token
     response = browser.post(f"/api/v1/messages/{message.pk}/read", HTTP_X_CSRFTOKEN=token)

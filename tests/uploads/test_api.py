@@ -201,7 +201,7 @@ def test_a_too_large_file_over_a_csrf_checked_session_is_413_too(
     _problem(response, 413, "payload_too_large")
     ok = browser.post(URL, {"file": _file(samples.pdf())}, HTTP_X_CSRFTOKEN=token)
     assert ok.status_code == 201
-    _problem(browser.post(URL, {"file": _file(samples.pdf())}), 403, "permission_denied")
+    _problem(browser.post(URL, {"file": _file(samples.pdf())}), 403, "csrf_failed")
 
 
 @pytest.mark.parametrize("session", [False, True])

@@ -12,6 +12,15 @@ from yiwang.common.errors import NotAuthenticated
 
 router = Router(tags=["auth"])
 
+#: What login answers besides ninja's own statuses (the schema: yiwang.api.openapi).
+_LOGIN_ERRORS = {
+    "responses": {
+        401: {"description": "用户名或密码错误（invalid_credentials）"},
+        403: {"description": "生产环境不允许使用演示账户（demo_account_refused）"},
+        429: {"description": "登录失败次数过多（rate_limited），Retry-After 为等待秒数"},
+    }
+}
+
 
 def client_address(request: HttpRequest) -> str:
     # Behind the province's nginx the real address comes in X-Forwarded-For;
@@ -23,7 +32,14 @@ def _user_out(user: User) -> UserOut:
     return UserOut(username=user.username, kind=user.kind, display_name=user.display_name)
 
 
-@router.post("/login", response=LoginOut, auth=None, summary="登录，取得令牌")
+@router.post(
+    "/login",
+    response=LoginOut,
+    auth=None,
+    summary="登录，取得令牌",
+    operation_id="login",
+    openapi_extra=_LOGIN_ERRORS,
+)
 def login(request: HttpRequest, body: LoginIn) -> LoginOut:
     user = services.sign_in(body.username, body.password, address=client_address(request))
     issued = services.issue_token(user, actor=user)
@@ -37,7 +53,7 @@ def _current_user(request: HttpRequest) -> User:
     return user
 
 
-@router.get("/me", response=MeOut, summary="当前用户、岗位与权限")
+@router.get("/me", response=MeOut, summary="当前用户、岗位与权限", operation_id="getCurrentUser")
 def me(request: HttpRequest) -> MeOut:
     user = _current_user(request)
     posts = [
@@ -51,7 +67,7 @@ def me(request: HttpRequest) -> MeOut:
     )
 
 
-@router.post("/logout", response={204: None}, summary="吊销当前令牌")
+@router.post("/logout", response={204: None}, summary="吊销当前令牌", operation_id="logout")
 def logout(request: HttpRequest) -> Status:
     user = _current_user(request)
     raw = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()

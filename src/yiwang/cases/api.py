@@ -152,6 +152,7 @@ def case_out(detail: selectors.CaseDetail) -> CaseOut:
     summary="提交申请（办件）",
     description="申请人（自然人、法人）网上申报，或窗口/站点受理人员代办（on_behalf_of）。"
     "带 Idempotency-Key 请求头时，同一个键重复提交返回同一个办件。",
+    operation_id="submitCase",
 )
 def submit(
     request: HttpRequest,
@@ -177,7 +178,9 @@ def submit(
     return Status(201, out)
 
 
-@router.get("/cases", response=CaseListOut, summary="我的办件 / 工作台待办")
+@router.get(
+    "/cases", response=CaseListOut, summary="我的办件 / 工作台待办", operation_id="listCases"
+)
 def list_cases(
     request: HttpRequest,
     status: str | None = None,
@@ -208,7 +211,7 @@ def list_cases(
     )
 
 
-@router.get("/cases/{case_no}", response=CaseOut, summary="办件详情")
+@router.get("/cases/{case_no}", response=CaseOut, summary="办件详情", operation_id="getCase")
 def get_case(request: HttpRequest, case_no: str) -> CaseOut:
     return case_out(selectors.case_detail_for(_user(request), case_no))
 
@@ -227,13 +230,16 @@ def get_case(request: HttpRequest, case_no: str) -> CaseOut:
             }
         }
     },
+    operation_id="downloadCaseMaterial",
 )
 def download_material(request: HttpRequest, case_no: str, material_id: int) -> FileResponse:
     material = selectors.get_case_material_for(_user(request), case_no, material_id)
     return attachment_response(material.upload)
 
 
-@router.post("/cases/{case_no}/actions", response=CaseOut, summary="办理操作")
+@router.post(
+    "/cases/{case_no}/actions", response=CaseOut, summary="办理操作", operation_id="actOnCase"
+)
 def act(request: HttpRequest, case_no: str, body: ActionIn) -> CaseOut:
     user = _user(request)
     params: dict[str, Any] = {}
@@ -261,6 +267,7 @@ def act(request: HttpRequest, case_no: str, body: ActionIn) -> CaseOut:
     response=PublicCaseOut,
     auth=None,
     summary="凭办件编号和查询码公开查询办件状态",
+    operation_id="lookupPublicCase",
 )
 def public_lookup(request: HttpRequest, case_no: str, code: str = "") -> PublicCaseOut:
     found = selectors.public_case_status(case_no, code)

@@ -19,7 +19,9 @@ from yiwang.catalog.schemas import ItemDetailOut, ItemPageOut
 router = Router(tags=["catalog"])
 
 
-@router.get("/items", response=ItemPageOut, auth=None, summary="查询政务服务事项")
+@router.get(
+    "/items", response=ItemPageOut, auth=None, summary="查询政务服务事项", operation_id="listItems"
+)
 def list_items(
     request: HttpRequest,
     q: str = Query("", max_length=selectors.MAX_QUERY_LENGTH, description="事项名称的一部分"),
@@ -36,6 +38,12 @@ def list_items(
     return {"items": items, "total": total, "page": page, "page_size": page_size}
 
 
-@router.get("/items/{code}", response=ItemDetailOut, auth=None, summary="事项办事指南")
+@router.get(
+    "/items/{code}",
+    response=ItemDetailOut,
+    auth=None,
+    summary="事项办事指南",
+    operation_id="getItem",
+)
 def item_detail(request: HttpRequest, code: str) -> Any:
     return selectors.get_item(code)

@@ -65,6 +65,11 @@ from yiwang.credit.schemas import (
 
 router = Router(tags=["credit"])
 
+#: The public pages are throttled per address (the schema: yiwang.api.openapi).
+_THROTTLED = {
+    "responses": {429: {"description": "访问过于频繁（rate_limited），Retry-After 为等待秒数"}}
+}
+
 
 def _user(request: HttpRequest) -> Any:
     user = request.user
@@ -211,7 +216,12 @@ def detail_out(record: selectors.PublicRecord) -> EnterpriseDetail:
 
 
 @router.get(
-    "/public/enterprises", response=SearchOut, auth=None, summary="按名称或统一社会信用代码查询企业"
+    "/public/enterprises",
+    response=SearchOut,
+    auth=None,
+    summary="按名称或统一社会信用代码查询企业",
+    operation_id="searchEnterprises",
+    openapi_extra=_THROTTLED,
 )
 def search(request: HttpRequest, q: str = "", page: int = 1) -> SearchOut:
     """`q`: 2+ characters of the name, taken literally (`%`, `_`, quotes are plain
@@ -230,7 +240,12 @@ def search(request: HttpRequest, q: str = "", page: int = 1) -> SearchOut:
 
 
 @router.get(
-    "/public/enterprises/{uscc}", response=EnterpriseDetail, auth=None, summary="企业信用信息公示"
+    "/public/enterprises/{uscc}",
+    response=EnterpriseDetail,
+    auth=None,
+    summary="企业信用信息公示",
+    operation_id="getPublicEnterprise",
+    openapi_extra=_THROTTLED,
 )
 def enterprise_detail(request: HttpRequest, uscc: str) -> EnterpriseDetail:
     """Registration, departments' disclosures, annual reports, immediate information and
@@ -245,7 +260,10 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> EnterpriseDetail:
 
 
 @router.get(
-    "/credit/enterprises/{uscc}", response=EnterpriseDetail, summary="企业信用档案（工作人员）"
+    "/credit/enterprises/{uscc}",
+    response=EnterpriseDetail,
+    summary="企业信用档案（工作人员）",
+    operation_id="getEnterpriseCreditRecord",
 )
 def staff_detail(request: HttpRequest, uscc: str) -> EnterpriseDetail:
     return detail_out(selectors.staff_record(_user(request), uscc))
@@ -255,6 +273,7 @@ def staff_detail(request: HttpRequest, uscc: str) -> EnterpriseDetail:
     "/credit/enterprises/{uscc}/disclosures",
     response={201: DisclosureOut},
     summary="部门公示行政许可、行政处罚、抽查检查结果等信息",
+    operation_id="publishDisclosure",
 )
 def publish_disclosure(
     request: HttpRequest,
@@ -280,6 +299,7 @@ def publish_disclosure(
     "/credit/disclosures/{disclosure_id}/corrections",
     response=DisclosureOut,
     summary="更正公示信息（保留历史版本）",
+    operation_id="correctDisclosure",
 )
 def correct_disclosure(
     request: HttpRequest, disclosure_id: int, body: DisclosureCorrectionIn
@@ -292,7 +312,10 @@ def correct_disclosure(
 
 
 @router.post(
-    "/credit/disclosures/{disclosure_id}/withdrawal", response=DisclosureOut, summary="撤回公示信息"
+    "/credit/disclosures/{disclosure_id}/withdrawal",
+    response=DisclosureOut,
+    summary="撤回公示信息",
+    operation_id="withdrawDisclosure",
 )
 def withdraw_disclosure(request: HttpRequest, disclosure_id: int, body: ReasonIn) -> DisclosureOut:
     user = _user(request)
@@ -306,6 +329,7 @@ def withdraw_disclosure(request: HttpRequest, disclosure_id: int, body: ReasonIn
     "/credit/enterprises/{uscc}/list-entries",
     response={201: ListEntryOut},
     summary="列入经营异常名录、严重违法失信名单或曝光（登记机关）",
+    operation_id="addListEntry",
 )
 def list_enterprise(
     request: HttpRequest,
@@ -330,7 +354,10 @@ def list_enterprise(
 
 
 @router.post(
-    "/credit/list-entries/{entry_id}/removal", response=ListEntryOut, summary="移出名单（登记机关）"
+    "/credit/list-entries/{entry_id}/removal",
+    response=ListEntryOut,
+    summary="移出名单（登记机关）",
+    operation_id="removeListEntry",
 )
 def remove_entry(request: HttpRequest, entry_id: int, body: RemovalIn) -> ListEntryOut:
     user = _user(request)
@@ -349,6 +376,7 @@ def remove_entry(request: HttpRequest, entry_id: int, body: RemovalIn) -> ListEn
     "/credit/list-events/{event_id}/reversal",
     response=ListEntryOut,
     summary="撤销错误的名单决定（保留记录）",
+    operation_id="reverseListEvent",
 )
 def reverse_event(request: HttpRequest, event_id: int, body: ReasonIn) -> ListEntryOut:
     user = _user(request)
@@ -369,6 +397,7 @@ def reverse_event(request: HttpRequest, event_id: int, body: ReasonIn) -> ListEn
     "/credit/removal-applications",
     response=list[ApplicationOut],
     summary="待决定的移出申请（登记机关）",
+    operation_id="listRemovalApplications",
 )
 def removal_applications(
     request: HttpRequest, status: str = Query(ApplicationStatus.PENDING)
@@ -382,6 +411,7 @@ def removal_applications(
     "/credit/removal-applications/{application_id}/decision",
     response=ApplicationOut,
     summary="决定移出申请",
+    operation_id="decideRemovalApplication",
 )
 def decide_application(
     request: HttpRequest, application_id: int, body: DecisionIn
@@ -409,7 +439,12 @@ def _own_report_out(report: AnnualReport) -> AnnualReportOut:
     return AnnualReportOut(**report_public(report, own=True), filed_at=report.filed_at)
 
 
-@router.get("/enterprise/credit", response=OwnCreditOut, summary="本企业的年报、名单与移出申请")
+@router.get(
+    "/enterprise/credit",
+    response=OwnCreditOut,
+    summary="本企业的年报、名单与移出申请",
+    operation_id="getOwnCredit",
+)
 def own_credit(request: HttpRequest) -> OwnCreditOut:
     user = _user(request)
     enterprise = selectors.own_enterprise(user)
@@ -435,13 +470,21 @@ def own_credit(request: HttpRequest) -> OwnCreditOut:
 
 
 @router.get(
-    "/enterprise/annual-reports/{year}", response=AnnualReportOut, summary="本企业某年度的年报"
+    "/enterprise/annual-reports/{year}",
+    response=AnnualReportOut,
+    summary="本企业某年度的年报",
+    operation_id="getOwnAnnualReport",
 )
 def own_report(request: HttpRequest, year: int) -> AnnualReportOut:
     return _own_report_out(selectors.own_report(_user(request), year))
 
 
-@router.post("/enterprise/annual-reports", response={201: AnnualReportOut}, summary="报送年度报告")
+@router.post(
+    "/enterprise/annual-reports",
+    response={201: AnnualReportOut},
+    summary="报送年度报告",
+    operation_id="fileAnnualReport",
+)
 def file_report(
     request: HttpRequest,
     body: AnnualReportFileIn,
@@ -465,6 +508,7 @@ def file_report(
     "/enterprise/annual-reports/{year}",
     response=AnnualReportOut,
     summary="修改年度报告（保留历史版本）",
+    operation_id="correctAnnualReport",
 )
 def correct_report(
     request: HttpRequest, year: int, body: AnnualReportCorrectionIn
@@ -477,7 +521,12 @@ def correct_report(
     return _own_report_out(updated)
 
 
-@router.post("/enterprise/immediate-info", response={201: ImmediateInfoOut}, summary="公示即时信息")
+@router.post(
+    "/enterprise/immediate-info",
+    response={201: ImmediateInfoOut},
+    summary="公示即时信息",
+    operation_id="publishImmediateInfo",
+)
 def publish_immediate(
     request: HttpRequest,
     body: ImmediateInfoIn,
@@ -500,6 +549,7 @@ def publish_immediate(
     "/enterprise/list-entries/{entry_id}/removal-application",
     response={201: ApplicationOut},
     summary="申请移出经营异常名录",
+    operation_id="applyForRemoval",
 )
 def apply_for_removal(
     request: HttpRequest,

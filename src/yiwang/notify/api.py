@@ -39,7 +39,9 @@ def _out(message: Message) -> MessageOut:
     )
 
 
-@router.get("/messages", response=MessageList, summary="我的消息（最新在前）")
+@router.get(
+    "/messages", response=MessageList, summary="我的消息（最新在前）", operation_id="listMessages"
+)
 def list_messages(
     request: HttpRequest,
     unread: bool = Query(False, description="只看未读"),
@@ -53,7 +55,12 @@ def list_messages(
     )
 
 
-@router.post("/messages/{message_id}/read", response=MessageOut, summary="标记为已读")
+@router.post(
+    "/messages/{message_id}/read",
+    response=MessageOut,
+    summary="标记为已读",
+    operation_id="markMessageRead",
+)
 def read_message(request: HttpRequest, message_id: int) -> MessageOut:
     user = _current_user(request)
     message = selectors.get_message_for(user, message_id)

@@ -75,6 +75,7 @@ def _out(upload: Upload) -> UploadOut:
     response={201: UploadOut},
     summary="上传材料文件",
     openapi_extra=_MULTIPART_FILE,
+    operation_id="uploadFile",
 )
 @decorate_view(limit_upload_size)
 def upload_file(
@@ -88,7 +89,12 @@ def upload_file(
     return Status(201, _out(upload))
 
 
-@router.get("/uploads/{upload_id}", summary="下载自己上传的文件", openapi_extra=_FILE_BODY)
+@router.get(
+    "/uploads/{upload_id}",
+    summary="下载自己上传的文件",
+    openapi_extra=_FILE_BODY,
+    operation_id="downloadUpload",
+)
 def download_file(request: HttpRequest, upload_id: str) -> FileResponse:
     upload = selectors.get_upload_for(_current_user(request), upload_id)
     return attachment_response(upload)
