@@ -9,14 +9,9 @@ from yiwang.accounts import selectors, services
 from yiwang.accounts.models import User
 from yiwang.accounts.schemas import LoginIn, LoginOut, MeOut, PostOut, UserOut
 from yiwang.common.errors import NotAuthenticated
+from yiwang.common.http import client_address
 
 router = Router(tags=["auth"])
-
-
-def client_address(request: HttpRequest) -> str:
-    # Behind the province's nginx the real address comes in X-Forwarded-For;
-    # REMOTE_ADDR is what a direct client can't forge.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def _user_out(user: User) -> UserOut:
