@@ -6,6 +6,9 @@ YIWANG_SECRET_KEY    required in production; the demo generates one into the dat
 YIWANG_ENV           demo | production | test
 YIWANG_ALLOWED_HOSTS comma-separated host names (default: local names in demo)
 YIWANG_DEBUG         1 to show Django's debug pages (never in production)
+YIWANG_TRUSTED_PROXIES
+                     comma-separated IPs/CIDRs of the reverse proxies whose X-Forwarded-For
+                     gives the client's address (default: none, REMOTE_ADDR is the client)
 YIWANG_PG_PREPARE_THRESHOLD
                      PostgreSQL: prepare a statement after it ran this many times on a
                      connection (default 5); "off" behind a pooler that cannot keep
@@ -14,6 +17,7 @@ YIWANG_PG_PREPARE_THRESHOLD
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -206,10 +210,38 @@ if ENV == "production":
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# API tokens: lifetime and the failed-login limits (accounts.services).
+# API tokens: lifetime and the failed-login limits (accounts.services, decision 0015).
 YIWANG_TOKEN_TTL_HOURS = int(os.environ.get("YIWANG_TOKEN_TTL_HOURS", "12"))
+# One account from one address, and one address for any accounts: this many failures in
+# 15 minutes lock that pair / that address for YIWANG_LOGIN_LOCK_SECONDS.
 YIWANG_LOGIN_MAX_FAILURES = 5
+YIWANG_LOGIN_ADDRESS_MAX_FAILURES = 5
 YIWANG_LOGIN_LOCK_SECONDS = 300
+# One account from many addresses: after YIWANG_LOGIN_MAX_FAILURES failures, attempts from
+# addresses it never signed in from wait this long after the last failure, doubling with
+# each further failure up to YIWANG_LOGIN_LOCK_SECONDS — delays, never a lock-out; the
+# owner's own addresses (a sign-in within the last N days) are not delayed.
+YIWANG_LOGIN_ACCOUNT_DELAY_SECONDS = 15
+YIWANG_LOGIN_KNOWN_ADDRESS_DAYS = 90
+
+
+def _trusted_proxies() -> list[str]:
+    """YIWANG_TRUSTED_PROXIES: the reverse proxies whose X-Forwarded-For is believed
+    (comma-separated IPs or CIDRs; common.http.client_address). Empty: none."""
+    entries = [
+        e.strip() for e in os.environ.get("YIWANG_TRUSTED_PROXIES", "").split(",") if e.strip()
+    ]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"YIWANG_TRUSTED_PROXIES: {entry!r} is not an IP address or network"
+            ) from exc
+    return entries
+
+
+YIWANG_TRUSTED_PROXIES = _trusted_proxies()
 
 LOGGING = {
     "version": 1,

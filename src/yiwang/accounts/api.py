@@ -9,6 +9,7 @@ from yiwang.accounts import selectors, services
 from yiwang.accounts.models import User
 from yiwang.accounts.schemas import LoginIn, LoginOut, MeOut, PostOut, UserOut
 from yiwang.common.errors import NotAuthenticated
+from yiwang.common.http import client_address
 
 router = Router(tags=["auth"])
 
@@ -20,12 +21,6 @@ _LOGIN_ERRORS = {
         429: {"description": "登录失败次数过多（rate_limited），Retry-After 为等待秒数"},
     }
 }
-
-
-def client_address(request: HttpRequest) -> str:
-    # Behind the province's nginx the real address comes in X-Forwarded-For;
-    # REMOTE_ADDR is what a direct client can't forge.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def _user_out(user: User) -> UserOut:

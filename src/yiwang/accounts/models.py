@@ -98,7 +98,8 @@ class ApiToken(models.Model):
 
 
 class LoginThrottle(models.Model):
-    """Failed-login counters per account and per address.
+    """Failed-login counters per (account, address), per address and per account, and
+    the addresses an account signed in from (accounts.services.sign_in, decision 0015).
 
     The key is a keyed hash, so no address or user name is stored in the clear.
     """
@@ -107,6 +108,10 @@ class LoginThrottle(models.Model):
     failures = models.PositiveIntegerField(default=0)
     window_started = models.DateTimeField()
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Account rows: the last failure (the window runs on while failures keep coming) and
+    # when the owner was last told that their account is being guessed at.
+    last_failure_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "登录限制"

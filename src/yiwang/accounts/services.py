@@ -8,13 +8,14 @@ import json
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from yiwang.accounts.choices import UserKind
@@ -37,59 +38,149 @@ TOKEN_PREFIX = "yw_"  # noqa: S105 - a public marker, not a secret
 _THROTTLE_WINDOW = timedelta(minutes=15)
 
 
+#: Sent inside the failing attempt's transaction when an account's failures from any
+#: addresses reach the limit, at most once per window: `user` (the account), `failures`.
+#: The notify app tells the owner (accounts sits below notify and cannot call it).
+account_under_attack = Signal()
+
+
 def _throttle_key(kind: str, value: str) -> str:
     # Keyed hash: the table never holds a user name or an address in the clear.
     mac = hmac.new(settings.SECRET_KEY.encode(), f"{kind}:{value}".encode(), hashlib.sha256)
     return mac.hexdigest()
 
 
-def _check_not_locked(keys: Iterable[str]) -> None:
-    now = timezone.now()
-    locked = (
-        LoginThrottle.objects.filter(key__in=list(keys), locked_until__gt=now)
-        .order_by("-locked_until")
-        .first()
+@dataclass(frozen=True)
+class _Keys:
+    pair: str  # this account from this address
+    address: str  # this address, any account
+    account: str  # this account, any address
+    name: str  # the normalised user name
+
+    def known(self, user: User) -> str:
+        return _throttle_key("known", f"{user.pk}:{self.address}")
+
+
+def _keys(username: str, address: str) -> _Keys:
+    name = username.strip().lower()
+    return _Keys(
+        pair=_throttle_key("pair", f"{name}\x00{address}"),
+        address=_throttle_key("addr", address),
+        account=_throttle_key("user", name),
+        name=name,
     )
-    if locked is not None and locked.locked_until is not None:
-        wait = int((locked.locked_until - now).total_seconds()) + 1
-        raise RateLimited(f"登录失败次数过多，请 {wait} 秒后再试", retry_after=wait)
+
+
+def _refuse(until: datetime | None, now: datetime) -> NoReturn:
+    wait = int(((until or now) - now).total_seconds()) + 1
+    raise RateLimited(f"登录失败次数过多，请 {wait} 秒后再试", retry_after=wait)
+
+
+def _known_address(username: str, keys: _Keys, now: datetime) -> bool:
+    """Did this account sign in successfully from this address recently? Its owner's
+    own addresses are not slowed down by strangers guessing at the account."""
+    user = User.objects.filter(username=username.strip()).only("pk").first()
+    if user is None:
+        return False
+    since = now - timedelta(days=settings.YIWANG_LOGIN_KNOWN_ADDRESS_DAYS)
+    return LoginThrottle.objects.filter(key=keys.known(user), window_started__gte=since).exists()
+
+
+def _check_allowed(username: str, keys: _Keys) -> None:
+    now = timezone.now()
+    rows = {
+        row.key: row
+        for row in LoginThrottle.objects.filter(
+            key__in=[keys.pair, keys.address, keys.account], locked_until__gt=now
+        )
+    }
+    locks = [
+        until for k in (keys.pair, keys.address) if k in rows and (until := rows[k].locked_until)
+    ]
+    if locks:
+        _refuse(max(locks), now)
+    account = rows.get(keys.account)
+    if account is not None and not _known_address(username, keys, now):
+        _refuse(account.locked_until, now)
+
+
+def _account_delay(failures: int) -> timedelta:
+    """Progressive: the base after the limit's failure, doubling with each one after,
+    never more than the lock time."""
+    over = failures - settings.YIWANG_LOGIN_MAX_FAILURES
+    seconds = settings.YIWANG_LOGIN_ACCOUNT_DELAY_SECONDS * (2 ** min(over, 20))
+    return timedelta(seconds=min(seconds, settings.YIWANG_LOGIN_LOCK_SECONDS))
 
 
 @transaction.atomic
-def _note_failure(keys: Iterable[str]) -> None:
+def _note_failure(username: str, keys: _Keys) -> None:
     now = timezone.now()
-    for key in keys:
+    lock = timedelta(seconds=settings.YIWANG_LOGIN_LOCK_SECONDS)
+    limits = {
+        keys.pair: settings.YIWANG_LOGIN_MAX_FAILURES,
+        keys.address: settings.YIWANG_LOGIN_ADDRESS_MAX_FAILURES,
+    }
+    # Always in the same order, so two failing attempts never wait for each other crosswise.
+    for key in sorted(limits):
         row, _ = LoginThrottle.objects.select_for_update().get_or_create(
             key=key, defaults={"window_started": now}
         )
         if now - row.window_started > _THROTTLE_WINDOW:
             row.failures, row.window_started = 0, now
         row.failures += 1
-        if row.failures >= settings.YIWANG_LOGIN_MAX_FAILURES:
-            row.locked_until = now + timedelta(seconds=settings.YIWANG_LOGIN_LOCK_SECONDS)
+        if row.failures >= limits[key]:
+            row.locked_until = now + lock
             row.failures = 0
             row.window_started = now
         row.save()
+    account, _ = LoginThrottle.objects.select_for_update().get_or_create(
+        key=keys.account, defaults={"window_started": now}
+    )
+    # The account's window runs on while failures keep coming: a slow, many-address
+    # attack does not start again from zero every 15 minutes.
+    if account.last_failure_at is None or now - account.last_failure_at > _THROTTLE_WINDOW:
+        account.failures, account.window_started = 0, now
+    account.failures += 1
+    account.last_failure_at = now
+    if account.failures >= settings.YIWANG_LOGIN_MAX_FAILURES:
+        account.locked_until = now + _account_delay(account.failures)
+        if account.notified_at is None or now - account.notified_at > _THROTTLE_WINDOW:
+            user = User.objects.filter(username=username.strip()).first()
+            if user is not None:
+                account.notified_at = now
+                account_under_attack.send(User, user=user, failures=account.failures)
+    account.save()
 
 
 def sign_in(username: str, password: str, *, address: str) -> User:
-    """Check credentials, with failed attempts limited per account and per address.
+    """Check credentials; failed attempts are limited so that a stranger's failures slow
+    that stranger only (decision 0015). `address` is `common.http.client_address`.
 
-    After YIWANG_LOGIN_MAX_FAILURES failures within 15 minutes from one account
-    or one address, both are refused for YIWANG_LOGIN_LOCK_SECONDS (RateLimited,
-    HTTP 429), even with the right password.
+    - one account from one address, and one address for any accounts:
+      YIWANG_LOGIN_MAX_FAILURES (YIWANG_LOGIN_ADDRESS_MAX_FAILURES) failures within 15
+      minutes refuse that pair (that address) for YIWANG_LOGIN_LOCK_SECONDS, even with the
+      right password (RateLimited, HTTP 429);
+    - one account from any addresses: from the YIWANG_LOGIN_MAX_FAILURES-th failure on,
+      the next attempt from an address the account has not signed in from waits
+      YIWANG_LOGIN_ACCOUNT_DELAY_SECONDS after the last failure, doubling per failure up
+      to the lock time — a delay, never a lock-out, and none for the owner's own
+      addresses; the owner is told once per window (`account_under_attack`).
     """
-    keys = [_throttle_key("user", username.strip().lower()), _throttle_key("addr", address)]
-    _check_not_locked(keys)
+    keys = _keys(username, address)
+    _check_allowed(username, keys)
     user = authenticate(None, username=username, password=password)
     if not isinstance(user, User):
-        _note_failure(keys)
+        _note_failure(username, keys)
         raise NotAuthenticated("用户名或密码错误", code="invalid_credentials")
     if user.is_demo and settings.ENV == "production":
         raise PermissionDenied("生产环境不允许使用演示账户", code="demo_account_refused")
+    now = timezone.now()
     with transaction.atomic():
-        LoginThrottle.objects.filter(key=keys[0]).delete()
-        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+        LoginThrottle.objects.filter(key=keys.pair).delete()
+        LoginThrottle.objects.update_or_create(
+            key=keys.known(user), defaults={"window_started": now, "failures": 0}
+        )
+        User.objects.filter(pk=user.pk).update(last_login=now)
         record("auth.sign_in", user, actor=user)
     return user
 

@@ -26,9 +26,10 @@ from django.utils import timezone
 from ninja import Header, Query, Router, Status
 
 from yiwang.common.errors import NotAuthenticated
+from yiwang.common.http import client_address
 from yiwang.credit import selectors, services
 from yiwang.credit.choices import ApplicationStatus
-from yiwang.credit.display import client_address, report_public
+from yiwang.credit.display import report_public
 from yiwang.credit.models import (
     AnnualReport,
     Disclosure,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest
-
 from yiwang.common.personal import mask_text
 from yiwang.credit.models import AnnualReport
 from yiwang.credit.services import REPORT_MONEY_FIELDS
@@ -15,12 +13,6 @@ from yiwang.credit.services import REPORT_MONEY_FIELDS
 FIGURE_LABELS = {
     f: str(getattr(AnnualReport._meta.get_field(f), "verbose_name", f)) for f in REPORT_MONEY_FIELDS
 }
-
-
-def client_address(request: HttpRequest) -> str:
-    # Behind the province's nginx the real address comes in X-Forwarded-For; REMOTE_ADDR
-    # is what a direct client cannot forge (the proxy rewrites it: docs/operations.md).
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 
 def report_public(r: AnnualReport, *, own: bool = False) -> dict[str, Any]:

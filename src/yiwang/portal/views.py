@@ -28,10 +28,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from yiwang.accounts import selectors as account_selectors
 from yiwang.accounts import services as account_services
-from yiwang.accounts.api import client_address
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import User
 from yiwang.common.errors import DomainError, NotFound, RateLimited
+from yiwang.common.http import client_address
 from yiwang.org import selectors as org_selectors
 from yiwang.org.models import Region
 from yiwang.portal.directory import filter_tree, nest_below

@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from yiwang.common.errors import DomainError, NotFound, RateLimited
+from yiwang.common.http import client_address
 from yiwang.credit import selectors, services
 from yiwang.credit.choices import DisclosureKind, ListKind
-from yiwang.credit.display import FIGURE_LABELS, client_address, report_public
+from yiwang.credit.display import FIGURE_LABELS, report_public
 from yiwang.credit.labels import LABEL_CONTEXT, choice_label
 
 

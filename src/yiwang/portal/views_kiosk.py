@@ -24,13 +24,13 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yiwang.accounts import services as account_services
-from yiwang.accounts.api import client_address
 from yiwang.accounts.selectors import identity_for
 from yiwang.cases import selectors as case_selectors
 from yiwang.cases.choices import CaseStatus, Channel, EventKind
 from yiwang.catalog.choices import CaseType
 from yiwang.catalog.selectors import get_active_item
 from yiwang.common.errors import DomainError, NotFound
+from yiwang.common.http import client_address
 from yiwang.portal.access import current_user, is_applicant
 from yiwang.portal.applying import (
     Application,
