@@ -187,3 +187,15 @@ def test_a_session_without_its_csrf_token_gets_the_house_problem_in_its_language
     # and the session was not logged out: the same request with its token works
     csrf = session.cookies["csrftoken"].value
     assert session.post("/api/v1/auth/logout", HTTP_X_CSRFTOKEN=csrf).status_code == 204
+
+
+def test_a_read_is_not_refused_for_a_body_it_never_reads(client: Client, token: str) -> None:
+    """The document gives 413 to writes only; a GET's body is not read, so not judged."""
+    response = client.generic(
+        "GET",
+        "/api/v1/auth/me",
+        _json_body(),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 200, response.content

@@ -139,6 +139,9 @@ def payload_too_large(request: HttpRequest) -> HttpResponse:
     return problem(413, "payload_too_large", gettext("请求内容过大"), detail, max_bytes=limit)
 
 
+_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
 def refuse_oversized_body(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Applied to every operation before authentication (a ninja "view" decorator).
 
@@ -156,7 +159,11 @@ def refuse_oversized_body(run: Callable[..., HttpResponse]) -> Callable[..., Htt
     @wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         limit = body_limit()
-        if limit is not None and not (request.content_type or "").startswith("multipart/"):
+        if (
+            limit is not None
+            and request.method in _WITH_BODY  # as documented: a GET's body is never read
+            and not (request.content_type or "").startswith("multipart/")
+        ):
             try:
                 declared = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:

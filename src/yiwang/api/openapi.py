@@ -71,7 +71,8 @@ def error_statuses(method: str, operation: dict[str, Any]) -> set[int]:
 
     - 400 any request (a malformed body or query, a NUL character in the address);
     - 401, 403 an operation that needs credentials (the 403 includes csrf_failed);
-    - 404 a path naming an object, and any write (its body names objects too);
+    - 404 an operation whose path, query or body can name an object (a case number,
+      a region code of a filter, the item of a submission);
     - 409, 413 any write (state and idempotency conflicts; any body can be too big);
     - 415 a multipart upload (the content decides, not the name);
     - 422 an operation with parameters or a body;
@@ -82,7 +83,7 @@ def error_statuses(method: str, operation: dict[str, Any]) -> set[int]:
     statuses = {400}
     if operation.get("security"):
         statuses |= {401, 403}
-    if any(p.get("in") == "path" for p in params) or method in UNSAFE_METHODS:
+    if any(p.get("in") in {"path", "query"} for p in params) or body:
         statuses.add(404)
     if method in UNSAFE_METHODS:
         statuses |= {409, 413}
