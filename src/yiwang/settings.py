@@ -6,6 +6,11 @@ YIWANG_SECRET_KEY    required in production; the demo generates one into the dat
 YIWANG_ENV           demo | production | test
 YIWANG_ALLOWED_HOSTS comma-separated host names (default: local names in demo)
 YIWANG_DEBUG         1 to show Django's debug pages (never in production)
+YIWANG_AUDIT_KEY_FILE
+                     the SM2 key signing the audit chain's checkpoints (required in
+                     production; the demo generates DATA_DIR/audit-signing.key)
+YIWANG_AUDIT_CHECKPOINT_DIR
+                     where the signed checkpoints are appended (default: the data dir)
 YIWANG_TRUSTED_PROXIES
                      comma-separated IPs/CIDRs of the reverse proxies whose X-Forwarded-For
                      gives the client's address (default: none, REMOTE_ADDR is the client)
@@ -49,6 +54,31 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _audit_key_file() -> Path:
+    """The SM2 key that signs the audit chain's checkpoints (common.anchoring), kept
+    outside the database. The demo generates one into the data dir on first use;
+    production refuses to start without an existing file."""
+    configured = os.environ.get("YIWANG_AUDIT_KEY_FILE")
+    if ENV == "production":
+        if not configured:
+            raise ImproperlyConfigured("YIWANG_AUDIT_KEY_FILE must be set in production")
+        if not Path(configured).is_file():
+            raise ImproperlyConfigured(f"YIWANG_AUDIT_KEY_FILE {configured} does not exist")
+    return Path(configured) if configured else DATA_DIR / "audit-signing.key"
+
+
+YIWANG_AUDIT_KEY_FILE = _audit_key_file()
+# Signed checkpoints of the audit chain: an append-only store outside the database
+# (decision 0016). In production put the directory on storage the database's users
+# cannot rewrite, or name another store class (an object store with a retention lock).
+YIWANG_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("YIWANG_AUDIT_CHECKPOINT_DIR", DATA_DIR))
+YIWANG_AUDIT_CHECKPOINT_STORE = os.environ.get(
+    "YIWANG_AUDIT_CHECKPOINT_STORE", "yiwang.common.anchoring.JsonlCheckpointStore"
+)
+# At most one checkpoint per this many seconds (each sealing run checks).
+YIWANG_AUDIT_ANCHOR_SECONDS = int(os.environ.get("YIWANG_AUDIT_ANCHOR_SECONDS", "60"))
 DEBUG = os.environ.get("YIWANG_DEBUG") == "1" and ENV != "production"
 ALLOWED_HOSTS = [
     h.strip()
