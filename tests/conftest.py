@@ -64,6 +64,18 @@ def _fresh_case_numbers(request: pytest.FixtureRequest) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_audit_checkpoints() -> Any:
+    """The audit chain's signed checkpoints live outside the database (decision 0016):
+    each test's database starts empty, so must its checkpoint store."""
+    yield
+    from django.conf import settings
+
+    from yiwang.common.anchoring import CHECKPOINT_FILE
+
+    (settings.YIWANG_AUDIT_CHECKPOINT_DIR / CHECKPOINT_FILE).unlink(missing_ok=True)
+
+
+@pytest.fixture(autouse=True)
 def _fresh_workday_index() -> Any:
     """The working-day index and the reference-data caches are per process; each test's
     database starts anew."""

@@ -17,3 +17,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
 
 PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
+
+# Every sealing run anchors (tests count checkpoints); each test's checkpoints are
+# removed after it (conftest), as its database is.
+YIWANG_AUDIT_ANCHOR_SECONDS = 0
+YIWANG_AUDIT_CHECKPOINT_DIR = DATA_DIR / "checkpoints"  # noqa: F405

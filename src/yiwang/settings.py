@@ -6,6 +6,11 @@ YIWANG_SECRET_KEY    required in production; the demo generates one into the dat
 YIWANG_ENV           demo | production | test
 YIWANG_ALLOWED_HOSTS comma-separated host names (default: local names in demo)
 YIWANG_DEBUG         1 to show Django's debug pages (never in production)
+YIWANG_AUDIT_KEY_FILE
+                     the SM2 key signing the audit chain's checkpoints (required in
+                     production; the demo generates DATA_DIR/audit-signing.key)
+YIWANG_AUDIT_CHECKPOINT_DIR
+                     where the signed checkpoints are appended (default: the data dir)
 YIWANG_TRUSTED_PROXIES
                      comma-separated IPs/CIDRs of the reverse proxies whose X-Forwarded-For
                      gives the client's address (default: none, REMOTE_ADDR is the client)
@@ -49,6 +54,31 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _audit_key_file() -> Path:
+    """The SM2 key that signs the audit chain's checkpoints (common.anchoring), kept
+    outside the database. The demo generates one into the data dir on first use;
+    production refuses to start without an existing file."""
+    configured = os.environ.get("YIWANG_AUDIT_KEY_FILE")
+    if ENV == "production":
+        if not configured:
+            raise ImproperlyConfigured("YIWANG_AUDIT_KEY_FILE must be set in production")
+        if not Path(configured).is_file():
+            raise ImproperlyConfigured(f"YIWANG_AUDIT_KEY_FILE {configured} does not exist")
+    return Path(configured) if configured else DATA_DIR / "audit-signing.key"
+
+
+YIWANG_AUDIT_KEY_FILE = _audit_key_file()
+# Signed checkpoints of the audit chain: an append-only store outside the database
+# (decision 0016). In production put the directory on storage the database's users
+# cannot rewrite, or name another store class (an object store with a retention lock).
+YIWANG_AUDIT_CHECKPOINT_DIR = Path(os.environ.get("YIWANG_AUDIT_CHECKPOINT_DIR", DATA_DIR))
+YIWANG_AUDIT_CHECKPOINT_STORE = os.environ.get(
+    "YIWANG_AUDIT_CHECKPOINT_STORE", "yiwang.common.anchoring.JsonlCheckpointStore"
+)
+# At most one checkpoint per this many seconds (each sealing run checks).
+YIWANG_AUDIT_ANCHOR_SECONDS = int(os.environ.get("YIWANG_AUDIT_ANCHOR_SECONDS", "60"))
 DEBUG = os.environ.get("YIWANG_DEBUG") == "1" and ENV != "production"
 ALLOWED_HOSTS = [
     h.strip()
@@ -83,6 +113,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "yiwang.common.http.SecurityHeaders",  # CSP, Permissions-Policy (static files too)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -205,10 +236,21 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 3600  # one working day
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if ENV == "production":
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HTTPS only (decision 0015): a plain-HTTP request is redirected, and browsers are
+    # told to use HTTPS for a year, subdomains included. YIWANG_HSTS_PRELOAD=0 leaves the
+    # preload directive out (it matters only once the domain is submitted to the list).
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("YIWANG_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = os.environ.get("YIWANG_HSTS_PRELOAD", "1") == "1"
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 # API tokens: lifetime and the failed-login limits (accounts.services, decision 0015).
 YIWANG_TOKEN_TTL_HOURS = int(os.environ.get("YIWANG_TOKEN_TTL_HOURS", "12"))

@@ -32,7 +32,11 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+    # Playwright's string predicates (wait_for_function) are evaluated with eval, which
+    # the pages' strict CSP forbids; tests/browser/test_csp.py checks the policy itself.
+    context = browser.new_context(
+        locale="zh-CN", viewport={"width": 1280, "height": 900}, bypass_csp=True
+    )
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     tab.base_url = live_server.url  # type: ignore[attr-defined]
