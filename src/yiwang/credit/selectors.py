@@ -353,6 +353,7 @@ def acting_authority(
             "您在多个部门任职，请指明以哪个部门的名义操作（department）",
             field="department",
             choices=[a.department.code for a in candidates],
+            code="department_required",
         )
     return candidates[0]
 
@@ -521,7 +522,7 @@ def listed_enterprises(
 ) -> QuerySet[ListEntry]:
     """Active entries of one list, newest first (the public list pages)."""
     if list_kind not in ListKind.values:
-        raise NotFound("没有这个名单")
+        raise NotFound("没有这个名单", code="list_not_found")
     offset = (max(page, 1) - 1) * page_size
     return (
         ListEntry.objects.filter(list_kind=list_kind, status=EntryStatus.ACTIVE)

@@ -406,10 +406,14 @@ def load_file(
     """
     path = Path(path)
     if kind not in LoadKind.values:
-        raise ValidationFailed(f"unknown load kind {kind!r}", field="kind")
+        raise ValidationFailed(
+            f"unknown load kind {kind!r}", field="kind", code="unknown_load_kind"
+        )
     fmt = fmt or detect_format(path)
     if fmt not in ("csv", "jsonl"):
-        raise ValidationFailed(f"unknown format {fmt!r} (csv or jsonl)", field="format")
+        raise ValidationFailed(
+            f"unknown format {fmt!r} (csv or jsonl)", field="format", code="unknown_load_format"
+        )
     batch_size = batch_size or int(credit_setting("LOAD_BATCH_SIZE"))
     today = today or timezone.localdate()
     rejects = Path(rejects_path) if rejects_path else path.with_name(path.name + ".rejects.jsonl")

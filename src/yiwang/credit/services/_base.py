@@ -46,9 +46,11 @@ def _actor_label(actor: Any) -> str:
 def _text(data: Mapping[str, Any], name: str, *, max_length: int, required: bool = True) -> str:
     value = str(data.get(name) or "").strip()
     if required and not value:
-        raise ValidationFailed(f"{name} 不能为空", field=name)
+        raise ValidationFailed(f"{name} 不能为空", field=name, code="field_required")
     if len(value) > max_length:
-        raise ValidationFailed(f"{name} 不能超过 {max_length} 个字", field=name)
+        raise ValidationFailed(
+            f"{name} 不能超过 {max_length} 个字", field=name, code="field_too_long"
+        )
     return value
 
 
@@ -58,16 +60,18 @@ def _money(
     raw = data.get(name)
     if raw is None or raw == "":
         if required:
-            raise ValidationFailed(f"{name} 不能为空", field=name)
+            raise ValidationFailed(f"{name} 不能为空", field=name, code="field_required")
         return None
     try:
         value = Decimal(str(raw))
     except InvalidOperation:
-        raise ValidationFailed(f"{name} 不是数字：{raw!r}", field=name) from None
+        raise ValidationFailed(
+            f"{name} 不是数字：{raw!r}", field=name, code="amount_not_a_number"
+        ) from None
     if not value.is_finite() or abs(value) >= Decimal("1e14"):
-        raise ValidationFailed(f"{name} 超出范围", field=name)
+        raise ValidationFailed(f"{name} 超出范围", field=name, code="amount_out_of_range")
     if not signed and value < 0:
-        raise ValidationFailed(f"{name} 不能为负数", field=name)
+        raise ValidationFailed(f"{name} 不能为负数", field=name, code="amount_negative")
     return value.quantize(Decimal("0.0001"))
 
 
@@ -75,7 +79,7 @@ def _date(data: Mapping[str, Any], name: str, *, required: bool = True) -> date 
     raw = data.get(name)
     if raw is None or raw == "":
         if required:
-            raise ValidationFailed(f"{name} 不能为空", field=name)
+            raise ValidationFailed(f"{name} 不能为空", field=name, code="field_required")
         return None
     if isinstance(raw, datetime):
         return raw.date()
@@ -84,7 +88,9 @@ def _date(data: Mapping[str, Any], name: str, *, required: bool = True) -> date 
     try:
         return date.fromisoformat(str(raw))
     except ValueError:
-        raise ValidationFailed(f"{name} 不是有效日期（YYYY-MM-DD）：{raw!r}", field=name) from None
+        raise ValidationFailed(
+            f"{name} 不是有效日期（YYYY-MM-DD）：{raw!r}", field=name, code="date_invalid"
+        ) from None
 
 
 def _state(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
@@ -107,6 +113,7 @@ def correct_with_revision(
     actor: Any,
     event: str,
     unchanged: str,
+    unchanged_code: str,
     stamp: str = "",
 ) -> Revised:
     """Correct a record and keep the version it replaces (a department's 信息更正 of its
@@ -114,7 +121,7 @@ def correct_with_revision(
 
     The caller has locked the row, checked who may correct it and cleaned the new
     values; this applies them and, in the caller's transaction: refuses a correction
-    that changes nothing (`unchanged`, the caller's wording), keeps the replaced version
+    that changes nothing (`unchanged`, the caller's wording, with its code `unchanged_code`), keeps the replaced version
     as a revision (its data as `snapshot` shows it, the reason, who replaced it), makes
     the record the next version (`stamp`: a time field set to now, if the record has
     one), and writes one audit event `event` with the data before and after.
@@ -124,7 +131,7 @@ def correct_with_revision(
         setattr(locked, name, value)
     after = snapshot(locked)
     if after == before:
-        raise ValidationFailed(unchanged, field="data")
+        raise ValidationFailed(unchanged, field="data", code=unchanged_code)
     locked.revisions.create(
         version=locked.version, data=before, reason=reason, changed_by=_actor_user(actor)
     )

@@ -70,7 +70,7 @@ def clean_disclosure(data: Mapping[str, Any], *, today: date) -> dict[str, Any]:
     """The disclosure's fields checked against the rules of its kind."""
     kind = str(data.get("kind") or "")
     if kind not in DisclosureKind.values:
-        raise ValidationFailed(f"未知的公示类别：{kind!r}", field="kind")
+        raise ValidationFailed(f"未知的公示类别：{kind!r}", field="kind", code="validation_failed")
     cleaned: dict[str, Any] = {
         "kind": kind,
         "title": _text(data, "title", max_length=200),
@@ -86,15 +86,19 @@ def clean_disclosure(data: Mapping[str, Any], *, today: date) -> dict[str, Any]:
     for name in DISCLOSURE_REQUIRED[kind]:
         if cleaned[name] in ("", None):
             label = DisclosureKind(kind).label
-            raise ValidationFailed(f"{label}信息必须填写 {name}", field=name)
+            raise ValidationFailed(
+                f"{label}信息必须填写 {name}", field=name, code="disclosure_field_required"
+            )
     if cleaned["decided_on"] > today:
-        raise ValidationFailed("决定日期不能晚于今天", field="decided_on")
+        raise ValidationFailed("决定日期不能晚于今天", field="decided_on", code="decided_in_future")
     if (
         cleaned["valid_from"]
         and cleaned["valid_to"]
         and cleaned["valid_to"] < cleaned["valid_from"]
     ):
-        raise ValidationFailed("有效期至不能早于有效期自", field="valid_to")
+        raise ValidationFailed(
+            "有效期至不能早于有效期自", field="valid_to", code="validity_reversed"
+        )
     return cleaned
 
 
@@ -174,15 +178,19 @@ def correct_disclosure(
     replaces is kept as a revision, with the reason and who replaced it."""
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed("更正须说明理由", field="reason")
+        raise ValidationFailed("更正须说明理由", field="reason", code="validation_failed")
     locked = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
     _require_department(actor, locked.department)
     if locked.withdrawn_at is not None:
-        raise InvalidTransition("已撤回的信息不能更正", current_state="withdrawn")
+        raise InvalidTransition(
+            "已撤回的信息不能更正", current_state="withdrawn", code="disclosure_withdrawn"
+        )
     merged = {**_disclosure_data(locked), **dict(data)}
     cleaned = clean_disclosure(merged, today=_today(today))
     if cleaned["kind"] != locked.kind:
-        raise ValidationFailed("更正不能改变信息类别；请撤回后重新公示", field="kind")
+        raise ValidationFailed(
+            "更正不能改变信息类别；请撤回后重新公示", field="kind", code="correction_changes_kind"
+        )
     return correct_with_revision(
         locked,
         cleaned,
@@ -191,6 +199,7 @@ def correct_disclosure(
         actor=actor,
         event="credit.disclosure_corrected",
         unchanged="更正内容与原信息相同",
+        unchanged_code="correction_unchanged",
         stamp="corrected_at",
     )
 
@@ -200,11 +209,13 @@ def withdraw_disclosure(disclosure: Disclosure, *, reason: str, actor: Any) -> D
     """Withdraw from publicity (e.g. a penalty annulled on review); kept with its reason."""
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed("撤回须说明理由", field="reason")
+        raise ValidationFailed("撤回须说明理由", field="reason", code="withdrawal_reason_required")
     locked = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
     _require_department(actor, locked.department)
     if locked.withdrawn_at is not None:
-        raise InvalidTransition("该信息已撤回", current_state="withdrawn")
+        raise InvalidTransition(
+            "该信息已撤回", current_state="withdrawn", code="disclosure_withdrawn"
+        )
     locked.withdrawn_at = timezone.now()
     locked.withdrawal_reason = reason[:500]
     locked.save(update_fields=["withdrawn_at", "withdrawal_reason"])
