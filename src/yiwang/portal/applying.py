@@ -25,6 +25,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 
 from yiwang.accounts.models import User
 from yiwang.cases.services import MaterialRef, Submission, perform_action, submit_case
@@ -109,7 +110,9 @@ class Application:
 
 def _named(exc: DomainError, name: str) -> DomainError:
     """The same error, its message naming the material it is about."""
-    return type(exc)(f"材料“{name}”：{exc.detail}", code=exc.code)
+    return type(exc)(
+        _("材料“%(name)s”：%(detail)s") % {"name": name, "detail": exc.detail}, code=exc.code
+    )
 
 
 def check_files(files: Sequence[tuple[str, UploadedFile]], names: Mapping[str, str]) -> None:
@@ -124,7 +127,11 @@ def check_files(files: Sequence[tuple[str, UploadedFile]], names: Mapping[str, s
             raise _named(too_large_error(), name)
         kind = sniff_file(file, size)
         if kind is None:
-            raise UnsupportedMediaType(f"材料“{name}”：只接受 {accepted} 文件（按文件内容判断）")
+            raise UnsupportedMediaType(
+                _("材料“%(name)s”：只接受 %(accepted)s 文件（按文件内容判断）")
+                % {"name": name, "accepted": accepted},
+                code="unsupported_media_type",
+            )
         try:
             safe_name(file.name, kind)
         except DomainError as exc:

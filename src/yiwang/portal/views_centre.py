@@ -166,7 +166,9 @@ def _own_case_page(request: HttpRequest, case_no: str, *, status: int = 200) -> 
     except DomainError as exc:
         return domain_error_page(request, exc)
     if not detail.viewer_is_applicant:  # a case they see as staff is not theirs here
-        return domain_error_page(request, NotFound(_("办件 %(no)s 不存在") % {"no": case_no}))
+        return domain_error_page(
+            request, NotFound(_("办件 %(no)s 不存在") % {"no": case_no}, code="case_not_found")
+        )
     page = present_case(detail)
     context = {
         "section": "centre",

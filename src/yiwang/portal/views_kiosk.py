@@ -76,7 +76,7 @@ def _kiosk_item(code: str) -> Any:
     for item in kiosk_items():
         if item.code == code:
             return item
-    raise NotFound(_("本终端不办理该事项"))
+    raise NotFound(_("本终端不办理该事项"), code="not_found")
 
 
 def _render(

@@ -150,7 +150,7 @@ def case_action(request: HtmxHttpRequest, case_no: str) -> HttpResponse:
     action = form.cleaned_data["action"]
     try:
         if action in APPLICANT_ACTIONS:
-            raise NotFound(_("工作台不能代替申请人执行此操作"))
+            raise NotFound(_("工作台不能代替申请人执行此操作"), code="not_found")
         perform_action(
             case_no,
             action,
