@@ -14,8 +14,9 @@ and application — one case, the same case number and query code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import BadRequest as DjangoBadRequest
@@ -23,13 +24,15 @@ from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from yiwang.accounts.models import User
 from yiwang.cases.services import MaterialRef, Submission, perform_action, submit_case
 from yiwang.common.errors import DomainError, PayloadTooLarge, UnsupportedMediaType
+from yiwang.portal.errors import error_page
 from yiwang.uploads.content import KINDS, safe_name, sniff_file
 from yiwang.uploads.services import max_upload_bytes, store_upload, too_large_error
 
@@ -83,6 +86,24 @@ def form_parses(request: HttpRequest) -> bool:
         request._mark_post_parse_error()  # type: ignore[attr-defined]
         return False
     return True
+
+
+def upload_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The one way a page takes a form with files. The size limit must be installed
+    before anything reads the body — and the CSRF check does — so the middleware's
+    check is skipped (csrf_exempt) and the view itself must carry `@csrf_protect`,
+    which then reads the form within the limit. A body that is no form at all is
+    answered here with the 400 page (see `form_parses`)."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        limit_file_sizes(request)
+        if not form_parses(request):
+            return error_page(request, _("无法解析提交的表单，请刷新页面后重试。"), status=400)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def upload_too_large(request: HttpRequest) -> PayloadTooLarge | None:
