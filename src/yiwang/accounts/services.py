@@ -176,9 +176,9 @@ def sign_in(username: str, password: str, *, address: str) -> User:
     user = authenticate(None, username=username, password=password)
     if not isinstance(user, User):
         _note_failure(username, keys)
-        raise NotAuthenticated("用户名或密码错误", code="invalid_credentials")
+        raise NotAuthenticated(_("用户名或密码错误"), code="invalid_credentials")
     if user.is_demo and settings.ENV == "production":
-        raise PermissionDenied("生产环境不允许使用演示账户", code="demo_account_refused")
+        raise PermissionDenied(_("生产环境不允许使用演示账户"), code="demo_account_refused")
     now = timezone.now()
     with transaction.atomic():
         LoginThrottle.objects.filter(key=keys.pair).delete()

@@ -140,9 +140,7 @@ def get_active_item(code: str) -> ServiceItem:
     def load() -> ServiceItem:
         item = _with_children(ServiceItem.objects.filter(code=code, is_active=True)).first()
         if item is None:
-            raise NotFound(
-                _("事项 %(code)s 不存在或已停止办理") % {"code": code}, code="not_found"
-            )
+            raise NotFound(_("事项 %(code)s 不存在或已停止办理") % {"code": code}, code="not_found")
         return item
 
     return _active_items.get(code, load)

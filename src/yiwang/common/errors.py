@@ -48,25 +48,25 @@ class DomainError(Exception):
 class ValidationFailed(DomainError):
     code = "validation_failed"
     status = 422
-    title = _("数据校验未通过")
+    title: str | Promise = _("数据校验未通过")
 
 
 class BadRequest(DomainError):
     code = "bad_request"
     status = 400
-    title = _("请求格式错误")
+    title: str | Promise = _("请求格式错误")
 
 
 class NotAuthenticated(DomainError):
     code = "not_authenticated"
     status = 401
-    title = _("需要登录")
+    title: str | Promise = _("需要登录")
 
 
 class PermissionDenied(DomainError):
     code = "permission_denied"
     status = 403
-    title = _("无权执行此操作")
+    title: str | Promise = _("无权执行此操作")
 
 
 class NotFound(DomainError):
@@ -74,18 +74,18 @@ class NotFound(DomainError):
 
     code = "not_found"
     status = 404
-    title = _("未找到")
+    title: str | Promise = _("未找到")
 
 
 class Conflict(DomainError):
     code = "conflict"
     status = 409
-    title = _("与当前状态冲突")
+    title: str | Promise = _("与当前状态冲突")
 
 
 class InvalidTransition(Conflict):
     code = "invalid_transition"
-    title = _("当前状态下不能执行此操作")
+    title: str | Promise = _("当前状态下不能执行此操作")
 
     def __init__(
         self, detail: str | Promise = "", *, code: str, current_state: str, **extra: Any
@@ -97,7 +97,7 @@ class InvalidTransition(Conflict):
 class RateLimited(DomainError):
     code = "rate_limited"
     status = 429
-    title = _("尝试次数过多，请稍后再试")
+    title: str | Promise = _("尝试次数过多，请稍后再试")
 
     def __init__(
         self, detail: str | Promise = "", *, code: str, retry_after: int, **extra: Any
@@ -109,10 +109,10 @@ class RateLimited(DomainError):
 class PayloadTooLarge(DomainError):
     code = "payload_too_large"
     status = 413
-    title = _("文件过大")
+    title: str | Promise = _("文件过大")
 
 
 class UnsupportedMediaType(DomainError):
     code = "unsupported_media_type"
     status = 415
-    title = _("不支持的文件类型")
+    title: str | Promise = _("不支持的文件类型")

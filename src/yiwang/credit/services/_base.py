@@ -130,7 +130,6 @@ def correct_with_revision(
     actor: Any,
     event: str,
     unchanged: str,
-    unchanged_code: str,
     stamp: str = "",
 ) -> Revised:
     """Correct a record and keep the version it replaces (a department's 信息更正 of its
@@ -138,7 +137,7 @@ def correct_with_revision(
 
     The caller has locked the row, checked who may correct it and cleaned the new
     values; this applies them and, in the caller's transaction: refuses a correction
-    that changes nothing (`unchanged`, the caller's wording, with its code `unchanged_code`), keeps the replaced version
+    that changes nothing (`unchanged`, the caller's wording; code `nothing_changed`), keeps the replaced version
     as a revision (its data as `snapshot` shows it, the reason, who replaced it), makes
     the record the next version (`stamp`: a time field set to now, if the record has
     one), and writes one audit event `event` with the data before and after.
@@ -148,7 +147,7 @@ def correct_with_revision(
         setattr(locked, name, value)
     after = snapshot(locked)
     if after == before:
-        raise ValidationFailed(unchanged, field="data", code=unchanged_code)
+        raise ValidationFailed(unchanged, field="data", code="nothing_changed")
     locked.revisions.create(
         version=locked.version, data=before, reason=reason, changed_by=_actor_user(actor)
     )

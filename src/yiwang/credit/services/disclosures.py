@@ -208,7 +208,6 @@ def correct_disclosure(
         actor=actor,
         event="credit.disclosure_corrected",
         unchanged=_("更正内容与原信息相同"),
-        unchanged_code="correction_unchanged",
         stamp="corrected_at",
     )
 

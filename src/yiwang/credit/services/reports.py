@@ -308,7 +308,6 @@ def correct_annual_report(
         actor=actor,
         event="credit.annual_report_corrected",
         unchanged=_("修改内容与原报告相同"),
-        unchanged_code="revision_unchanged",
     )
 
 
