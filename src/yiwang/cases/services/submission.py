@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils.translation import gettext as _
 
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.selectors import applicant_by_identifier, identity_for
@@ -93,12 +94,14 @@ def submit_case(
     An instant item with automatic rules is decided in the same transaction.
     """
     if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(_("请先登录"), code="sign_in_required")
     refs = [_material_ref(m) for m in materials]
     key = (idempotency_key or "").strip()
     if len(key) > IDEMPOTENCY_KEY_MAX:
         raise ValidationFailed(
-            f"Idempotency-Key 不能超过 {IDEMPOTENCY_KEY_MAX} 个字符", code="bad_idempotency_key"
+            _("Idempotency-Key 不能超过 %(idempotency_key_max)s 个字符")
+            % {"idempotency_key_max": IDEMPOTENCY_KEY_MAX},
+            code="bad_idempotency_key",
         )
     fingerprint = _fingerprint(
         item_code, form, refs, delivery, on_behalf_of, intake_region, channel
@@ -121,7 +124,7 @@ def submit_case(
     except _KeyTaken:
         replay = _replay(actor, key, fingerprint)
         if replay is None:  # pragma: no cover - the unique index said it exists
-            raise Conflict("请求冲突，请重试", code="idempotency_conflict") from None
+            raise Conflict(_("请求冲突，请重试"), code="idempotency_conflict") from None
         return replay
 
 
@@ -165,7 +168,9 @@ def _replay(actor: Any, key: str, fingerprint: str) -> Submission | None:
     if found is None:
         return None
     if found.fingerprint != fingerprint:
-        raise Conflict("该 Idempotency-Key 已用于另一份不同的申请", code="idempotency_key_reused")
+        raise Conflict(
+            _("该 Idempotency-Key 已用于另一份不同的申请"), code="idempotency_key_reused"
+        )
     return Submission(found.case, found.query_code, replayed=True)
 
 
@@ -269,14 +274,14 @@ def _applicant_and_channel(
     actor: Any, viewer: Viewer, on_behalf_of: str | None, channel: str | None
 ) -> tuple[Any, Channel]:
     if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(_("请先登录"), code="sign_in_required")
     if on_behalf_of:
         if not viewer.posts_with(Permission.CASE_ACCEPT):
-            raise PermissionDenied("只有窗口或站点的受理人员可以代办申请", code="not_a_clerk")
+            raise PermissionDenied(_("只有窗口或站点的受理人员可以代办申请"), code="not_a_clerk")
         return _applicant_by_identifier(on_behalf_of), Channel.WINDOW
     if actor.kind not in (UserKind.CITIZEN, UserKind.ENTERPRISE):
         raise PermissionDenied(
-            "工作人员不能以本人名义申请；代办时请填写申请人的身份号码或统一社会信用代码",
+            _("工作人员不能以本人名义申请；代办时请填写申请人的身份号码或统一社会信用代码"),
             code="staff_cannot_apply",
         )
     if channel == Channel.KIOSK:
@@ -289,16 +294,16 @@ def _applicant_by_identifier(value: str) -> Any:
     user = applicant_by_identifier(value)
     if user is None:
         raise ValidationFailed(
-            "未找到该身份号码或统一社会信用代码对应的已实名用户", code="applicant_not_found"
+            _("未找到该身份号码或统一社会信用代码对应的已实名用户"), code="applicant_not_found"
         )
     return user
 
 
 def _check_service_object(item: ServiceItem, applicant: Any) -> None:
     if item.service_object == ServiceObject.CITIZEN and applicant.kind != UserKind.CITIZEN:
-        raise ValidationFailed("本事项仅面向自然人", code="wrong_applicant_kind")
+        raise ValidationFailed(_("本事项仅面向自然人"), code="wrong_applicant_kind")
     if item.service_object == ServiceObject.ENTERPRISE and applicant.kind != UserKind.ENTERPRISE:
-        raise ValidationFailed("本事项仅面向法人", code="wrong_applicant_kind")
+        raise ValidationFailed(_("本事项仅面向法人"), code="wrong_applicant_kind")
 
 
 def _intake_region(
@@ -317,7 +322,8 @@ def _intake_region(
             region = None
         if region is None or region.level not in stations or not region.path.startswith(item_path):
             raise ValidationFailed(
-                f"受理站点 {code} 不在{item.region.name}的乡镇（街道）范围内",
+                _("受理站点 %(code)s 不在%(name)s的乡镇（街道）范围内")
+                % {"code": code, "name": item.region.name},
                 code="bad_intake_region",
                 allowed=_townships(item.region),
             )
@@ -331,7 +337,7 @@ def _intake_region(
     if home is not None and home.level in stations and home.path.startswith(item_path):
         return home
     raise ValidationFailed(
-        "本事项在乡镇（街道）便民服务站受理，请选择受理站点（intake_region）",
+        _("本事项在乡镇（街道）便民服务站受理，请选择受理站点（intake_region）"),
         code="intake_region_required",
         allowed=_townships(item.region),
     )
@@ -355,7 +361,7 @@ def _clerk_may_take_in(viewer: Viewer, item: ServiceItem, intake: Region | None)
     )
     posts = acting_posts(viewer, probe, Who(Relation.INTAKE, Permission.CASE_ACCEPT))
     if not posts:
-        raise PermissionDenied("本事项不在您的受理范围内", code="outside_intake_scope")
+        raise PermissionDenied(_("本事项不在您的受理范围内"), code="outside_intake_scope")
     return posts[0]
 
 
@@ -363,12 +369,14 @@ def _check_form(item: ServiceItem, form: dict[str, Any]) -> None:
     """The application form against the item's form fields (data): no unknown field,
     every required one filled, each value of its type (select: one of the options)."""
     if len(json.dumps(form, ensure_ascii=False, default=str)) > FORM_MAX_CHARS:
-        raise ValidationFailed("申请表内容过长", code="form_too_large")
+        raise ValidationFailed(_("申请表内容过长"), code="form_too_large")
     fields = {str(f.get("name")): f for f in item.form_fields or [] if isinstance(f, dict)}
     unknown = sorted(set(form) - set(fields))
     if unknown:
         raise ValidationFailed(
-            f"申请表没有这些字段：{'、'.join(unknown)}", code="unknown_form_field", unknown=unknown
+            _("申请表没有这些字段：%(unknown)s") % {"unknown": "、".join(unknown)},
+            code="unknown_form_field",
+            unknown=unknown,
         )
     missing = [
         {"name": name, "label": f.get("label") or name}
@@ -378,7 +386,9 @@ def _check_form(item: ServiceItem, form: dict[str, Any]) -> None:
     if missing:
         labels = "、".join(str(m["label"]) for m in missing)
         raise ValidationFailed(
-            f"申请表缺少必填项：{labels}", code="form_incomplete", missing=missing
+            _("申请表缺少必填项：%(labels)s") % {"labels": labels},
+            code="form_incomplete",
+            missing=missing,
         )
     invalid = []
     for name, value in form.items():
@@ -393,7 +403,9 @@ def _check_form(item: ServiceItem, form: dict[str, Any]) -> None:
             )
     if invalid:
         text = "；".join(f"{i['label']}{i['reason']}" for i in invalid)
-        raise ValidationFailed(f"申请表填写有误：{text}", code="form_invalid", invalid=invalid)
+        raise ValidationFailed(
+            _("申请表填写有误：%(text)s") % {"text": text}, code="form_invalid", invalid=invalid
+        )
 
 
 def _range_problem(
