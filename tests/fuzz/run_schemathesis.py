@@ -5,9 +5,9 @@
 Starts `yiwang demo` (migrated, seeded, the dev server and the worker) on a free port
 against a fresh SQLite data dir, signs in as the demo citizen and a clerk through the
 login API, then runs schemathesis's stateless phases (examples, coverage, fuzzing) over
-every operation of the live OpenAPI document three times: with no credentials, with the
-citizen's token, with the clerk's. The checks: no 5xx (`not_a_server_error`), every
-status, content type and body as documented. Exit status 1 on any failure, 2 if the
+the live OpenAPI document: every operation with no credentials, and the secured ones
+again with the citizen's token and with the clerk's (`plan`). The checks: no 5xx
+(`not_a_server_error`), every status, content type and body as documented. Exit status 1 on any failure, 2 if the
 server could not be started; the server is always stopped.
 
 Bounded: `--max-examples` per operation and phase, fixed seed (the same requests on every
@@ -29,6 +29,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,19 +80,44 @@ def _login(base: str, username: str) -> str:
         return str(json.load(response)["token"])
 
 
-def _not_for_a_token(base: str) -> list[str]:
-    """The operations a token changes nothing about (no security: the anonymous run
-    covers them; fuzzing the login again would only lock this address out) and the one
-    that revokes it."""
+def _operations(base: str) -> tuple[list[str], list[str]]:
+    """The operationIds of the document: (without security, with security)."""
     with urllib.request.urlopen(f"{base}/api/v1/openapi.json", timeout=30) as response:  # noqa: S310
         document = json.load(response)
-    public = [
-        operation["operationId"]
-        for item in document["paths"].values()
-        for operation in item.values()
-        if not operation.get("security")
+    operations = [o for item in document["paths"].values() for o in item.values()]
+    public = [o["operationId"] for o in operations if not o.get("security")]
+    secured = [o["operationId"] for o in operations if o.get("security")]
+    return public, secured
+
+
+@dataclass(frozen=True)
+class Run:
+    """One schemathesis invocation: who, over which operations, how hard."""
+
+    name: str
+    role: str | None  # a key of ROLES, or None for no credentials
+    excluded: tuple[str, ...]
+    phases: str
+    max_examples: int
+
+
+def plan(args: argparse.Namespace, public: list[str], secured: list[str]) -> list[Run]:
+    """Every operation as anonymous; the secured ones again as each role.
+
+    Without credentials a secured operation answers 401 (403 with a forged session
+    cookie) before it reads its input, so a few examples show that; the full phases are
+    spent where the input is read: the public operations anonymously, the secured ones
+    with a token. With a token the public operations answer as without one, and fuzzing
+    the login again would only lock this address out; logout would revoke the token.
+    """
+    full = args.phases
+    runs = [
+        Run("anonymous", None, tuple(secured), full, args.max_examples),
+        Run("anonymous (secured operations)", None, tuple(public), "examples,fuzzing", 2),
     ]
-    return [*public, REVOKES_TOKEN]
+    for role in ROLES:
+        runs.append(Run(role, role, (*public, REVOKES_TOKEN), full, args.max_examples))
+    return runs
 
 
 def _schemathesis() -> list[str]:
@@ -102,7 +128,7 @@ def _schemathesis() -> list[str]:
     return [found]
 
 
-def _run(name: str, base: str, args: argparse.Namespace, token: str | None, work: Path) -> int:
+def _run(run: Run, base: str, args: argparse.Namespace, token: str | None, work: Path) -> int:
     command = [
         *_schemathesis(),
         "run",
@@ -110,9 +136,9 @@ def _run(name: str, base: str, args: argparse.Namespace, token: str | None, work
         "--checks",
         CHECKS,
         "--phases",
-        args.phases,
+        run.phases,
         "--max-examples",
-        str(args.max_examples),
+        str(run.max_examples),
         "--workers",
         str(args.workers),
         "--seed",
@@ -125,12 +151,12 @@ def _run(name: str, base: str, args: argparse.Namespace, token: str | None, work
     ]
     if token is not None:
         command += ["-H", f"Authorization: Bearer {token}"]
-        for operation_id in _not_for_a_token(base):
-            command += ["--exclude-operation-id", operation_id]
-    print(f"\n=== schemathesis as {name}", flush=True)
+    for operation_id in run.excluded:
+        command += ["--exclude-operation-id", operation_id]
+    print(f"\n=== schemathesis as {run.name}", flush=True)
     started = time.monotonic()
     code = subprocess.call(command, cwd=work)  # noqa: S603 - our own arguments
-    print(f"=== {name}: exit {code} in {time.monotonic() - started:.0f}s", flush=True)
+    print(f"=== {run.name}: exit {code} in {time.monotonic() - started:.0f}s", flush=True)
     return code
 
 
@@ -176,16 +202,20 @@ def main() -> int:
             print((work / "server.log").read_text()[-3000:], file=sys.stderr)
             print("invalid: the demo server did not start", file=sys.stderr)
             return 2
-        tokens: dict[str, str | None] = {"anonymous": None}
         try:
-            tokens.update({role: _login(base, username) for role, username in ROLES.items()})
+            tokens = {role: _login(base, username) for role, username in ROLES.items()}
         except OSError as exc:  # e.g. 429: a reused data dir remembers earlier failures
             print(f"invalid: could not sign in the demo accounts: {exc}", file=sys.stderr)
             return 2
+        runs = [
+            run
+            for run in plan(args, *_operations(base))
+            if not args.only or (run.role or "anonymous") in args.only
+        ]
         failed = [
-            name
-            for name, token in tokens.items()
-            if (not args.only or name in args.only) and _run(name, base, args, token, work)
+            run.name
+            for run in runs
+            if _run(run, base, args, tokens[run.role] if run.role else None, work)
         ]
     finally:
         os.killpg(server.pid, signal.SIGTERM)
