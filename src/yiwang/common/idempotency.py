@@ -17,10 +17,12 @@ and key then always get the same answer, however many retries race:
 - **Replays** are answered from what the record keeps (`object_id`, `data`), for 24 hours;
   `purge` (run hourly by the cases sweep) forgets older keys.
 
-An operation plugs in with `run(operation, actor=…, key=…, body=…, create=…, replay=…)`:
-`create(claim)` calls `claim.take(object_id=…)` before its first write (or `take()` then
+An operation plugs in with `create_once(operation, actor=…, key=…, body=…, create=…,
+model=…)` when it makes one row and a retry gets that row again (credit), or with the
+general `run(operation, actor=…, key=…, body=…, create=…, replay=…)`: `create(claim)`
+calls `claim.take(object_id=…)` before its first write (or `take()` then
 `claim.attach(object_id)` when the id is only known after the insert); `replay(record)`
-rebuilds the first answer.
+rebuilds the first answer (cases keep the query code in `data`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from typing import Annotated, Any, TypeVar
 from uuid import UUID
 
 from django.db import connection, transaction
+from django.db.models import Model
 from django.utils import timezone
 from pydantic import WithJsonSchema
 
@@ -53,6 +56,7 @@ __all__ = [
     "KeyReused",
     "actor_ref",
     "canonical_json",
+    "create_once",
     "fingerprint",
     "parse_key",
     "purge",
@@ -240,6 +244,36 @@ def run(
         if found is None:  # pragma: no cover - the unique index said it exists
             raise Conflict("请求冲突，请重试", code="idempotency_conflict") from None
         return replay(found)
+
+
+M = TypeVar("M", bound=Model)
+
+
+def create_once(
+    operation: str,
+    *,
+    actor: Any,
+    key: str | None,
+    body: Any,
+    create: Callable[[], M],
+    model: type[M],
+) -> M:
+    """`run` for the common case: `create()` makes one row of `model`, and a retry gets
+    that row again. The key is claimed before `create` writes anything; the row's id is
+    attached to the record once known (one UPDATE)."""
+
+    def attempt(claim: Claim | None) -> M:
+        if claim is None:
+            return create()
+        claim.take()
+        made = create()
+        claim.attach(made.pk)
+        return made
+
+    def again(record: IdempotencyRecord) -> M:
+        return model._default_manager.get(pk=record.object_id)
+
+    return run(operation, actor=actor, key=key, body=body, create=attempt, replay=again)
 
 
 def purge(*, before: datetime) -> int:
