@@ -21,13 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from yiwang.cases import selectors as case_selectors
 from yiwang.cases.choices import CaseAction
 from yiwang.cases.services import perform_action
-from yiwang.catalog.choices import AcceptLevel
 from yiwang.catalog.selectors import get_active_item
 from yiwang.common.errors import DomainError, NotFound
 from yiwang.notify import selectors as notify_selectors
 from yiwang.notify.services import mark_read
-from yiwang.org import selectors as org_selectors
-from yiwang.org.choices import RegionLevel
 from yiwang.portal.access import (
     applicant_required,
     current_user,
@@ -45,7 +42,13 @@ from yiwang.portal.applying import (
     upload_too_large,
 )
 from yiwang.portal.errors import domain_error_page, error_page
-from yiwang.portal.forms_cases import ACCEPT_FILES, ActionForm, apply_form, material_field
+from yiwang.portal.forms_cases import (
+    ACCEPT_FILES,
+    ActionForm,
+    apply_form,
+    material_field,
+    station_choices,
+)
 from yiwang.portal.htmx import is_partial
 from yiwang.portal.presenting import case_page as present_case
 
@@ -60,15 +63,6 @@ def _page_number(request: HttpRequest) -> int:
 
 
 # --------------------------------------------------------------------------- applying
-
-
-def township_stations(item: Any) -> list[tuple[str, str]]:
-    """The township stations that take in this item's applications (county items
-    accepted at township level), as (code, name) choices; none for other items."""
-    if item.accept_level != AcceptLevel.TOWNSHIP:
-        return []
-    below = org_selectors.regions_below(item.region, include_self=False)
-    return [(r.code, r.name) for r in below.filter(level=RegionLevel.TOWNSHIP).order_by("code")]
 
 
 @csrf_exempt  # checked below, once the upload handler is in place
@@ -90,7 +84,7 @@ def _apply(request: HttpRequest, code: str) -> HttpResponse:
         item = get_active_item(code)
     except DomainError as exc:
         return domain_error_page(request, exc)
-    stations = township_stations(item)
+    stations = station_choices(item)
     status = 200
     if request.method == "GET":
         form = apply_form(item, stations=stations)
