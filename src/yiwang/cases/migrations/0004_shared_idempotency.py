@@ -4,13 +4,12 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0003_limits_at_acceptance'),
+        ("cases", "0003_limits_at_acceptance"),
     ]
 
     operations = [
         migrations.DeleteModel(
-            name='IdempotencyKey',
+            name="IdempotencyKey",
         ),
     ]

@@ -56,6 +56,9 @@ from yiwang.common.permissions import Permission
 from yiwang.org.models import Region
 from yiwang.org.selectors import get_region
 
+#: The operation's name in the idempotency records (part of the fingerprint).
+SUBMIT = "cases.submit"
+
 
 @dataclass(frozen=True)
 class Submission:
@@ -134,10 +137,6 @@ def submit_case(
         look_first=False,
         now=clock.now(),
     )
-
-
-#: The operation's name in the idempotency records (part of the fingerprint).
-SUBMIT = "cases.submit"
 
 
 def _replay(record: IdempotencyRecord) -> Submission:
