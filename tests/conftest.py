@@ -89,6 +89,18 @@ def _fresh_workday_index() -> Any:
     reset_all()
 
 
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """LocaleMiddleware activates the request's language and leaves it active in the
+    thread; a service called directly after an English request would word its errors in
+    English. Each test starts and ends in the default language (zh-hans)."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def frozen_revisions(monkeypatch: pytest.MonkeyPatch) -> None:
     """The per-process caches re-check their revision counters once and then never again

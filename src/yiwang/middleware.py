@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 NUL = "\x00"
 
@@ -42,7 +43,7 @@ def _refusal(request: HttpRequest) -> HttpResponse:
         from yiwang.api.main import problem
 
         return problem(
-            400, "nul_character", "请求格式错误", "请求地址中含有空字符（NUL），无法处理"
+            400, "nul_character", _("请求格式错误"), _("请求地址中含有空字符（NUL），无法处理")
         )
     from yiwang.portal.errors import nul_character_page
 
@@ -74,8 +75,9 @@ class ExplainMethodNotAllowed:
             explained = problem(
                 405,
                 "method_not_allowed",
-                "请求方式不被允许",
-                f"此地址不支持 {request.method}，可用：{allowed}",
+                _("请求方式不被允许"),
+                _("此地址不支持 %(method)s，可用：%(allowed)s")
+                % {"method": request.method, "allowed": allowed},
                 allowed=[m.strip() for m in allowed.split(",") if m.strip()],
             )
         else:

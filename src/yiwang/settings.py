@@ -126,6 +126,8 @@ MIDDLEWARE = [
     # Last: their pages need the session, user, messages and language above.
     "yiwang.middleware.RejectNulCharacters",
     "yiwang.middleware.ExplainMethodNotAllowed",
+    # A domain error a page's view lets escape becomes its error page (not under /api/).
+    "yiwang.portal.errors.DomainErrorPages",
 ]
 
 ROOT_URLCONF = "yiwang.urls"

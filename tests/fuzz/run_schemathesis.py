@@ -137,7 +137,9 @@ def _run(name: str, base: str, args: argparse.Namespace, token: str | None, work
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--max-examples", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=2)
+    # One worker: with two, schemathesis 4.32 once failed with an internal KeyError in its
+    # coverage phase (a race in its caches), which would fail CI for no fault of ours.
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--seed", type=int, default=20261203)
     parser.add_argument("--phases", default="examples,coverage,fuzzing")
     parser.add_argument("--as", dest="only", choices=["anonymous", *ROLES], action="append")

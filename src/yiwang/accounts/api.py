@@ -44,7 +44,7 @@ def login(request: HttpRequest, body: LoginIn) -> LoginOut:
 def _current_user(request: HttpRequest) -> User:
     user = request.user
     if not isinstance(user, User):
-        raise NotAuthenticated()
+        raise NotAuthenticated(code="not_authenticated")
     return user
 
 

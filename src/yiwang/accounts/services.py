@@ -17,6 +17,7 @@ from django.contrib.auth import authenticate
 from django.db import transaction
 from django.dispatch import Signal
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import ApiToken, Citizen, Enterprise, LoginThrottle, StaffPost, User
@@ -73,7 +74,11 @@ def _keys(username: str, address: str) -> _Keys:
 
 def _refuse(until: datetime | None, now: datetime) -> NoReturn:
     wait = int(((until or now) - now).total_seconds()) + 1
-    raise RateLimited(f"登录失败次数过多，请 {wait} 秒后再试", retry_after=wait)
+    raise RateLimited(
+        _("登录失败次数过多，请 %(seconds)s 秒后再试") % {"seconds": wait},
+        retry_after=wait,
+        code="rate_limited",
+    )
 
 
 def _known_address(username: str, keys: _Keys, now: datetime) -> bool:
@@ -171,9 +176,9 @@ def sign_in(username: str, password: str, *, address: str) -> User:
     user = authenticate(None, username=username, password=password)
     if not isinstance(user, User):
         _note_failure(username, keys)
-        raise NotAuthenticated("用户名或密码错误", code="invalid_credentials")
+        raise NotAuthenticated(_("用户名或密码错误"), code="invalid_credentials")
     if user.is_demo and settings.ENV == "production":
-        raise PermissionDenied("生产环境不允许使用演示账户", code="demo_account_refused")
+        raise PermissionDenied(_("生产环境不允许使用演示账户"), code="demo_account_refused")
     now = timezone.now()
     with transaction.atomic():
         LoginThrottle.objects.filter(key=keys.pair).delete()
@@ -224,7 +229,9 @@ def _new_user(
     username: str, password: str, *, kind: UserKind, display_name: str, is_demo: bool
 ) -> User:
     if User.objects.filter(username=username).exists():
-        raise Conflict(f"用户名 {username} 已被使用", code="username_taken")
+        raise Conflict(
+            _("用户名 %(username)s 已被使用") % {"username": username}, code="username_taken"
+        )
     user = User(username=username, kind=kind, display_name=display_name, is_demo=is_demo)
     user.set_password(password)
     user.save()
@@ -247,11 +254,11 @@ def register_citizen(
     id_number = id_number.strip().upper()
     check_id_number(id_number)
     if not real_name.strip():
-        raise ValidationFailed("姓名不能为空", code="real_name_missing")
+        raise ValidationFailed(_("姓名不能为空"), code="real_name_missing")
     if phone and not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):
-        raise ValidationFailed("手机号码应为 11 位数字", code="phone_invalid")
+        raise ValidationFailed(_("手机号码应为 11 位数字"), code="phone_invalid")
     if Citizen.objects.filter(id_number=id_number).exists():
-        raise Conflict("该身份号码已注册", code="id_number_registered")
+        raise Conflict(_("该身份号码已注册"), code="id_number_registered")
     user = _new_user(
         username, password, kind=UserKind.CITIZEN, display_name=real_name, is_demo=is_demo
     )
@@ -280,7 +287,7 @@ def register_enterprise(
     uscc = uscc.strip().upper()
     check_uscc(uscc)
     if Enterprise.objects.filter(uscc=uscc).exists():
-        raise Conflict("该统一社会信用代码已注册", code="uscc_registered")
+        raise Conflict(_("该统一社会信用代码已注册"), code="uscc_registered")
     user = _new_user(
         username, password, kind=UserKind.ENTERPRISE, display_name=name, is_demo=is_demo
     )
@@ -341,7 +348,7 @@ def ensure_demo_accounts(password: str, *, actor: str) -> list[User]:
     The accounts are data (accounts/data/demo_accounts.json); refused in production.
     """
     if settings.ENV == "production":
-        raise PermissionDenied("生产环境不允许演示账户", code="demo_account_refused")
+        raise PermissionDenied(_("生产环境不允许演示账户"), code="demo_account_refused")
     entries = json.loads(DEMO_ACCOUNTS_FILE.read_text(encoding="utf-8"))["accounts"]
     existing = set(
         User.objects.filter(username__in=[e["username"] for e in entries]).values_list(

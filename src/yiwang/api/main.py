@@ -28,7 +28,10 @@ logger = logging.getLogger(__name__)
 
 
 def _not_json(constant: str) -> Any:
-    raise BadRequest(f"请求体不是合法的 JSON：不支持 {constant}", code="bad_json")
+    raise BadRequest(
+        gettext("请求体不是合法的 JSON：不支持 %(constant)s") % {"constant": constant},
+        code="bad_json",
+    )
 
 
 def _encodable(text: str) -> bool:
@@ -59,10 +62,12 @@ class StrictJsonParser(Parser):
             value = pending.pop()
             if isinstance(value, str):
                 if "\x00" in value:
-                    raise BadRequest("请求内容中含有空字符（NUL），无法处理", code="nul_character")
+                    raise BadRequest(
+                        gettext("请求内容中含有空字符（NUL），无法处理"), code="nul_character"
+                    )
                 if not _encodable(value):
                     raise BadRequest(
-                        "请求内容中含有无法按 UTF-8 编码的字符（孤立的 UTF-16 代理项）",
+                        gettext("请求内容中含有无法按 UTF-8 编码的字符（孤立的 UTF-16 代理项）"),
                         code="invalid_text",
                     )
             elif isinstance(value, dict):
@@ -180,7 +185,9 @@ api.add_decorator(refuse_oversized_body, mode="view")
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    response = problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+    # The title is lazy: it is rendered here, in the request's language; the detail was
+    # rendered where the error was raised (docs/decisions/0010).
+    response = problem(exc.status, exc.code, str(exc.title), exc.detail, **exc.extra)
     retry_after = exc.extra.get("retry_after")
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
@@ -193,12 +200,18 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
         {"loc": [str(part) for part in e.get("loc", [])], "msg": e.get("msg", "")}
         for e in exc.errors
     ]
-    return problem(422, "validation_failed", "数据校验未通过", "请求数据不符合要求", errors=errors)
+    return problem(
+        422,
+        "validation_failed",
+        gettext("数据校验未通过"),
+        gettext("请求数据不符合要求"),
+        errors=errors,
+    )
 
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return problem(401, "not_authenticated", "需要登录", "缺少或无效的登录凭据")
+    return problem(401, "not_authenticated", gettext("需要登录"), gettext("缺少或无效的登录凭据"))
 
 
 @api.exception_handler(RequestDataTooBig)
@@ -213,7 +226,7 @@ def _unreadable_body(request: HttpRequest, exc: Exception) -> HttpResponse:
     # A form Django cannot or will not parse (too many fields or files, a broken
     # multipart body), met where the session's CSRF check or a form parser reads it.
     # Django's own handler answers these 400 too; logged by django.request, one line.
-    return problem(400, "bad_request", "请求格式错误", gettext("无法解析请求体"))
+    return problem(400, "bad_request", gettext("请求格式错误"), gettext("无法解析请求体"))
 
 
 @api.exception_handler(HttpError)
@@ -236,7 +249,9 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     # Never a traceback to the client; the log gets it (with personal data masked).
     logger.exception("unhandled error in %s %s", request.method, request.path)
-    return problem(500, "internal_error", "服务器内部错误", "请稍后重试，或联系平台运维")
+    return problem(
+        500, "internal_error", gettext("服务器内部错误"), gettext("请稍后重试，或联系平台运维")
+    )
 
 
 def _register_routers() -> None:

@@ -36,7 +36,7 @@ router = Router(tags=["cases"])
 def _user(request: HttpRequest) -> Any:
     user = request.user
     if not getattr(user, "is_authenticated", False):
-        raise NotAuthenticated()
+        raise NotAuthenticated(code="not_authenticated")
     return user
 
 

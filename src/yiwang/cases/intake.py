@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from yiwang.catalog.choices import AcceptLevel
 from yiwang.common.errors import ValidationFailed
 from yiwang.org.choices import RegionLevel
@@ -104,12 +106,14 @@ def check_form(item: Any, form: Mapping[str, Any]) -> None:
     """The application form against the item's form fields: no unknown field, every
     required one filled, each value of its type. One ValidationFailed names them all."""
     if len(json.dumps(form, ensure_ascii=False, default=str)) > FORM_MAX_CHARS:
-        raise ValidationFailed("申请表内容过长", code="form_too_large")
+        raise ValidationFailed(_("申请表内容过长"), code="form_too_large")
     fields = field_specs(item)
     unknown = sorted(set(form) - set(fields))
     if unknown:
         raise ValidationFailed(
-            f"申请表没有这些字段：{'、'.join(unknown)}", code="unknown_form_field", unknown=unknown
+            _("申请表没有这些字段：%(unknown)s") % {"unknown": "、".join(unknown)},
+            code="unknown_form_field",
+            unknown=unknown,
         )
     missing = [
         {"name": name, "label": f.get("label") or name}
@@ -119,7 +123,9 @@ def check_form(item: Any, form: Mapping[str, Any]) -> None:
     if missing:
         labels = "、".join(str(m["label"]) for m in missing)
         raise ValidationFailed(
-            f"申请表缺少必填项：{labels}", code="form_incomplete", missing=missing
+            _("申请表缺少必填项：%(labels)s") % {"labels": labels},
+            code="form_incomplete",
+            missing=missing,
         )
     invalid = []
     for name, value in form.items():
@@ -134,7 +140,9 @@ def check_form(item: Any, form: Mapping[str, Any]) -> None:
             )
     if invalid:
         text = "；".join(f"{i['label']}{i['reason']}" for i in invalid)
-        raise ValidationFailed(f"申请表填写有误：{text}", code="form_invalid", invalid=invalid)
+        raise ValidationFailed(
+            _("申请表填写有误：%(text)s") % {"text": text}, code="form_invalid", invalid=invalid
+        )
 
 
 def takes_in_at_stations(item: Any) -> bool:

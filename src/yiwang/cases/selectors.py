@@ -26,6 +26,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.selectors import identity_for, posts_of
@@ -231,7 +232,7 @@ def get_case_for(user: Any, case_no: str) -> Case:
         .first()
     )
     if case is None:
-        raise NotFound(f"办件 {case_no} 不存在", code="case_not_found")
+        raise NotFound(_("办件 %(case_no)s 不存在") % {"case_no": case_no}, code="case_not_found")
     return case
 
 
@@ -244,7 +245,7 @@ def parse_status_filter(status: str | None) -> str | None:
         return status or None
     if status not in CaseStatus.values:
         raise ValidationFailed(
-            f"未知的办件状态：{status}",
+            _("未知的办件状态：%(status)s") % {"status": status},
             code="unknown_status",
             allowed=[*CaseStatus.values, "open", "all"],
         )
@@ -295,7 +296,9 @@ class Page:
 def paginate(qs: QuerySet[Case], page: int, *, on: date | None = None) -> Page:
     """One page with each case's clock (two queries: the count and the rows)."""
     if not 1 <= page <= MAX_PAGE:
-        raise ValidationFailed(f"页码应为 1 到 {MAX_PAGE} 的整数", code="bad_page")
+        raise ValidationFailed(
+            _("页码应为 1 到 %(max_page)s 的整数") % {"max_page": MAX_PAGE}, code="bad_page"
+        )
     total = qs.count()
     start = (page - 1) * PAGE_SIZE
     rows = [(case, clock_view(case, on)) for case in qs[start : start + PAGE_SIZE]]
@@ -360,10 +363,12 @@ def get_case_material_for(user: Any, case_no: str, material_id: int) -> CaseMate
         CaseMaterial.objects.select_related("upload").filter(case=case, pk=material_id).first()
     )
     if material is None:
-        raise NotFound("没有这个材料", code="material_not_found")
+        raise NotFound(_("没有这个材料"), code="material_not_found")
     viewer = viewer_for(user)
     if getattr(user, "pk", None) != case.applicant_id and not is_handling(viewer, case):
-        raise PermissionDenied("申请材料仅申请人和经办人员可以查看", code="materials_not_allowed")
+        raise PermissionDenied(
+            _("申请材料仅申请人和经办人员可以查看"), code="materials_not_allowed"
+        )
     return material
 
 
@@ -494,7 +499,9 @@ def public_case_status(case_no: str, code: str) -> PublicCaseStatus:
         or not code
         or not hmac.compare_digest(case.query_code_digest, query_code_digest(case_no, code))
     ):
-        raise NotFound(f"办件 {case_no} 不存在或查询码不正确", code="case_not_found")
+        raise NotFound(
+            _("办件 %(case_no)s 不存在或查询码不正确") % {"case_no": case_no}, code="case_not_found"
+        )
     return PublicCaseStatus(
         case_no=case.case_no,
         item_name=case.item.name,

@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from django.db import models
+from django.utils.translation import gettext as _
 
 from yiwang.catalog.choices import (
     AcceptLevel,
@@ -226,7 +227,11 @@ class _Fault:
 
     def __call__(self, fieldname: str, why: str) -> NoReturn:
         raise ValidationFailed(
-            f"事项 {self.code} 的 {fieldname}：{why}", item=self.code, field=fieldname
+            _("事项 %(code)s 的 %(fieldname)s：%(why)s")
+            % {"code": self.code, "fieldname": fieldname, "why": why},
+            item=self.code,
+            field=fieldname,
+            code="item_field_invalid",
         )
 
 
@@ -493,6 +498,12 @@ def is_int(value: Any) -> bool:
 def check_delivery_method(spec: DeliveryMethodSpec) -> None:
     where = f"送达方式 {spec.code or '（无编码）'}"
     if not spec.code or not _SLUG.match(spec.code) or len(spec.code) > 20:
-        raise ValidationFailed(f"{where}：编码须为 1-20 位字母、数字、连字符或下划线")
+        raise ValidationFailed(
+            _("%(where)s：编码须为 1-20 位字母、数字、连字符或下划线") % {"where": where},
+            code="method_code_invalid",
+        )
     if not spec.name.strip() or len(spec.name) > 40:
-        raise ValidationFailed(f"{where}：名称不能为空，且不超过 40 个字符")
+        raise ValidationFailed(
+            _("%(where)s：名称不能为空，且不超过 40 个字符") % {"where": where},
+            code="method_name_invalid",
+        )

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext as _
 
 from yiwang.catalog.models import ProcessStep, ServiceItem
 from yiwang.common.errors import NotFound, ValidationFailed
@@ -57,23 +58,40 @@ def search_items(
     not look like a region without items). Ordered by region (province first), then code.
     """
     if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= MAX_PAGE:
-        raise ValidationFailed(f"页码应为 1 到 {MAX_PAGE} 的整数", field="page")
+        raise ValidationFailed(
+            _("页码应为 1 到 %(max_page)s 的整数") % {"max_page": MAX_PAGE},
+            field="page",
+            code="bad_page",
+        )
     if (
         not isinstance(page_size, int)
         or isinstance(page_size, bool)
         or not 1 <= page_size <= MAX_PAGE_SIZE
     ):
-        raise ValidationFailed(f"每页条数应为 1 到 {MAX_PAGE_SIZE} 的整数", field="page_size")
+        raise ValidationFailed(
+            _("每页条数应为 1 到 %(max_page_size)s 的整数") % {"max_page_size": MAX_PAGE_SIZE},
+            field="page_size",
+            code="bad_page_size",
+        )
     q = (q or "").strip()
     if len(q) > MAX_QUERY_LENGTH:
-        raise ValidationFailed(f"查询词不能超过 {MAX_QUERY_LENGTH} 个字符", field="q")
+        raise ValidationFailed(
+            _("查询词不能超过 %(max_query_length)s 个字符")
+            % {"max_query_length": MAX_QUERY_LENGTH},
+            field="q",
+            code="search_too_long",
+        )
     qs = ServiceItem.objects.filter(is_active=True)
     if q:
         # Django escapes % and _ in `contains` lookups, so they match themselves.
         qs = qs.filter(name__icontains=q)
     if region:
         if not _REGION_CODE.match(region):
-            raise ValidationFailed(f"区划代码 {region} 应为 6、9 或 12 位数字", field="region")
+            raise ValidationFailed(
+                _("区划代码 %(region)s 应为 6、9 或 12 位数字") % {"region": region},
+                field="region",
+                code="bad_region_code",
+            )
         found = get_region(region)
         qs = qs.filter(region__path__startswith=found.path) if below else qs.filter(region=found)
     total = qs.count()
@@ -98,7 +116,7 @@ def get_item(code: str) -> ServiceItem:
     """The item with this implementation code (active or not), its children prefetched."""
     item = _with_children(ServiceItem.objects.filter(code=code)).first()
     if item is None:
-        raise NotFound(f"事项 {code} 不存在")
+        raise NotFound(_("事项 %(code)s 不存在") % {"code": code}, code="not_found")
     return item
 
 
@@ -122,7 +140,7 @@ def get_active_item(code: str) -> ServiceItem:
     def load() -> ServiceItem:
         item = _with_children(ServiceItem.objects.filter(code=code, is_active=True)).first()
         if item is None:
-            raise NotFound(f"事项 {code} 不存在或已停止办理")
+            raise NotFound(_("事项 %(code)s 不存在或已停止办理") % {"code": code}, code="not_found")
         return item
 
     return _active_items.get(code, load)

@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 
 from django.db import transaction
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext as _
 
 from yiwang.catalog.choices import (
     AcceptLevel,
@@ -83,7 +84,11 @@ class _Entry:
             extra["item"] = self.item
         if key:
             extra["field"] = key
-        raise ValidationFailed(f"{self.where}: {why}", **extra)
+        raise ValidationFailed(
+            f"{self.where}: {why}",  # a data-file error, read by the operator on the command line
+            **extra,
+            code="catalog_entry_invalid",
+        )
 
     def text(self, key: str, *, required: bool = False, default: str = "") -> str:
         value = self.raw.get(key, default)
@@ -133,10 +138,14 @@ _ITEM_KEYS = {
 def parse_catalog(data: Any) -> tuple[list[DeliveryMethodSpec], list[ItemSpec]]:
     """Read the data file's structure into specs (types only; rules are `check_item`'s)."""
     if not isinstance(data, dict):
-        raise ValidationFailed("事项数据文件应为 JSON 对象")
+        raise ValidationFailed(_("事项数据文件应为 JSON 对象"), code="catalog_file_not_object")
     unknown = sorted(k for k in data if not k.startswith("_") and k not in _TOP_KEYS)
     if unknown:
-        raise ValidationFailed(f"未知的顶层字段 {', '.join(unknown)}", entry=unknown[0])
+        raise ValidationFailed(
+            _("未知的顶层字段 %(unknown)s") % {"unknown": ", ".join(unknown)},
+            entry=unknown[0],
+            code="catalog_unknown_field",
+        )
     top = _Entry("事项数据文件", data, _TOP_KEYS)
     defaults = _Entry("item_defaults", data.get("item_defaults", {}), _DEFAULTABLE)
     default_text = {k: defaults.text(k) for k in _DEFAULTABLE}
@@ -159,7 +168,11 @@ def parse_catalog(data: Any) -> tuple[list[DeliveryMethodSpec], list[ItemSpec]]:
     for i, raw in enumerate(top.items("items")):
         spec = _parse_item(i, raw, default_text)
         if spec.code in codes:
-            raise ValidationFailed(f"items[{i}] {spec.code}: 实施编码重复", entry=spec.code)
+            raise ValidationFailed(
+                _("items[%(i)s] %(code)s: 实施编码重复") % {"i": i, "code": spec.code},
+                entry=spec.code,
+                code="item_code_duplicate",
+            )
         codes.add(spec.code)
         items.append(spec)
     return methods, items
@@ -457,7 +470,11 @@ def load_catalog_data(path: str | Path | None = None, *, actor: Any) -> LoadRepo
     try:
         raw = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ValidationFailed(f"{file.name}: 不是有效的 JSON（第 {exc.lineno} 行）") from exc
+        raise ValidationFailed(
+            _("%(name)s: 不是有效的 JSON（第 %(lineno)s 行）")
+            % {"name": file.name, "lineno": exc.lineno},
+            code="catalog_file_not_json",
+        ) from exc
     methods, specs = parse_catalog(raw)
     ctx = current_context(m.code for m in methods)
     for spec in specs:
@@ -472,7 +489,7 @@ def load_catalog_data(path: str | Path | None = None, *, actor: Any) -> LoadRepo
         departments = Department.objects.in_bulk({s.department for s in specs}, field_name="code")
         existing = _items_with_children().in_bulk([s.code for s in specs], field_name="code")
         for spec in specs:
-            _, outcome = _write_item(
+            _saved, outcome = _write_item(
                 spec,
                 existing.get(spec.code),
                 department=departments[spec.department],
@@ -523,16 +540,21 @@ def save_item(spec: ItemSpec, *, actor: Any, item_id: int | None = None) -> Serv
         if item_id is not None:
             item = _items_with_children().select_for_update(of=("self",)).filter(pk=item_id).first()
             if item is None:
-                raise NotFound(f"事项 {item_id} 不存在")
+                raise NotFound(
+                    _("事项 %(item_id)s 不存在") % {"item_id": item_id}, code="not_found"
+                )
         clash = ServiceItem.objects.filter(code=spec.code)
         if item is not None:
             clash = clash.exclude(pk=item.pk)
         if clash.exists():
             raise ValidationFailed(
-                f"事项 {spec.code} 的 code：实施编码已被其他事项使用", item=spec.code, field="code"
+                _("事项 %(code)s 的 code：实施编码已被其他事项使用") % {"code": spec.code},
+                item=spec.code,
+                field="code",
+                code="item_code_taken",
             )
         department = Department.objects.get(code=spec.department)
-        saved, _ = _write_item(spec, item, department=department, actor=actor)
+        saved, _outcome = _write_item(spec, item, department=department, actor=actor)
     return saved
 
 
@@ -594,8 +616,10 @@ def delete_delivery_method(obj: DeliveryMethod, *, actor: Any) -> None:
             codes = "、".join(item.code for item in users[:5])
             more = f" 等 {len(users)} 个事项" if len(users) > 5 else ""
             raise ValidationFailed(
-                f"送达方式 {obj.pk} 仍被事项 {codes}{more} 使用，请先在这些事项中移除后再删除",
+                _("送达方式 %(pk)s 仍被事项 %(codes)s%(more)s 使用，请先在这些事项中移除后再删除")
+                % {"pk": obj.pk, "codes": codes, "more": more},
                 field="delivery_methods",
+                code="delivery_method_in_use",
             )
         before = model_to_dict(obj)
         pk = obj.pk

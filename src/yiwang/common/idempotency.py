@@ -41,6 +41,7 @@ from uuid import UUID
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from pydantic import WithJsonSchema
 
 from yiwang.common.errors import Conflict, ValidationFailed
@@ -102,11 +103,15 @@ def parse_key(value: str | None) -> str:
         return ""
     if len(key) > IDEMPOTENCY_KEY_MAX:
         raise BadIdempotencyKey(
-            f"Idempotency-Key 不能超过 {IDEMPOTENCY_KEY_MAX} 个字符",
+            _("Idempotency-Key 不能超过 %(idempotency_key_max)s 个字符")
+            % {"idempotency_key_max": IDEMPOTENCY_KEY_MAX},
+            code="bad_idempotency_key",
             max_length=IDEMPOTENCY_KEY_MAX,
         )
     if not _KEY.fullmatch(key):
-        raise BadIdempotencyKey("Idempotency-Key 只能由可见的 ASCII 字符组成")
+        raise BadIdempotencyKey(
+            _("Idempotency-Key 只能由可见的 ASCII 字符组成"), code="bad_idempotency_key"
+        )
     return key
 
 
@@ -201,7 +206,9 @@ class Claim:
 def _earlier(claim: Claim) -> IdempotencyRecord | None:
     found = IdempotencyRecord.objects.filter(actor=claim.actor, key=claim.key).first()
     if found is not None and found.fingerprint != claim.fingerprint:
-        raise KeyReused("该 Idempotency-Key 已用于另一个不同的请求")
+        raise KeyReused(
+            _("该 Idempotency-Key 已用于另一个不同的请求"), code="idempotency_key_reused"
+        )
     return found
 
 
@@ -242,7 +249,7 @@ def run(
     except _KeyTaken:
         found = _earlier(claim)
         if found is None:  # pragma: no cover - the unique index said it exists
-            raise Conflict("请求冲突，请重试", code="idempotency_conflict") from None
+            raise Conflict(_("请求冲突，请重试"), code="idempotency_conflict") from None
         return replay(found)
 
 

@@ -46,7 +46,7 @@ def _today_in_china() -> date:
 
 
 def _fail(reason: str, *, field: str, rule: str) -> ValidationFailed:
-    return ValidationFailed(reason, field=field, rule=rule)
+    return ValidationFailed(reason, field=field, rule=rule, code="validation_failed")
 
 
 def _is_digits(value: str) -> bool:

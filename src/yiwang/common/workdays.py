@@ -36,6 +36,7 @@ from typing import Any, Generic, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.common.audit import record
 from yiwang.common.errors import ValidationFailed
@@ -279,7 +280,7 @@ def add(start: date, n: int) -> WorkdayResult[date]:
     year without a published notice.
     """
     if n < 0:
-        raise ValidationFailed(f"工作日数不能为负数：{n}", code="negative_workdays")
+        raise ValidationFailed(_("工作日数不能为负数：%(n)s") % {"n": n}, code="negative_workdays")
     if n == 0:
         return WorkdayResult(start, False)
     index = _current_index()
@@ -287,7 +288,7 @@ def add(start: date, n: int) -> WorkdayResult[date]:
     o, d = index.nth(index.c(s) + n)
     if d is None:
         if o > _MAX_ORDINAL:
-            raise ValidationFailed("结果超出可表示的日期范围", code="date_out_of_range")
+            raise ValidationFailed(_("结果超出可表示的日期范围"), code="date_out_of_range")
         d = date.fromordinal(o)
     return WorkdayResult(d, index.touches_unpublished(s, o))
 
@@ -334,16 +335,28 @@ def validate_day(d: date, *, is_workday: bool, holiday_name: str) -> str:
     """
     name = (holiday_name or "").strip()
     if not MIN_YEAR <= d.year <= MAX_YEAR:
-        raise ValidationFailed(f"年份须在 {MIN_YEAR}–{MAX_YEAR} 之间：{d.isoformat()}")
+        raise ValidationFailed(
+            _("年份须在 %(min_year)s–%(max_year)s 之间：%(date)s")
+            % {"min_year": MIN_YEAR, "max_year": MAX_YEAR, "date": d.isoformat()},
+            code="year_out_of_range",
+        )
     max_length = CalendarDay._meta.get_field("holiday_name").max_length or 40
     if len(name) > max_length:
-        raise ValidationFailed(f"名称不能超过 {max_length} 个字")
+        raise ValidationFailed(
+            _("名称不能超过 %(max_length)s 个字") % {"max_length": max_length},
+            code="holiday_name_too_long",
+        )
     if not name and is_workday != _weekend_default(d):
         if is_workday:
             raise ValidationFailed(
-                f"{d.isoformat()} 是周末，设为工作日须填写名称（如“{MAKEUP_WORKDAY_NAME}”）"
+                _("%(date)s 是周末，设为工作日须填写名称（如“%(name)s”）")
+                % {"date": d.isoformat(), "name": MAKEUP_WORKDAY_NAME},
+                code="workday_name_required",
             )
-        raise ValidationFailed(f"{d.isoformat()} 是周一至周五，设为休息日须填写节假日名称")
+        raise ValidationFailed(
+            _("%(date)s 是周一至周五，设为休息日须填写节假日名称") % {"date": d.isoformat()},
+            code="holiday_name_required",
+        )
     return name
 
 
@@ -410,13 +423,22 @@ def _year_state(year: CalendarYear | None) -> dict[str, Any] | None:
 def validate_year(year: int, source: str) -> str:
     """Check a year's publication; returns the cleaned source or raises `ValidationFailed`."""
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ValidationFailed(f"年份须在 {MIN_YEAR}–{MAX_YEAR} 之间：{year}")
+        raise ValidationFailed(
+            _("年份须在 %(min_year)s–%(max_year)s 之间：%(year)s")
+            % {"min_year": MIN_YEAR, "max_year": MAX_YEAR, "year": year},
+            code="year_out_of_range",
+        )
     text = (source or "").strip()
     if not text:
-        raise ValidationFailed("请填写来源（国务院办公厅通知的文号）")
+        raise ValidationFailed(
+            _("请填写来源（国务院办公厅通知的文号）"), code="calendar_source_required"
+        )
     max_length = CalendarYear._meta.get_field("source").max_length or 200
     if len(text) > max_length:
-        raise ValidationFailed(f"来源不能超过 {max_length} 个字")
+        raise ValidationFailed(
+            _("来源不能超过 %(max_length)s 个字") % {"max_length": max_length},
+            code="calendar_source_too_long",
+        )
     return text
 
 
@@ -501,7 +523,9 @@ def seed_from_chinesecalendar(years: Iterable[int] = range(2004, 2027), *, actor
     outside = [y for y in wanted if y not in supported]
     if outside:
         raise ValidationFailed(
-            f"chinesecalendar 只有 {supported.start}–{supported.stop - 1} 年的数据，不含：{outside}"
+            _("chinesecalendar 只有 %(start)s–%(last)s 年的数据，不含：%(outside)s")
+            % {"start": supported.start, "last": supported.stop - 1, "outside": outside},
+            code="calendar_years_unsupported",
         )
     published = set(CalendarYear.objects.filter(year__in=wanted).values_list("year", flat=True))
     todo = [y for y in wanted if y not in published]

@@ -76,7 +76,7 @@ _THROTTLED = {
 def _user(request: HttpRequest) -> Any:
     user = request.user
     if not user.is_authenticated:
-        raise NotAuthenticated()
+        raise NotAuthenticated(code="not_authenticated")
     return user
 
 

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from yiwang.accounts.models import User
 from yiwang.accounts.selectors import has_permission, posts_of, uscc_of
@@ -60,7 +61,7 @@ def lookup_uscc(value: str) -> str:
         return check_uscc(value.strip(), allow_list=credit_setting("USCC_ALLOW_LIST"))
     except ValidationFailed as exc:
         raise BadRequest(
-            f"统一社会信用代码格式不正确：{exc.detail}",
+            _("统一社会信用代码格式不正确：%(reason)s") % {"reason": exc.detail},
             code="invalid_uscc",
             field="uscc",
             rule=exc.extra.get("rule", ""),
@@ -129,7 +130,7 @@ def search_enterprises(q: str, *, page: int = 1) -> SearchPage:
     """
     page_size = int(credit_setting("PAGE_SIZE"))
     if page < 1:
-        raise BadRequest("页码从 1 开始", code="bad_page", field="page")
+        raise BadRequest(_("页码从 1 开始"), code="bad_page", field="page")
     query = normalise_query(q)
     if _CODE_LIKE.fullmatch(query):
         uscc = lookup_uscc(query)
@@ -139,12 +140,16 @@ def search_enterprises(q: str, *, page: int = 1) -> SearchPage:
         )
     if len(query) < MIN_QUERY:
         raise BadRequest(
-            f"请输入企业名称中至少 {MIN_QUERY} 个字，或完整的统一社会信用代码",
+            _("请输入企业名称中至少 %(n)s 个字，或完整的统一社会信用代码") % {"n": MIN_QUERY},
             code="query_too_short",
             field="q",
         )
     if len(query) > MAX_QUERY:
-        raise BadRequest(f"查询内容不能超过 {MAX_QUERY} 个字", code="query_too_long", field="q")
+        raise BadRequest(
+            _("查询内容不能超过 %(n)s 个字") % {"n": MAX_QUERY},
+            code="query_too_long",
+            field="q",
+        )
     cap = int(credit_setting("SEARCH_CAP"))
     matches = search.contains(query, limit=cap + 1)
     contains = matches.rows
@@ -209,7 +214,10 @@ def get_enterprise(uscc: str) -> Enterprise:
     code = lookup_uscc(uscc)
     enterprise = Enterprise.objects.filter(uscc=code).first()
     if enterprise is None:
-        raise NotFound(f"未找到统一社会信用代码为 {code} 的市场主体", code="enterprise_not_found")
+        raise NotFound(
+            _("未找到统一社会信用代码为 %(code)s 的市场主体") % {"code": code},
+            code="enterprise_not_found",
+        )
     return enterprise
 
 
@@ -253,7 +261,7 @@ def staff_record(actor: User, uscc: str) -> PublicRecord:
     """The full record for credit staff: withdrawn disclosures, revoked entries, every
     event including reversals."""
     if not credit_authorities(actor):
-        raise PermissionDenied("需要信用信息公示岗位权限", code="credit_staff_only")
+        raise PermissionDenied(_("需要信用信息公示岗位权限"), code="credit_staff_only")
     enterprise = get_enterprise(uscc)
     return PublicRecord(
         enterprise,
@@ -329,7 +337,7 @@ def acting_authority(
     """
     candidates = credit_authorities(user)
     if not candidates:
-        raise PermissionDenied("需要信用信息公示岗位权限", code="credit_staff_only")
+        raise PermissionDenied(_("需要信用信息公示岗位权限"), code="credit_staff_only")
     if lists:
         candidates = [
             a
@@ -338,21 +346,24 @@ def acting_authority(
         ]
         if not candidates:
             raise PermissionDenied(
-                "只有该企业登记地的登记机关（市场监管部门）可以作出名单决定",
+                _("只有该企业登记地的登记机关（市场监管部门）可以作出名单决定"),
                 code="not_list_authority",
             )
     if department_code:
         chosen = [a for a in candidates if a.department.code == department_code]
         if not chosen:
             raise PermissionDenied(
-                f"您不能以部门 {department_code} 的名义操作", code="not_your_department"
+                _("您不能以部门 %(department_code)s 的名义操作")
+                % {"department_code": department_code},
+                code="not_your_department",
             )
         return chosen[0]
     if len(candidates) > 1:
         raise ValidationFailed(
-            "您在多个部门任职，请指明以哪个部门的名义操作（department）",
+            _("您在多个部门任职，请指明以哪个部门的名义操作（department）"),
             field="department",
             choices=[a.department.code for a in candidates],
+            code="department_required",
         )
     return candidates[0]
 
@@ -364,21 +375,21 @@ def disclosure_for_staff(
     anyone else (another department's records look absent, not forbidden)."""
     mine = {a.department.pk: a for a in credit_authorities(user)}
     if not mine:
-        raise PermissionDenied("需要信用信息公示岗位权限", code="credit_staff_only")
+        raise PermissionDenied(_("需要信用信息公示岗位权限"), code="credit_staff_only")
     disclosure = (
         Disclosure.objects.select_related("enterprise", "department")
         .filter(pk=disclosure_id, department_id__in=list(mine))
         .first()
     )
     if disclosure is None:
-        raise NotFound("未找到本部门公示的该条信息", code="disclosure_not_found")
+        raise NotFound(_("未找到本部门公示的该条信息"), code="disclosure_not_found")
     return disclosure, mine[disclosure.department_id]
 
 
 def entry_for_staff(user: User | Any, entry_id: int) -> tuple[ListEntry, CreditAuthority]:
     entry = ListEntry.objects.select_related("enterprise", "department").filter(pk=entry_id).first()
     if entry is None:
-        raise NotFound("未找到该名单记录", code="entry_not_found")
+        raise NotFound(_("未找到该名单记录"), code="entry_not_found")
     return entry, acting_authority(user, enterprise=entry.enterprise, lists=True)
 
 
@@ -389,7 +400,7 @@ def event_for_staff(user: User | Any, event_id: int) -> tuple[ListEvent, CreditA
         .first()
     )
     if event is None:
-        raise NotFound("未找到该名单事项", code="event_not_found")
+        raise NotFound(_("未找到该名单事项"), code="event_not_found")
     return event, acting_authority(user, enterprise=event.entry.enterprise, lists=True)
 
 
@@ -402,7 +413,7 @@ def application_for_staff(
         .first()
     )
     if application is None:
-        raise NotFound("未找到该移出申请", code="application_not_found")
+        raise NotFound(_("未找到该移出申请"), code="application_not_found")
     return application, acting_authority(user, enterprise=application.entry.enterprise, lists=True)
 
 
@@ -414,7 +425,7 @@ def applications_for_staff(
     authorities = [a for a in credit_authorities(user) if a.decides_lists]
     if not authorities:
         raise PermissionDenied(
-            "只有登记机关（市场监管部门）处理移出申请", code="not_list_authority"
+            _("只有登记机关（市场监管部门）处理移出申请"), code="not_list_authority"
         )
     covered = Q()
     for authority in authorities:
@@ -458,11 +469,12 @@ def own_enterprise(user: User | Any) -> Enterprise:
     """The registry entry of the signed-in enterprise account, or NotFound/PermissionDenied."""
     uscc = uscc_of(user)
     if uscc is None:
-        raise PermissionDenied("仅企业账户可以报送", code="enterprise_only")
+        raise PermissionDenied(_("仅企业账户可以报送"), code="enterprise_only")
     enterprise = Enterprise.objects.filter(uscc=uscc).first()
     if enterprise is None:
         raise NotFound(
-            f"市场主体登记信息中没有统一社会信用代码 {uscc}", code="enterprise_not_found"
+            _("市场主体登记信息中没有统一社会信用代码 %(uscc)s") % {"uscc": uscc},
+            code="enterprise_not_found",
         )
     return enterprise
 
@@ -501,7 +513,7 @@ def own_entry(user: User | Any, entry_id: int) -> ListEntry:
     enterprise = own_enterprise(user)
     entry = ListEntry.objects.filter(pk=entry_id, enterprise=enterprise).first()
     if entry is None:
-        raise NotFound("未找到该名单记录", code="entry_not_found")
+        raise NotFound(_("未找到该名单记录"), code="entry_not_found")
     return entry
 
 
@@ -509,7 +521,7 @@ def own_report(user: User | Any, year: int) -> AnnualReport:
     enterprise = own_enterprise(user)
     report = AnnualReport.objects.filter(enterprise=enterprise, year=year).first()
     if report is None:
-        raise NotFound(f"尚未报送 {year} 年度报告", code="report_not_found")
+        raise NotFound(_("尚未报送 %(year)s 年度报告") % {"year": year}, code="report_not_found")
     return report
 
 
@@ -521,7 +533,7 @@ def listed_enterprises(
 ) -> QuerySet[ListEntry]:
     """Active entries of one list, newest first (the public list pages)."""
     if list_kind not in ListKind.values:
-        raise NotFound("没有这个名单")
+        raise NotFound(_("没有这个名单"), code="list_not_found")
     offset = (max(page, 1) - 1) * page_size
     return (
         ListEntry.objects.filter(list_kind=list_kind, status=EntryStatus.ACTIVE)

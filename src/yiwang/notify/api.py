@@ -23,7 +23,7 @@ PAGE_SIZE = 20
 def _current_user(request: HttpRequest) -> User:
     user = request.user
     if not isinstance(user, User):
-        raise NotAuthenticated()
+        raise NotAuthenticated(code="not_authenticated")
     return user
 
 

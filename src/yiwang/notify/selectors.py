@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from yiwang.accounts.models import User
 from yiwang.accounts.selectors import identity_for
@@ -35,10 +36,10 @@ def get_message_for(user: Any, message_id: int | str) -> Message:
     try:
         pk = int(message_id)
     except (TypeError, ValueError):
-        raise NotFound("没有这条消息") from None
+        raise NotFound(_("没有这条消息"), code="not_found") from None
     message = messages_for(user).filter(pk=pk).first()
     if message is None:
-        raise NotFound("没有这条消息")
+        raise NotFound(_("没有这条消息"), code="not_found")
     return message
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.accounts.models import User
 from yiwang.common.audit import record
@@ -43,11 +44,14 @@ def notify(
     """
     subject = " ".join((subject or "").split())
     if not subject:
-        raise ValidationFailed("消息标题不能为空")
+        raise ValidationFailed(_("消息标题不能为空"), code="subject_required")
     if len(subject) > SUBJECT_MAX:
-        raise ValidationFailed(f"消息标题不能超过 {SUBJECT_MAX} 个字符")
+        raise ValidationFailed(
+            _("消息标题不能超过 %(subject_max)s 个字符") % {"subject_max": SUBJECT_MAX},
+            code="subject_too_long",
+        )
     if not isinstance(recipient, User) or recipient.pk is None:
-        raise ValidationFailed("收件人必须是已登记的用户")
+        raise ValidationFailed(_("收件人必须是已登记的用户"), code="unknown_recipient")
     codes = channel_codes()
     with transaction.atomic(savepoint=False):
         now = timezone.now()
@@ -87,7 +91,7 @@ def _enqueue_dispatch() -> None:
 def mark_read(message: Message, *, actor: User) -> Message:
     """The recipient has read the message. Idempotent: reading it again changes nothing."""
     if not isinstance(actor, User) or actor.pk != message.recipient_id:
-        raise NotFound("没有这条消息")
+        raise NotFound(_("没有这条消息"), code="not_found")
     with transaction.atomic():
         now = timezone.now()
         if Message.objects.filter(pk=message.pk, read_at__isnull=True).update(read_at=now):
@@ -104,7 +108,11 @@ def requeue_delivery(delivery: Delivery, *, actor: Any) -> Delivery:
     with transaction.atomic():
         current = Delivery.objects.select_for_update().get(pk=delivery.pk)
         if current.status != DeliveryStatus.FAILED:
-            raise InvalidTransition("只有发送失败的投递可以重新发送", current_state=current.status)
+            raise InvalidTransition(
+                _("只有发送失败的投递可以重新发送"),
+                current_state=current.status,
+                code="delivery_not_failed",
+            )
         before = {"status": current.status, "attempts": current.attempts}
         current.status = DeliveryStatus.PENDING
         current.attempts = 0

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from yiwang.common.errors import NotFound
 from yiwang.org.choices import HallKind, RegionLevel
@@ -81,7 +82,7 @@ def get_region(code: str) -> Region:
     """The region with this code, or NotFound."""
     region = Region.objects.filter(code=code).select_related("parent").first()
     if region is None:
-        raise NotFound(f"区划 {code} 不存在")
+        raise NotFound(_("区划 %(code)s 不存在") % {"code": code}, code="not_found")
     return region
 
 
@@ -160,5 +161,7 @@ def posts_by_code(codes: Iterable[str]) -> list[Post]:
     )
     missing = [code for code in wanted if code not in found]
     if missing:
-        raise NotFound(f"岗位 {', '.join(missing)} 不存在")
+        raise NotFound(
+            _("岗位 %(missing)s 不存在") % {"missing": ", ".join(missing)}, code="post_not_found"
+        )
     return [found[code] for code in wanted]

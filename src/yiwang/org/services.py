@@ -23,6 +23,7 @@ from typing import Any, NoReturn, TypeVar
 
 from django.db import models, transaction
 from django.forms.models import model_to_dict
+from django.utils.translation import gettext as _
 
 from yiwang.common.audit import record
 from yiwang.common.errors import ValidationFailed
@@ -172,7 +173,11 @@ class _Entry:
         self.raw: dict[str, Any] = raw
 
     def fail(self, why: str) -> NoReturn:
-        raise ValidationFailed(f"{self.where}: {why}", entry=self.where)
+        raise ValidationFailed(
+            f"{self.where}: {why}",  # a data-file error, read by the operator on the command line
+            entry=self.where,
+            code="org_entry_invalid",
+        )
 
     def text(self, key: str, *, max_length: int, required: bool = True, default: str = "") -> str:
         value = self.raw.get(key, default)
@@ -205,20 +210,28 @@ class _Entry:
 def _section(data: Mapping[str, Any], key: str) -> list[Any]:
     value = data.get(key, [])
     if not isinstance(value, list):
-        raise ValidationFailed(f"{key} 应为列表", entry=key)
+        raise ValidationFailed(
+            _("%(key)s 应为列表") % {"key": key}, entry=key, code="org_field_not_list"
+        )
     return value
 
 
 def _parse(data: Any) -> _OrgData:
     """Check the whole file and return typed rows; raise ValidationFailed at the first fault."""
     if not isinstance(data, dict):
-        raise ValidationFailed("组织机构数据文件应为 JSON 对象")
+        raise ValidationFailed(_("组织机构数据文件应为 JSON 对象"), code="org_file_not_object")
     unknown = sorted(k for k in data if not k.startswith("_") and k not in _TOP_KEYS)
     if unknown:
-        raise ValidationFailed(f"未知的顶层字段 {', '.join(unknown)}", entry=unknown[0])
+        raise ValidationFailed(
+            _("未知的顶层字段 %(unknown)s") % {"unknown": ", ".join(unknown)},
+            entry=unknown[0],
+            code="org_unknown_field",
+        )
     defaults = data.get("hall_defaults", {})
     if not isinstance(defaults, dict):
-        raise ValidationFailed("hall_defaults 应为对象", entry="hall_defaults")
+        raise ValidationFailed(
+            _("hall_defaults 应为对象"), entry="hall_defaults", code="org_hall_defaults_not_object"
+        )
 
     regions = _parse_regions(_section(data, "regions"))
     levels = {r.code: r.level for r in regions}
@@ -266,8 +279,10 @@ def _parse_regions(raw: list[Any]) -> list[_RegionRow]:
     for i, row in enumerate(rows):
         if row.parent is not None and row.parent not in seen:
             raise ValidationFailed(
-                f"regions[{i}] {row.code}: 上级区划 {row.parent} 不在文件中",
+                _("regions[%(i)s] %(code)s: 上级区划 %(parent)s 不在文件中")
+                % {"i": i, "code": row.code, "parent": row.parent},
                 entry=f"regions[{i}] {row.code}",
+                code="region_parent_missing",
             )
     return rows
 
@@ -454,7 +469,11 @@ def load_org_data(path: str | Path | None = None, *, actor: Any) -> LoadReport:
     try:
         raw = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise ValidationFailed(f"{file.name}: 不是有效的 JSON（第 {exc.lineno} 行）") from exc
+        raise ValidationFailed(
+            _("%(name)s: 不是有效的 JSON（第 %(lineno)s 行）")
+            % {"name": file.name, "lineno": exc.lineno},
+            code="org_file_not_json",
+        ) from exc
     data = _parse(raw)
     report = LoadReport(subject="组织机构数据", labels=_MODEL_LABELS)
     with transaction.atomic():
@@ -624,17 +643,28 @@ def check_org_object(obj: models.Model) -> None:
         try:
             level = region_level_for(obj.code)
         except ValueError as exc:
-            raise ValidationFailed(str(exc), entry=obj.code) from exc
+            raise ValidationFailed(str(exc), entry=obj.code, code="region_code_invalid") from exc
         if obj.level != level:
-            raise ValidationFailed(f"层级 {obj.level} 与区划代码 {obj.code} 不符", entry=obj.code)
+            raise ValidationFailed(
+                _("层级 %(level)s 与区划代码 %(code)s 不符")
+                % {"level": obj.level, "code": obj.code},
+                entry=obj.code,
+                code="region_level_mismatch",
+            )
         if obj.parent_id != expected_parent_code(obj.code):
             raise ValidationFailed(
-                f"区划 {obj.code} 的上级应为 {expected_parent_code(obj.code)}", entry=obj.code
+                _("区划 %(code)s 的上级应为 %(parent)s")
+                % {"code": obj.code, "parent": expected_parent_code(obj.code)},
+                entry=obj.code,
+                code="region_parent_mismatch",
             )
     elif isinstance(obj, ServiceHall):
         if obj.region.level not in _HALL_LEVELS[obj.kind]:
             raise ValidationFailed(
-                f"类型 {obj.kind} 不能设在 {obj.region.level} 级区划", entry=obj.code
+                _("类型 %(kind)s 不能设在 %(level)s 级区划")
+                % {"kind": obj.kind, "level": obj.region.level},
+                entry=obj.code,
+                code="unit_kind_level_mismatch",
             )
     elif isinstance(obj, Department):
         if obj.pk is not None:
@@ -645,13 +675,19 @@ def check_org_object(obj: models.Model) -> None:
         obj.uscc = obj.uscc.strip().upper()
         problem = uscc_problem(obj.uscc) if obj.uscc else None
         if problem:
-            raise ValidationFailed(problem, entry=obj.code)
+            raise ValidationFailed(problem, entry=obj.code, code="org_entry_invalid")
     elif isinstance(obj, Role):
         unknown = [p for p in obj.permissions if p not in set(Permission)]
         if unknown:
-            raise ValidationFailed(f"未知权限 {', '.join(map(str, unknown))}", entry=obj.code)
+            raise ValidationFailed(
+                _("未知权限 %(unknown)s") % {"unknown": ", ".join(map(str, unknown))},
+                entry=obj.code,
+                code="unknown_permission",
+            )
     elif isinstance(obj, Post) and (obj.hall_id is None) == (obj.department_id is None):
-        raise ValidationFailed("岗位必须且只能属于一个单位", entry=obj.code)
+        raise ValidationFailed(
+            _("岗位必须且只能属于一个单位"), entry=obj.code, code="post_unit_required"
+        )
 
 
 #: What keeps a department in its region, registered by the apps above org in their
@@ -668,8 +704,15 @@ def _check_department_move(dept: Department, old_region: str | None, new_region:
     reasons = [reason for check in department_move_checks if (reason := check(dept))]
     if reasons:
         raise ValidationFailed(
-            f"部门 {dept.code} 不能从区划 {old_region} 改到 {new_region}：{'；'.join(reasons)}",
+            _("部门 %(code)s 不能从区划 %(old_region)s 改到 %(new_region)s：%(reasons)s")
+            % {
+                "code": dept.code,
+                "old_region": old_region,
+                "new_region": new_region,
+                "reasons": "；".join(reasons),
+            },
             entry=dept.code,
+            code="department_move_refused",
         )
 
 

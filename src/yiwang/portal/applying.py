@@ -14,8 +14,9 @@ and application — one case, the same case number and query code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import wraps
 from typing import Any
 
 from django.core.exceptions import BadRequest as DjangoBadRequest
@@ -23,12 +24,15 @@ from django.core.exceptions import RequestDataTooBig, TooManyFilesSent
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 from yiwang.accounts.models import User
 from yiwang.cases.services import MaterialRef, Submission, perform_action, submit_case
 from yiwang.common.errors import DomainError, PayloadTooLarge, UnsupportedMediaType
+from yiwang.portal.errors import error_page
 from yiwang.uploads.content import KINDS, safe_name, sniff_file
 from yiwang.uploads.services import max_upload_bytes, store_upload, too_large_error
 
@@ -84,6 +88,24 @@ def form_parses(request: HttpRequest) -> bool:
     return True
 
 
+def upload_form(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The one way a page takes a form with files. The size limit must be installed
+    before anything reads the body — and the CSRF check does — so the middleware's
+    check is skipped (csrf_exempt) and the view itself must carry `@csrf_protect`,
+    which then reads the form within the limit. A body that is no form at all is
+    answered here with the 400 page (see `form_parses`)."""
+
+    @csrf_exempt
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        limit_file_sizes(request)
+        if not form_parses(request):
+            return error_page(request, _("无法解析提交的表单，请刷新页面后重试。"), status=400)
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
 def upload_too_large(request: HttpRequest) -> PayloadTooLarge | None:
     """The 413 to answer when the body was cut short for a file too large. Parses the
     body now if nothing has yet (the CSRF check usually has)."""
@@ -109,7 +131,9 @@ class Application:
 
 def _named(exc: DomainError, name: str) -> DomainError:
     """The same error, its message naming the material it is about."""
-    return type(exc)(f"材料“{name}”：{exc.detail}", code=exc.code)
+    return type(exc)(
+        _("材料“%(name)s”：%(detail)s") % {"name": name, "detail": exc.detail}, code=exc.code
+    )
 
 
 def check_files(files: Sequence[tuple[str, UploadedFile]], names: Mapping[str, str]) -> None:
@@ -124,7 +148,11 @@ def check_files(files: Sequence[tuple[str, UploadedFile]], names: Mapping[str, s
             raise _named(too_large_error(), name)
         kind = sniff_file(file, size)
         if kind is None:
-            raise UnsupportedMediaType(f"材料“{name}”：只接受 {accepted} 文件（按文件内容判断）")
+            raise UnsupportedMediaType(
+                _("材料“%(name)s”：只接受 %(accepted)s 文件（按文件内容判断）")
+                % {"name": name, "accepted": accepted},
+                code="unsupported_media_type",
+            )
         try:
             safe_name(file.name, kind)
         except DomainError as exc:

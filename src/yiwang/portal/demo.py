@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from yiwang.accounts.services import ensure_demo_accounts
 from yiwang.cases.services import seed_demo_cases, seed_demo_reference_data
@@ -20,7 +21,7 @@ DEMO_PASSWORD = "yiwang-demo-2026"  # noqa: S105 - published on purpose, refused
 def seed_demo(say: Callable[[str], None]) -> int:
     """Run every seed step; returns how many things were created (0 on a second run)."""
     if settings.ENV == "production":
-        raise PermissionDenied("生产环境不能写入演示数据", code="demo_refused_in_production")
+        raise PermissionDenied(_("生产环境不能写入演示数据"), code="demo_refused_in_production")
     created = 0
     days = seed_from_chinesecalendar(actor="seed")
     say(f"calendar: {days} holiday and make-up days written" if days else "calendar: up to date")

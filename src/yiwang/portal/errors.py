@@ -1,13 +1,22 @@
-"""The one way the portal shows a refusal: a Chinese page with the error's HTTP status.
+"""The one way the portal shows a refusal: a page with the error's HTTP status.
 
-Domain errors carry their own status and a user-facing `detail`; every view turns
-them into this page (or a message on the page it re-renders), never into a 500.
+Domain errors carry their own status and a user-facing `detail`, already in the
+request's language (translated where they are raised, docs/decisions/0010). A page
+never catches them to show a page: `DomainErrorPages` (settings.MIDDLEWARE) turns
+one a view lets escape into the error page. A view that shows the refusal on the
+page it re-renders (a form, a case) says so with `Refusal`, which adds the message
+and keeps the status; nothing re-words an error here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from types import TracebackType
+
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 
 from yiwang.common.errors import DomainError, RateLimited
@@ -49,14 +58,78 @@ def method_not_allowed_page(request: HttpRequest) -> HttpResponse:
 
 
 def domain_error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return error_page(request, exc.detail, status=exc.status)
-
-
-def sign_in_refusal(exc: DomainError) -> str:
-    """Why signing in failed, in the page's language. The services word their refusals
-    in Chinese; the two every visitor may meet are said again here, the rest as they are."""
+    response = error_page(request, exc.detail, status=exc.status)
     if isinstance(exc, RateLimited):
-        return _("登录失败次数过多，请 %(seconds)s 秒后再试") % {"seconds": exc.retry_after}
-    if exc.code == "invalid_credentials":
-        return _("用户名或密码错误")
-    return exc.detail
+        response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+class DomainErrorPages:
+    """Middleware: a DomainError escaping a page's view becomes the error page with its
+    status (404 for a missing case, 403, 429 with Retry-After...), never a 500. The API
+    maps its own (problem+json, yiwang.api.main); its paths are left alone."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if isinstance(exception, DomainError) and not request.path.startswith("/api/"):
+            response = domain_error_page(request, exception)
+            # The view's own decorators (never_cache on the kiosk's steps) did not see
+            # this answer; a refusal depends on who asks and when, so none is cached.
+            add_never_cache_headers(response)
+            return response
+        return None
+
+
+class Refusal:
+    """A DomainError raised inside `with Refusal(request) as refused:` becomes an error
+    message on the page the view renders next; `refused.status` is its HTTP status (200
+    while nothing was refused), `bool(refused)` whether it happened. Other exceptions
+    pass through. With `message=False` the page shows `refused.detail` itself (an
+    error line under a search box) instead of a message.
+
+        with Refusal(request) as refused:
+            submission = submit_application(...)
+        if refused:
+            return render_form_again(status=refused.status)
+    """
+
+    def __init__(self, request: HttpRequest, *, message: bool = True) -> None:
+        self.request = request
+        self.message = message
+        self.error: DomainError | None = None
+
+    def __enter__(self) -> Refusal:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        if not isinstance(exc, DomainError):
+            return False
+        self.error = exc
+        if self.message:
+            messages.error(self.request, exc.detail)
+        return True
+
+    def __bool__(self) -> bool:
+        return self.error is not None
+
+    @property
+    def status(self) -> int:
+        return self.error.status if self.error is not None else 200
+
+    @property
+    def detail(self) -> str:
+        return self.error.detail if self.error is not None else ""
+
+    @property
+    def retry_after(self) -> int | None:
+        return self.error.retry_after if isinstance(self.error, RateLimited) else None

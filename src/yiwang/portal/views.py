@@ -30,12 +30,11 @@ from yiwang.accounts import selectors as account_selectors
 from yiwang.accounts import services as account_services
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import User
-from yiwang.common.errors import DomainError, NotFound, RateLimited
 from yiwang.common.http import client_address
 from yiwang.org import selectors as org_selectors
 from yiwang.org.models import Region
 from yiwang.portal.directory import filter_tree, nest_below
-from yiwang.portal.errors import error_page, sign_in_refusal
+from yiwang.portal.errors import Refusal, error_page
 from yiwang.portal.forms import DirectoryFilterForm, LoginForm
 from yiwang.portal.htmx import HtmxHttpRequest, is_partial
 
@@ -93,10 +92,7 @@ def _ancestors(region: Region) -> list[Region]:
 @require_GET
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One region: its hall(s), its departments and the regions below it with their halls."""
-    try:
-        region = org_selectors.get_region(code)
-    except NotFound as exc:
-        return error_page(request, exc.detail, status=404)
+    region = org_selectors.get_region(code)
     own_halls, below = nest_below(
         region,
         org_selectors.regions_below(region, include_self=False),
@@ -135,20 +131,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
         return redirect(safe_next or resolve_url(settings.LOGIN_REDIRECT_URL))
     form = LoginForm(request.POST if request.method == "POST" else None)
     status = 200
-    retry_after: int | None = None
+    refused = Refusal(request)
     if form.is_bound:
         if form.is_valid():
-            try:
+            with refused:
                 user = account_services.sign_in(
                     form.cleaned_data["username"],
                     form.cleaned_data["password"],
                     address=client_address(request),
                 )
-            except DomainError as exc:
-                messages.error(request, sign_in_refusal(exc))
-                status = exc.status
-                if isinstance(exc, RateLimited):
-                    retry_after = exc.retry_after
+            if refused:
+                status = refused.status
             else:
                 auth_login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
                 return HttpResponseRedirect(safe_next or resolve_url(settings.LOGIN_REDIRECT_URL))
@@ -156,8 +149,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = 400
     context = {"section": "login", "form": form, "next": safe_next or ""}
     response = render(request, "portal/login.html", context, status=status)
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
+    if refused.retry_after is not None:
+        response["Retry-After"] = str(refused.retry_after)
     return response
 
 

@@ -15,14 +15,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yiwang.cases import selectors as case_selectors
 from yiwang.cases.choices import CaseAction
 from yiwang.cases.services import perform_action
 from yiwang.catalog.selectors import get_active_item
-from yiwang.common.errors import DomainError, NotFound
+from yiwang.common.errors import NotFound
 from yiwang.notify import selectors as notify_selectors
 from yiwang.notify.services import mark_read
 from yiwang.portal.access import (
@@ -34,14 +34,13 @@ from yiwang.portal.access import (
 from yiwang.portal.applying import (
     Application,
     answer_supplement,
-    form_parses,
-    limit_file_sizes,
     remember_query_code,
     submit_application,
     take_query_code,
+    upload_form,
     upload_too_large,
 )
-from yiwang.portal.errors import domain_error_page, error_page
+from yiwang.portal.errors import Refusal, error_page
 from yiwang.portal.forms_cases import (
     ACCEPT_FILES,
     ActionForm,
@@ -51,39 +50,22 @@ from yiwang.portal.forms_cases import (
 )
 from yiwang.portal.htmx import is_partial
 from yiwang.portal.presenting import case_page as present_case
+from yiwang.portal.query import page_number
 
 MESSAGES_PER_PAGE = 20
-
-
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 # --------------------------------------------------------------------------- applying
 
 
-@csrf_exempt  # checked below, once the upload handler is in place
-def apply(request: HttpRequest, code: str) -> HttpResponse:
-    # The size limit must be installed before anything (the CSRF check) reads the body.
-    limit_file_sizes(request)
-    if not form_parses(request):
-        return error_page(request, _("无法解析提交的表单，请刷新页面后重试。"), status=400)
-    return _apply(request, code)
-
-
+@upload_form
 @applicant_required
 @csrf_protect
 @require_http_methods(["GET", "POST"])
-def _apply(request: HttpRequest, code: str) -> HttpResponse:
+def apply(request: HttpRequest, code: str) -> HttpResponse:
     """The application form: the item's fields, a file per material, delivery, the
     station for township items. One case per idempotency key (the hidden field)."""
-    try:
-        item = get_active_item(code)
-    except DomainError as exc:
-        return domain_error_page(request, exc)
+    item = get_active_item(code)
     stations = station_choices(item)
     status = 200
     if request.method == "GET":
@@ -106,12 +88,10 @@ def _apply(request: HttpRequest, code: str) -> HttpResponse:
         delivery=form.cleaned_data.get("delivery") or None,
         intake_region=form.cleaned_data.get("intake_region") or None,
     )
-    try:
+    with Refusal(request) as refused:
         submission = submit_application(application, actor=current_user(request), names=names)
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        status = exc.status
-        return _apply_page(request, item, form, status)
+    if refused:
+        return _apply_page(request, item, form, refused.status)
     remember_query_code(request, submission)
     return redirect("portal:centre-submitted", case_no=submission.case.case_no)
 
@@ -125,10 +105,7 @@ def _apply_page(request: HttpRequest, item: Any, form: Any, status: int) -> Http
 @require_GET
 def submitted(request: HttpRequest, case_no: str) -> HttpResponse:
     """The case number and — this once — the query code of a new application."""
-    try:
-        detail = case_selectors.case_detail_for(current_user(request), case_no)
-    except DomainError as exc:
-        return domain_error_page(request, exc)
+    detail = case_selectors.case_detail_for(current_user(request), case_no)
     context = {
         "section": "centre",
         "page": present_case(detail),
@@ -144,23 +121,17 @@ def submitted(request: HttpRequest, case_no: str) -> HttpResponse:
 @require_GET
 def my_cases(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "") or None
-    try:
-        qs = case_selectors.my_cases(current_user(request), status=status)
-        page = case_selectors.paginate(qs, _page_number(request))
-    except DomainError as exc:
-        return domain_error_page(request, exc)
+    qs = case_selectors.my_cases(current_user(request), status=status)
+    page = case_selectors.paginate(qs, page_number(request))
     context = {"section": "centre", "result": page, "status": status or ""}
     return render(request, "portal/centre/cases.html", context)
 
 
 def _own_case_page(request: HttpRequest, case_no: str, *, status: int = 200) -> HttpResponse:
     user = current_user(request)
-    try:
-        detail = case_selectors.case_detail_for(user, case_no)
-    except DomainError as exc:
-        return domain_error_page(request, exc)
+    detail = case_selectors.case_detail_for(user, case_no)
     if not detail.viewer_is_applicant:  # a case they see as staff is not theirs here
-        return domain_error_page(request, NotFound(_("办件 %(no)s 不存在") % {"no": case_no}))
+        raise NotFound(_("办件 %(no)s 不存在") % {"no": case_no}, code="case_not_found")
     page = present_case(detail)
     context = {
         "section": "centre",
@@ -180,18 +151,11 @@ def case_view(request: HttpRequest, case_no: str) -> HttpResponse:
     return _own_case_page(request, case_no)
 
 
-@csrf_exempt  # checked below, once the upload handler is in place
-def case_action(request: HttpRequest, case_no: str) -> HttpResponse:
-    limit_file_sizes(request)
-    if not form_parses(request):
-        return error_page(request, _("无法解析提交的表单，请刷新页面后重试。"), status=400)
-    return _case_action(request, case_no)
-
-
+@upload_form
 @applicant_required
 @csrf_protect
 @require_POST
-def _case_action(request: HttpRequest, case_no: str) -> HttpResponse:
+def case_action(request: HttpRequest, case_no: str) -> HttpResponse:
     """The applicant's own actions: answer the supplement notice, or withdraw."""
     user = current_user(request)
     too_large = upload_too_large(request)
@@ -207,7 +171,7 @@ def _case_action(request: HttpRequest, case_no: str) -> HttpResponse:
     action = form.cleaned_data["action"]
     comment = form.cleaned_data.get("comment") or ""
     version = form.cleaned_data.get("version")
-    try:
+    with Refusal(request) as refused:
         if action == CaseAction.RESUBMIT:
             detail = case_selectors.case_detail_for(user, case_no)
             names = {m.material_code: m.material_name for m in detail.materials}
@@ -226,9 +190,8 @@ def _case_action(request: HttpRequest, case_no: str) -> HttpResponse:
         else:
             perform_action(case_no, action, actor=user, comment=comment, expected_version=version)
             messages.success(request, _("申请已撤回。"))
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        return _own_case_page(request, case_no, status=exc.status)
+    if refused:
+        return _own_case_page(request, case_no, status=refused.status)
     return redirect("portal:centre-case", case_no=case_no)
 
 
@@ -245,7 +208,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
         notify_selectors.messages_for(user, unread_only=unread_only), MESSAGES_PER_PAGE
     )
     try:
-        page = paginator.page(_page_number(request))
+        page = paginator.page(page_number(request))
     except (EmptyPage, PageNotAnInteger):
         page = paginator.page(paginator.num_pages)
     context = {
@@ -266,11 +229,8 @@ def _case_base(user: Any) -> str:
 @require_POST
 def message_read(request: HttpRequest, message_id: int) -> HttpResponse:
     user = current_user(request)
-    try:
-        message = notify_selectors.get_message_for(user, message_id)
-        mark_read(message, actor=user)
-    except DomainError as exc:
-        return domain_error_page(request, exc)
+    message = notify_selectors.get_message_for(user, message_id)
+    mark_read(message, actor=user)
     if is_partial(request):
         context = {
             "message": message,

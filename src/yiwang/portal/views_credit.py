@@ -14,42 +14,16 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from yiwang.common.errors import DomainError, NotFound, RateLimited
+from yiwang.common.errors import DomainError, RateLimited
 from yiwang.common.http import client_address
 from yiwang.credit import selectors, services
 from yiwang.credit.choices import DisclosureKind, ListKind
 from yiwang.credit.display import FIGURE_LABELS, report_public
 from yiwang.credit.labels import LABEL_CONTEXT, choice_label
-
-
-def _is_partial(request: HttpRequest) -> bool:
-    htmx = getattr(request, "htmx", None)
-    return htmx is not None and bool(htmx) and not htmx.history_restore_request
-
-
-def _refusal(exc: DomainError, *, uscc: str = "") -> str:
-    """Why the page cannot answer, in the page's language. The selectors word their
-    refusals in Chinese (the API returns them as they are); those a visitor of these
-    pages meets are said again here, the rest as they are."""
-    if isinstance(exc, RateLimited):
-        return _("访问过于频繁，请稍后再试")
-    if exc.code == "invalid_uscc":
-        # "统一社会信用代码格式不正确：<the validator's reason>"; the reason is English.
-        reason = exc.detail.partition("：")[2] or exc.detail
-        return _("统一社会信用代码格式不正确：%(reason)s") % {"reason": reason}
-    if exc.code == "enterprise_not_found" and uscc:
-        code = selectors.lookup_uscc(uscc)  # well formed, or it would not be "not found"
-        return _("未找到统一社会信用代码为 %(code)s 的市场主体") % {"code": code}
-    if exc.code == "query_too_short":
-        return _("请输入企业名称中至少 %(n)s 个字，或完整的统一社会信用代码") % {
-            "n": selectors.MIN_QUERY
-        }
-    if exc.code == "query_too_long":
-        return _("查询内容不能超过 %(n)s 个字") % {"n": selectors.MAX_QUERY}
-    return exc.detail
+from yiwang.portal.htmx import is_partial
+from yiwang.portal.query import page_number
 
 
 def _error(
@@ -57,20 +31,12 @@ def _error(
     exc: DomainError,
     template: str,
     context: dict[str, Any],
-    message: str | None = None,
 ) -> HttpResponse:
-    error = _refusal(exc) if message is None else message
-    response = render(request, template, {**context, "error": error}, status=exc.status)
+    # The selectors word their refusals for these pages, translated (decision 0010).
+    response = render(request, template, {**context, "error": exc.detail}, status=exc.status)
     if isinstance(exc, RateLimited):
         response["Retry-After"] = str(exc.retry_after)
     return response
-
-
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 @require_GET
@@ -78,13 +44,11 @@ def search(request: HttpRequest) -> HttpResponse:
     """The search form; results below it (an htmx fragment while typing)."""
     query = request.GET.get("q", "").strip()
     context: dict[str, Any] = {"section": "credit", "query": query, "result": None}
-    template = (
-        "portal/credit/_results.html" if _is_partial(request) else "portal/credit/search.html"
-    )
+    template = "portal/credit/_results.html" if is_partial(request) else "portal/credit/search.html"
     if query:
         try:
             services.check_rate_limit("search", client_address(request))
-            context["result"] = selectors.search_enterprises(query, page=_page_number(request))
+            context["result"] = selectors.search_enterprises(query, page=page_number(request))
         except DomainError as exc:
             response = _error(request, exc, template, context)
             patch_vary_headers(response, ["HX-Request"])
@@ -101,7 +65,7 @@ def enterprise(request: HttpRequest, uscc: str) -> HttpResponse:
         services.check_rate_limit("detail", client_address(request))
         record = selectors.public_record(uscc)
     except DomainError as exc:
-        return _error(request, exc, "portal/credit/search.html", context, _refusal(exc, uscc=uscc))
+        return _error(request, exc, "portal/credit/search.html", context)
     services.record_view(record.enterprise)
     groups = []
     for kind in DisclosureKind:
@@ -134,10 +98,8 @@ def listing(request: HttpRequest, kind: str) -> HttpResponse:
     context: dict[str, Any] = {"section": "credit", "query": ""}
     try:
         services.check_rate_limit("search", client_address(request))
-        page = _page_number(request)
+        page = page_number(request)
         entries = list(selectors.listed_enterprises(kind, page=page, page_size=50))
-    except NotFound as exc:
-        return _error(request, exc, "portal/credit/search.html", context, _("没有这个名单"))
     except DomainError as exc:
         return _error(request, exc, "portal/credit/search.html", context)
     context.update(

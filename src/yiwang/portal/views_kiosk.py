@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -29,19 +29,18 @@ from yiwang.cases import selectors as case_selectors
 from yiwang.cases.choices import CaseStatus, Channel, EventKind
 from yiwang.catalog.choices import CaseType
 from yiwang.catalog.selectors import get_active_item
-from yiwang.common.errors import DomainError, NotFound
+from yiwang.common.errors import NotFound
 from yiwang.common.http import client_address
 from yiwang.portal.access import current_user, is_applicant
 from yiwang.portal.applying import (
     Application,
-    form_parses,
-    limit_file_sizes,
     remember_query_code,
     submit_application,
     take_query_code,
+    upload_form,
     upload_too_large,
 )
-from yiwang.portal.errors import domain_error_page, error_page, sign_in_refusal
+from yiwang.portal.errors import Refusal
 from yiwang.portal.forms import LoginForm
 from yiwang.portal.forms_cases import ACCEPT_FILES, apply_form
 from yiwang.portal.presenting import status_label
@@ -76,7 +75,7 @@ def _kiosk_item(code: str) -> Any:
     for item in kiosk_items():
         if item.code == code:
             return item
-    raise NotFound(_("本终端不办理该事项"))
+    raise NotFound(_("本终端不办理该事项"), code="not_found")
 
 
 def _render(
@@ -100,10 +99,7 @@ def choose(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def identify(request: HttpRequest, code: str) -> HttpResponse:
     """Step 2: who is applying. Applicants already signed in go straight on."""
-    try:
-        item = _kiosk_item(code)
-    except DomainError as exc:
-        return domain_error_page(request, exc)
+    item = _kiosk_item(code)
     if request.method == "GET" and is_applicant(request.user):
         return redirect("portal:kiosk-confirm", code=code)
     form = LoginForm(request.POST if request.method == "POST" else None)
@@ -111,15 +107,14 @@ def identify(request: HttpRequest, code: str) -> HttpResponse:
     refused_staff = False
     if form.is_bound:
         if form.is_valid():
-            try:
+            with Refusal(request) as refused:
                 user = account_services.sign_in(
                     form.cleaned_data["username"],
                     form.cleaned_data["password"],
                     address=client_address(request),
                 )
-            except DomainError as exc:
-                messages.error(request, sign_in_refusal(exc))
-                status = exc.status
+            if refused:
+                status = refused.status
             else:
                 # Only applicants get a session here: a staff account signed in on a
                 # public terminal would hand the next person in line its workbench.
@@ -138,26 +133,16 @@ def identify(request: HttpRequest, code: str) -> HttpResponse:
     return _render(request, "identify.html", context, status)
 
 
-@csrf_exempt  # checked below, once the upload handler is in place
-def confirm(request: HttpRequest, code: str) -> HttpResponse:
-    limit_file_sizes(request)
-    if not form_parses(request):
-        return error_page(request, _("无法解析提交的表单，请刷新页面后重试。"), status=400)
-    return _confirm(request, code)
-
-
+@upload_form
 @never_cache
 @csrf_protect
 @require_http_methods(["GET", "POST"])
-def _confirm(request: HttpRequest, code: str) -> HttpResponse:
+def confirm(request: HttpRequest, code: str) -> HttpResponse:
     """Step 3: the choices of the application and the person's confirmation."""
     if not is_applicant(request.user):
         return redirect("portal:kiosk-identify", code=code)
     user = current_user(request)
-    try:
-        item = _kiosk_item(code)
-    except DomainError as exc:
-        return domain_error_page(request, exc)
+    item = _kiosk_item(code)
     status = 200
     form = apply_form(item)
     if request.method == "POST":
@@ -177,11 +162,10 @@ def _confirm(request: HttpRequest, code: str) -> HttpResponse:
                     channel=Channel.KIOSK,
                 )
                 names = {m.code: m.name for m in item.materials.all()}
-                try:
+                with Refusal(request) as refused:
                     submission = submit_application(application, actor=user, names=names)
-                except DomainError as exc:
-                    messages.error(request, exc.detail)
-                    status = exc.status
+                if refused:
+                    status = refused.status
                 else:
                     remember_query_code(request, submission)
                     return redirect("portal:kiosk-result", case_no=submission.case.case_no)
@@ -204,10 +188,7 @@ def result(request: HttpRequest, case_no: str) -> HttpResponse:
     """The outcome on screen: issued at once, or handed to a clerk with the reasons."""
     if not is_applicant(request.user):
         return redirect("portal:kiosk")
-    try:
-        detail = case_selectors.case_detail_for(current_user(request), case_no)
-    except DomainError as exc:
-        return domain_error_page(request, exc)
+    detail = case_selectors.case_detail_for(current_user(request), case_no)
     checks = [e for e in detail.timeline if e.kind == EventKind.AUTO_CHECK]
     failed = [
         c.get("reason", "")

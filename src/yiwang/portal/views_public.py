@@ -15,9 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 from yiwang.cases.selectors import public_case_status
 from yiwang.catalog.choices import AcceptLevel, CaseType
 from yiwang.catalog.selectors import get_item, search_items
-from yiwang.common.errors import DomainError
 from yiwang.org import selectors as org_selectors
-from yiwang.portal.errors import domain_error_page
+from yiwang.portal.errors import Refusal
 from yiwang.portal.forms_cases import ItemSearchForm, LookupForm
 from yiwang.portal.htmx import HtmxHttpRequest, is_partial
 from yiwang.portal.presenting import status_label
@@ -47,13 +46,13 @@ def item_search(request: HtmxHttpRequest) -> HttpResponse:
     region = str(form.value("region"))
     page = int(form.value("page", 1))
     status = 200
-    error = ""
-    try:
+    items: Any = []
+    total = 0
+    with Refusal(request, message=False) as refused:
         items, total = search_items(
             q=query, region=region or None, below=True, page=page, page_size=ITEMS_PER_PAGE
         )
-    except DomainError as exc:
-        items, total, error, status = [], 0, exc.detail, exc.status
+    error, status = refused.detail, refused.status
     pages = max(1, -(-total // ITEMS_PER_PAGE))
     context = {
         "section": "items",
@@ -79,10 +78,7 @@ def item_search(request: HtmxHttpRequest) -> HttpResponse:
 @require_GET
 def item_guide(request: HttpRequest, code: str) -> HttpResponse:
     """One item's 办事指南: materials, limits, fees, place, process, stars."""
-    try:
-        item = get_item(code)
-    except DomainError as exc:
-        return domain_error_page(request, exc)
+    item = get_item(code)
     context = {
         "section": "items",
         "item": item,
@@ -107,13 +103,13 @@ def case_lookup(request: HttpRequest) -> HttpResponse:
     status = 200
     if form.is_bound:
         if form.is_valid():
-            try:
+            with Refusal(request, message=False) as refused:
                 found = public_case_status(
                     form.cleaned_data["case_no"].strip(), form.cleaned_data["code"]
                 )
-            except DomainError as exc:
-                context["error"] = exc.detail
-                status = exc.status
+            if refused:
+                context["error"] = refused.detail
+                status = refused.status
             else:
                 context["found"] = found
                 context["found_status"] = status_label(found.status)

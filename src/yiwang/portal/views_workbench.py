@@ -23,9 +23,9 @@ from yiwang.cases import selectors as case_selectors
 from yiwang.cases.choices import CaseAction, CaseStatus, SpecialProcedure
 from yiwang.cases.selectors import CaseDetail
 from yiwang.cases.services import perform_action
-from yiwang.common.errors import DomainError, NotFound
+from yiwang.common.errors import NotFound
 from yiwang.portal.access import applicant_required, current_user, staff_required
-from yiwang.portal.errors import domain_error_page
+from yiwang.portal.errors import Refusal
 from yiwang.portal.forms_cases import (
     ACTION_FIELDS,
     DANGEROUS_ACTIONS,
@@ -35,17 +35,11 @@ from yiwang.portal.forms_cases import (
 from yiwang.portal.htmx import HtmxHttpRequest, is_partial
 from yiwang.portal.presenting import action_label, procedure_label
 from yiwang.portal.presenting import case_page as present_case
+from yiwang.portal.query import page_number
 from yiwang.uploads.responses import attachment_response
 
 #: Actions the applicant takes in the centre; the workbench never offers them.
 APPLICANT_ACTIONS = frozenset({CaseAction.RESUBMIT, CaseAction.WITHDRAW})
-
-
-def _page_number(request: HttpRequest) -> int:
-    try:
-        return max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        return 1
 
 
 # --------------------------------------------------------------------------- the inbox
@@ -56,11 +50,8 @@ def _page_number(request: HttpRequest) -> int:
 def inbox(request: HtmxHttpRequest) -> HttpResponse:
     """Cases in the person's scope, soonest deadline first; open ones unless filtered."""
     status = request.GET.get("status", "") or "open"
-    try:
-        qs = case_selectors.inbox_for(current_user(request), status=status)
-        result = case_selectors.paginate(qs, _page_number(request))
-    except DomainError as exc:
-        return domain_error_page(request, exc)
+    qs = case_selectors.inbox_for(current_user(request), status=status)
+    result = case_selectors.paginate(qs, page_number(request))
     context = {
         "section": "workbench",
         "result": result,
@@ -118,10 +109,7 @@ def _case_context(detail: CaseDetail) -> dict[str, Any]:
 def _render_case(
     request: HttpRequest, case_no: str, *, status: int = 200, partial: bool = False
 ) -> HttpResponse:
-    try:
-        detail = case_selectors.case_detail_for(current_user(request), case_no)
-    except DomainError as exc:
-        return domain_error_page(request, exc)
+    detail = case_selectors.case_detail_for(current_user(request), case_no)
     template = "portal/workbench/_case_body.html" if partial else "portal/workbench/case.html"
     return render(request, template, _case_context(detail), status=status)
 
@@ -139,18 +127,15 @@ def case_action(request: HtmxHttpRequest, case_no: str) -> HttpResponse:
     outcome as a message and the error's status when it was refused."""
     user = current_user(request)
     partial = is_partial(request)
-    try:
-        detail = case_selectors.case_detail_for(user, case_no)
-    except DomainError as exc:
-        return domain_error_page(request, exc)
+    detail = case_selectors.case_detail_for(user, case_no)
     form = ActionForm(request.POST, materials=detail.case.item.materials.all())
     if not form.is_valid():
         messages.error(request, form.first_error())
         return _render_case(request, case_no, status=400, partial=partial)
     action = form.cleaned_data["action"]
-    try:
+    with Refusal(request) as refused:
         if action in APPLICANT_ACTIONS:
-            raise NotFound(_("工作台不能代替申请人执行此操作"))
+            raise NotFound(_("工作台不能代替申请人执行此操作"), code="not_found")
         perform_action(
             case_no,
             action,
@@ -159,9 +144,8 @@ def case_action(request: HtmxHttpRequest, case_no: str) -> HttpResponse:
             expected_version=form.cleaned_data.get("version"),
             **form.params(),
         )
-    except DomainError as exc:
-        messages.error(request, exc.detail)
-        return _render_case(request, case_no, status=exc.status, partial=partial)
+    if refused:
+        return _render_case(request, case_no, status=refused.status, partial=partial)
     messages.success(request, _("已完成“%(action)s”。") % {"action": action_label(action)})
     if partial:
         return _render_case(request, case_no, partial=True)
@@ -175,10 +159,7 @@ def _download(request: HttpRequest, case_no: str, material_id: int) -> HttpRespo
     """A material's file, to the applicant and the staff handling the case only (a
     supervisor reads the case, not the applicant's documents): the cases selector
     decides, the uploads app serves it with its safe headers."""
-    try:
-        material = case_selectors.get_case_material_for(current_user(request), case_no, material_id)
-    except DomainError as exc:
-        return domain_error_page(request, exc)
+    material = case_selectors.get_case_material_for(current_user(request), case_no, material_id)
     return attachment_response(material.upload)
 
 

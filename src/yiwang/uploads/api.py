@@ -61,7 +61,7 @@ _FILE_BODY = {
 def _current_user(request: HttpRequest) -> User:
     user = request.user
     if not isinstance(user, User):
-        raise NotAuthenticated()
+        raise NotAuthenticated(code="not_authenticated")
     return user
 
 

@@ -11,6 +11,8 @@ import unicodedata
 from dataclasses import dataclass
 from typing import IO
 
+from django.utils.translation import gettext as _
+
 from yiwang.common.errors import UnsupportedMediaType
 
 HEAD_BYTES = 16
@@ -84,7 +86,11 @@ def safe_name(raw: str | None, kind: FileKind) -> str:
         stem, ext = name, ""
     claimed = _ACCEPTED_EXTENSIONS.get(ext.lower())
     if claimed is not None and claimed != kind:
-        raise UnsupportedMediaType(f"文件名表明是 {claimed.label}，内容却是 {kind.label}")
+        raise UnsupportedMediaType(
+            _("文件名表明是 %(claimed)s，内容却是 %(actual)s")
+            % {"claimed": claimed.label, "actual": kind.label},
+            code="unsupported_media_type",
+        )
     if claimed is None:
         stem, ext = name, kind.extension
     stem = stem.strip(" .") or "材料"

@@ -20,6 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 
 from yiwang.common.errors import BadRequest, ValidationFailed
 from yiwang.uploads.services import max_upload_bytes, too_large_error
@@ -87,12 +88,13 @@ def received_file(request: HttpRequest, field: str = "file") -> UploadedFile:
     if getattr(request, _TOO_LARGE, False):
         raise too_large_error()
     if getattr(request, _MALFORMED, False):
-        raise BadRequest("无法解析上传的表单（multipart/form-data）")
+        raise BadRequest(_("无法解析上传的表单（multipart/form-data）"), code="bad_request")
     files = request.FILES
     file = files.get(field)
     if file is None:
         raise ValidationFailed(
-            "缺少上传的文件",
+            _("缺少上传的文件"),
             errors=[{"loc": ["body", field], "msg": "Field required"}],
+            code="validation_failed",
         )
     return file

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files import File
 from django.core.files.storage import default_storage
+from django.utils.translation import gettext as _
 
 from yiwang.accounts.models import User
 from yiwang.common.errors import NotFound
@@ -23,12 +24,12 @@ def get_upload_for(actor: Any, upload_id: str | uuid.UUID) -> Upload:
     try:
         pk = upload_id if isinstance(upload_id, uuid.UUID) else uuid.UUID(str(upload_id))
     except ValueError:
-        raise NotFound("没有这个文件") from None
+        raise NotFound(_("没有这个文件"), code="not_found") from None
     if not isinstance(actor, User) or not actor.is_authenticated or not actor.is_active:
-        raise NotFound("没有这个文件")
+        raise NotFound(_("没有这个文件"), code="not_found")
     upload = Upload.objects.filter(pk=pk, owner=actor).first()
     if upload is None:
-        raise NotFound("没有这个文件")
+        raise NotFound(_("没有这个文件"), code="not_found")
     return upload
 
 

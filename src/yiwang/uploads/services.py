@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.accounts.models import User
 from yiwang.common import idempotency
@@ -46,7 +47,10 @@ def max_upload_bytes() -> int:
 def too_large_error() -> PayloadTooLarge:
     limit = max_upload_bytes()
     return PayloadTooLarge(
-        f"文件不能超过 {limit / 1024 / 1024:g} MB（{limit} 字节）", max_bytes=limit
+        _("文件不能超过 %(mb)s MB（%(bytes)s 字节）")
+        % {"mb": f"{limit / 1024 / 1024:g}", "bytes": limit},
+        max_bytes=limit,
+        code="payload_too_large",
     )
 
 
@@ -69,14 +73,17 @@ def store_upload(file: UploadedFile, *, owner: User, idempotency_key: str = "") 
     first upload (409 `idempotency_key_reused` if the content differs).
     """
     if not isinstance(owner, User) or not owner.is_authenticated or not owner.is_active:
-        raise NotAuthenticated()
+        raise NotAuthenticated(code="not_authenticated")
     key = idempotency.parse_key(idempotency_key)
     size = file.size if file.size is not None else 0
     check_size(size)
     kind = sniff_file(file, size)
     if kind is None:
         accepted = "、".join(k.label for k in KINDS)
-        raise UnsupportedMediaType(f"只接受 {accepted} 文件（按文件内容判断）")
+        raise UnsupportedMediaType(
+            _("只接受 %(accepted)s 文件（按文件内容判断）") % {"accepted": accepted},
+            code="unsupported_media_type",
+        )
     name = safe_name(file.name, kind)
     digest, counted = _digest(file)
     check_size(counted)  # what was received, not what was announced

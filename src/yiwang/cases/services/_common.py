@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
 from yiwang.cases.choices import CaseAction, EventKind
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial
 from yiwang.cases.selectors import PostView, Viewer
@@ -45,7 +48,7 @@ COMMENT_MAX = 2000
 SELF_SERVICE_DELIVERY = frozenset({"self_print", "e_license", "online"})
 
 
-LAW = "《中华人民共和国行政许可法》"
+LAW = gettext_noop("《中华人民共和国行政许可法》")  # translated where it is shown
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,9 @@ def check_materials(
     unknown = sorted({r.material for r in refs if r.material not in item_materials})
     if unknown:
         raise ValidationFailed(
-            f"本事项没有这些材料：{'、'.join(unknown)}", code="unknown_material", unknown=unknown
+            _("本事项没有这些材料：%(unknown)s") % {"unknown": "、".join(unknown)},
+            code="unknown_material",
+            unknown=unknown,
         )
     given = {r.material for r in refs}
     wanted = set(required_codes)
@@ -86,7 +91,7 @@ def check_materials(
     if missing:
         names = "、".join(item_materials[c].name for c in missing)
         raise ValidationFailed(
-            f"缺少材料：{names}",
+            _("缺少材料：%(names)s") % {"names": names},
             code="materials_missing",
             missing=[{"material": c, "name": item_materials[c].name} for c in missing],
         )
@@ -99,7 +104,7 @@ def check_materials(
     if bad:
         names = "、".join(b["name"] for b in bad)
         raise ValidationFailed(
-            f"材料“{names}”的上传文件不存在或不属于您，请重新上传",
+            _("材料“%(names)s”的上传文件不存在或不属于您，请重新上传") % {"names": names},
             code="upload_not_found",
             materials=bad,
         )
@@ -132,7 +137,7 @@ def find_delivery_method(item: ServiceItem, code: str) -> DeliveryMethod:
     methods = {m.code: m for m in item.delivery_methods.all()}
     if code not in methods:
         raise ValidationFailed(
-            f"本事项不支持送达方式“{code}”",
+            _("本事项不支持送达方式“%(code)s”") % {"code": code},
             code="bad_delivery_method",
             allowed=sorted(methods),
         )
@@ -221,7 +226,7 @@ def tell_applicant(case: Case, actor: Any, subject: str, body: str) -> None:
 
 def _need_comment(change: _Change, what: str) -> None:
     if not change.comment:
-        raise ValidationFailed(f"请填写{what}", code="comment_required")
+        raise ValidationFailed(_("请填写%(what)s") % {"what": what}, code="comment_required")
 
 
 def _fmt(d: date | None) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 
+from django.utils.translation import gettext as _
+
 from yiwang.cases import clock
 from yiwang.cases.choices import CaseAction, CaseStatus, Decision, EventKind, SpecialProcedure
 from yiwang.cases.models import Case, CaseMaterial, SupplementNotice, Suspension
@@ -86,14 +88,16 @@ def _request_supplement(ch: _Change) -> None:
     if clock.acceptance_window_passed(case.arrived_on, ch.today):
         deadline = clock.acceptance_deadline(case.arrived_on).value
         raise Conflict(
-            f"告知补正的期限（{_fmt(deadline)}）已过，依{LAW}第三十二条，"
-            f"本申请自收到申请材料之日（{_fmt(case.arrived_on)}）起视为受理",
+            _(
+                "告知补正的期限（%(deadline)s）已过，依%(law)s第三十二条，本申请自收到申请材料之日（%(received)s）起视为受理"
+            )
+            % {"deadline": _fmt(deadline), "law": _(LAW), "received": _fmt(case.arrived_on)},
             code="acceptance_window_passed",
             current_state=case.status,
         )
     raw = ch.params.get("missing") or []
     if not raw:
-        raise ValidationFailed("请列出全部需补正的材料（一次性告知）", code="missing_required")
+        raise ValidationFailed(_("请列出全部需补正的材料（一次性告知）"), code="missing_required")
     materials = {m.code: m for m in case.item.materials.all()}
     items: dict[str, dict[str, str]] = {}
     for entry in raw:
@@ -101,7 +105,9 @@ def _request_supplement(ch: _Change) -> None:
         reason = str(entry.get("reason", "")).strip() if isinstance(entry, Mapping) else ""
         if code not in materials:
             raise ValidationFailed(
-                f"本事项没有材料“{code}”", code="unknown_material", unknown=[code]
+                _("本事项没有材料“%(code)s”") % {"code": code},
+                code="unknown_material",
+                unknown=[code],
             )
         items[code] = {"material": code, "name": materials[code].name, "reason": reason}
     _only_what_may_still_be_raised(case, items)
@@ -139,7 +145,8 @@ def _only_what_may_still_be_raised(case: Case, items: Mapping[str, Mapping[str, 
     if late:
         names = "、".join(items[code]["name"] for code in late)
         raise ValidationFailed(
-            f"补正须一次性告知：{names}在首次告知时已提交且未更换，不能再次要求补正",
+            _("补正须一次性告知：%(names)s在首次告知时已提交且未更换，不能再次要求补正")
+            % {"names": names},
             code="not_in_first_notice",
             materials=late,
         )
@@ -149,7 +156,9 @@ def _resubmit(ch: _Change) -> None:
     case = ch.case
     notice = open_supplement_notice(case)
     if notice is None:  # pragma: no cover - the state guarantees one
-        raise InvalidTransition("没有待补正的告知", current_state=case.status)
+        raise InvalidTransition(
+            _("没有待补正的告知"), current_state=case.status, code="no_pending_notice"
+        )
     refs = [material_ref(m) for m in ch.params.get("materials") or []]
     materials = {m.code: m for m in case.item.materials.all()}
     listed = [i["material"] for i in notice.items]
@@ -170,7 +179,7 @@ def _resubmit(ch: _Change) -> None:
 
 
 def _refuse(ch: _Change) -> None:
-    _need_comment(ch, "不予受理的理由")
+    _need_comment(ch, _("不予受理的理由"))
     case = ch.case
     case.refusal_reason = ch.comment
     ch.subject = "申请不予受理"
@@ -210,7 +219,7 @@ def _approve(ch: _Change) -> None:
 
 
 def _deny(ch: _Change) -> None:
-    _need_comment(ch, "不予许可的理由")
+    _need_comment(ch, _("不予许可的理由"))
     case = ch.case
     case.decision = Decision.DENIED
     case.decided_at, case.decided_on = ch.now, ch.today
@@ -223,7 +232,7 @@ def _deny(ch: _Change) -> None:
 
 
 def _return(ch: _Change) -> None:
-    _need_comment(ch, "退回的理由")
+    _need_comment(ch, _("退回的理由"))
     case = ch.case
     to_unit = intake_unit_label(case)
     ch.data.update(from_unit=ch.unit, to_unit=to_unit)
@@ -236,9 +245,11 @@ def _suspend(ch: _Change) -> None:
     kind = str(ch.params.get("kind") or "")
     if kind not in SpecialProcedure.values:
         raise ValidationFailed(
-            "请选择特别程序的种类", code="bad_procedure_kind", allowed=list(SpecialProcedure.values)
+            _("请选择特别程序的种类"),
+            code="bad_procedure_kind",
+            allowed=list(SpecialProcedure.values),
         )
-    _need_comment(ch, "特别程序的事由")
+    _need_comment(ch, _("特别程序的事由"))
     Suspension.objects.create(case=case, kind=kind, reason=ch.comment, started_on=ch.today)
     case.suspended_on = ch.today
     label = SpecialProcedure(kind).label
@@ -295,18 +306,18 @@ def _extend(ch: _Change) -> None:
     while the limit still runs (二十日内不能作出决定的): an extension after the legal
     deadline has passed would only hide that it was missed (409)."""
     case = ch.case
-    _need_comment(ch, "延长期限的理由")
+    _need_comment(ch, _("延长期限的理由"))
     if case.extension_workdays:
         raise Conflict(
-            f"本办件已延长过期限，依{LAW}第四十二条只能延长一次",
+            _("本办件已延长过期限，依%(law)s第四十二条只能延长一次") % {"law": _(LAW)},
             code="already_extended",
             current_state=case.status,
         )
     assert case.legal_deadline is not None  # set on acceptance
     if ch.today > case.legal_deadline:
         raise Conflict(
-            f"法定办理期限已于{_fmt(case.legal_deadline)}届满，依{LAW}第四十二条，"
-            "延长须在法定期限内决定",
+            _("法定办理期限已于%(deadline)s届满，依%(law)s第四十二条，延长须在法定期限内决定")
+            % {"deadline": _fmt(case.legal_deadline), "law": _(LAW)},
             code="legal_limit_passed",
             current_state=case.status,
         )
@@ -347,7 +358,7 @@ def _deliver(ch: _Change) -> None:
         return
     code = str(ch.params.get("method") or "")
     if not code:
-        raise ValidationFailed("请选择送达方式（method）", code="method_required")
+        raise ValidationFailed(_("请选择送达方式（method）"), code="method_required")
     method = find_delivery_method(case.item, code)
     case.delivered_method = method
     case.delivered_at = ch.now
@@ -356,12 +367,12 @@ def _deliver(ch: _Change) -> None:
         tracking = str(ch.params.get("tracking_no") or "").strip()
         if not tracking:
             raise ValidationFailed(
-                "邮寄送达需填写快递单号（tracking_no）", code="tracking_required"
+                _("邮寄送达需填写快递单号（tracking_no）"), code="tracking_required"
             )
         carrier = str(ch.params.get("carrier") or "").strip() or DEFAULT_CARRIER
         if not (tracking.isprintable() and carrier.isprintable()):
             raise ValidationFailed(
-                "快递单号和承运单位不能含有不可见的控制字符", code="bad_tracking_no"
+                _("快递单号和承运单位不能含有不可见的控制字符"), code="bad_tracking_no"
             )
         case.carrier, case.tracking_no = carrier[:60], tracking[:40]
         ch.data.update(carrier=case.carrier, tracking_no=case.tracking_no)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from yiwang.cases import clock
 from yiwang.cases.choices import CaseAction, CaseStatus
@@ -74,7 +75,9 @@ def perform_action(
         act = CaseAction(action)
     except ValueError:
         raise ValidationFailed(
-            f"未知的操作：{action}", code="unknown_action", allowed=list(CaseAction.values)
+            _("未知的操作：%(action)s") % {"action": action},
+            code="unknown_action",
+            allowed=list(CaseAction.values),
         ) from None
     with transaction.atomic(), audit.batch():
         base = Case.objects if actor == SYSTEM_ACTOR else cases_visible_to(actor)
@@ -85,10 +88,12 @@ def perform_action(
             .first()
         )
         if case is None:
-            raise NotFound(f"办件 {case_no} 不存在", code="case_not_found")
+            raise NotFound(
+                _("办件 %(case_no)s 不存在") % {"case_no": case_no}, code="case_not_found"
+            )
         if expected_version is not None and expected_version != case.version:
             raise Conflict(
-                "办件已被他人更新，请刷新后重试",
+                _("办件已被他人更新，请刷新后重试"),
                 code="stale_version",
                 current_state=case.status,
                 version=case.version,
@@ -110,20 +115,27 @@ def transition(
     holds the row lock inside a transaction."""
     comment = (comment or "").strip()
     if len(comment) > COMMENT_MAX:
-        raise ValidationFailed(f"意见不能超过 {COMMENT_MAX} 个字符", code="comment_too_long")
+        raise ValidationFailed(
+            _("意见不能超过 %(comment_max)s 个字符") % {"comment_max": COMMENT_MAX},
+            code="comment_too_long",
+        )
     system = actor == SYSTEM_ACTOR
     viewer = None if system else viewer_for(actor)
     label = CaseAction(action).label
     if viewer is not None and not any(fits(viewer, case, w) for w in WHO_BY_ACTION[action]):
-        raise PermissionDenied(f"您无权对本办件执行“{label}”", code="action_not_allowed")
+        raise PermissionDenied(
+            _("您无权对本办件执行“%(label)s”") % {"label": label}, code="action_not_allowed"
+        )
     row = transition_for(case.status, action)
     who_ok = row is not None and (
         (SYSTEM in row.who) if viewer is None else any(fits(viewer, case, w) for w in row.who)
     )
     if row is None or not who_ok:
         raise InvalidTransition(
-            f"办件当前状态为“{CaseStatus(case.status).label}”，不能执行“{label}”",
+            _("办件当前状态为“%(status)s”，不能执行“%(label)s”")
+            % {"status": CaseStatus(case.status).label, "label": label},
             current_state=case.status,
+            code="invalid_transition",
         )
     unit, post = _acting_unit(viewer, case, row.who)
     change = _Change(

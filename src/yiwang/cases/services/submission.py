@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.selectors import applicant_by_identifier, identity_for
 from yiwang.cases import clock
@@ -108,7 +110,7 @@ def submit_case(
     transaction.
     """
     if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(_("请先登录"), code="sign_in_required")
     refs = tuple(material_ref(m) for m in materials)
     body = [item_code, form, refs, delivery, on_behalf_of, intake_region, channel]
 
@@ -267,14 +269,14 @@ def _applicant_and_channel(
     actor: Any, viewer: Viewer, on_behalf_of: str | None, channel: str | None
 ) -> tuple[Any, Channel]:
     if not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied("请先登录")
+        raise PermissionDenied(_("请先登录"), code="sign_in_required")
     if on_behalf_of:
         if not viewer.posts_with(Permission.CASE_ACCEPT):
-            raise PermissionDenied("只有窗口或站点的受理人员可以代办申请", code="not_a_clerk")
+            raise PermissionDenied(_("只有窗口或站点的受理人员可以代办申请"), code="not_a_clerk")
         return _applicant_by_identifier(on_behalf_of), Channel.WINDOW
     if actor.kind not in (UserKind.CITIZEN, UserKind.ENTERPRISE):
         raise PermissionDenied(
-            "工作人员不能以本人名义申请；代办时请填写申请人的身份号码或统一社会信用代码",
+            _("工作人员不能以本人名义申请；代办时请填写申请人的身份号码或统一社会信用代码"),
             code="staff_cannot_apply",
         )
     if channel == Channel.KIOSK:
@@ -287,16 +289,16 @@ def _applicant_by_identifier(value: str) -> Any:
     user = applicant_by_identifier(value)
     if user is None:
         raise ValidationFailed(
-            "未找到该身份号码或统一社会信用代码对应的已实名用户", code="applicant_not_found"
+            _("未找到该身份号码或统一社会信用代码对应的已实名用户"), code="applicant_not_found"
         )
     return user
 
 
 def _check_service_object(item: ServiceItem, applicant: Any) -> None:
     if item.service_object == ServiceObject.CITIZEN and applicant.kind != UserKind.CITIZEN:
-        raise ValidationFailed("本事项仅面向自然人", code="wrong_applicant_kind")
+        raise ValidationFailed(_("本事项仅面向自然人"), code="wrong_applicant_kind")
     if item.service_object == ServiceObject.ENTERPRISE and applicant.kind != UserKind.ENTERPRISE:
-        raise ValidationFailed("本事项仅面向法人", code="wrong_applicant_kind")
+        raise ValidationFailed(_("本事项仅面向法人"), code="wrong_applicant_kind")
 
 
 def _intake_region(
@@ -313,7 +315,8 @@ def _intake_region(
             region = None
         if not serves(region, item):
             raise ValidationFailed(
-                f"受理站点 {code} 不在{item.region.name}的乡镇（街道）范围内",
+                _("受理站点 %(code)s 不在%(name)s的乡镇（街道）范围内")
+                % {"code": code, "name": item.region.name},
                 code="bad_intake_region",
                 allowed=[r.code for r in intake_stations(item)],
             )
@@ -327,7 +330,7 @@ def _intake_region(
     if serves(home, item):
         return home
     raise ValidationFailed(
-        "本事项在乡镇（街道）便民服务站受理，请选择受理站点（intake_region）",
+        _("本事项在乡镇（街道）便民服务站受理，请选择受理站点（intake_region）"),
         code="intake_region_required",
         allowed=[r.code for r in intake_stations(item)],
     )
@@ -343,7 +346,7 @@ def _clerk_may_take_in(viewer: Viewer, item: ServiceItem, intake: Region | None)
     )
     posts = acting_posts(viewer, probe, Who(Relation.INTAKE, Permission.CASE_ACCEPT))
     if not posts:
-        raise PermissionDenied("本事项不在您的受理范围内", code="outside_intake_scope")
+        raise PermissionDenied(_("本事项不在您的受理范围内"), code="outside_intake_scope")
     return posts[0]
 
 

@@ -4,29 +4,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('common', '0003_revision'),
+        ("common", "0003_revision"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IdempotencyRecord',
+            name="IdempotencyRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('actor', models.CharField(max_length=64, verbose_name='操作人')),
-                ('key', models.CharField(max_length=100, verbose_name='幂等键')),
-                ('operation', models.CharField(max_length=64, verbose_name='操作')),
-                ('fingerprint', models.CharField(max_length=64, verbose_name='请求指纹')),
-                ('object_id', models.CharField(blank=True, max_length=64, verbose_name='创建的对象')),
-                ('data', models.JSONField(blank=True, default=dict, verbose_name='重放所需数据')),
-                ('created_at', models.DateTimeField(verbose_name='时间')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("actor", models.CharField(max_length=64, verbose_name="操作人")),
+                ("key", models.CharField(max_length=100, verbose_name="幂等键")),
+                ("operation", models.CharField(max_length=64, verbose_name="操作")),
+                ("fingerprint", models.CharField(max_length=64, verbose_name="请求指纹")),
+                (
+                    "object_id",
+                    models.CharField(blank=True, max_length=64, verbose_name="创建的对象"),
+                ),
+                ("data", models.JSONField(blank=True, default=dict, verbose_name="重放所需数据")),
+                ("created_at", models.DateTimeField(verbose_name="时间")),
             ],
             options={
-                'verbose_name': '幂等键',
-                'verbose_name_plural': '幂等键',
-                'indexes': [models.Index(fields=['created_at'], name='common_idempotency_created')],
-                'constraints': [models.UniqueConstraint(fields=('actor', 'key'), name='common_idempotency_unique')],
+                "verbose_name": "幂等键",
+                "verbose_name_plural": "幂等键",
+                "indexes": [models.Index(fields=["created_at"], name="common_idempotency_created")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("actor", "key"), name="common_idempotency_unique"
+                    )
+                ],
             },
         ),
     ]

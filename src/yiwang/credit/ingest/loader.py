@@ -31,6 +31,7 @@ from typing import IO, Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from yiwang.common.audit import record
@@ -76,7 +77,7 @@ def upsert_enterprises(rows: list[tuple[int, dict[str, Any]]]) -> BatchCounts:
     CONFLICT; elsewhere by bulk_create(update_conflicts=True).
     """
     latest: dict[str, dict[str, Any]] = {}
-    for _, values in rows:
+    for _position, values in rows:
         latest[values["uscc"]] = values
     hashed = [(values, content_hash(values)) for values in latest.values()]
     if connection.vendor == "postgresql":
@@ -196,7 +197,7 @@ def upsert_disclosures(
     new: list[Disclosure] = []
     changed: list[Disclosure] = []
     superseded: list[DisclosureRevision] = []
-    for key, (_, values, enterprise_id) in keyed.items():
+    for key, (_ref, values, enterprise_id) in keyed.items():
         data = {name: values[name] for name in DISCLOSURE_DATA}
         current = existing.get(key)
         if current is None:
@@ -405,10 +406,16 @@ def load_file(
     """
     path = Path(path)
     if kind not in LoadKind.values:
-        raise ValidationFailed(f"unknown load kind {kind!r}", field="kind")
+        raise ValidationFailed(
+            _("未知的导入类别：%(kind)r") % {"kind": kind}, field="kind", code="unknown_load_kind"
+        )
     fmt = fmt or detect_format(path)
     if fmt not in ("csv", "jsonl"):
-        raise ValidationFailed(f"unknown format {fmt!r} (csv or jsonl)", field="format")
+        raise ValidationFailed(
+            _("未知的文件格式：%(fmt)r（应为 csv 或 jsonl）") % {"fmt": fmt},
+            field="format",
+            code="unknown_load_format",
+        )
     batch_size = batch_size or int(credit_setting("LOAD_BATCH_SIZE"))
     today = today or timezone.localdate()
     rejects = Path(rejects_path) if rejects_path else path.with_name(path.name + ".rejects.jsonl")

@@ -9,6 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.accounts.models import User
 from yiwang.accounts.selectors import enterprise_user
@@ -46,9 +47,15 @@ def _actor_label(actor: Any) -> str:
 def _text(data: Mapping[str, Any], name: str, *, max_length: int, required: bool = True) -> str:
     value = str(data.get(name) or "").strip()
     if required and not value:
-        raise ValidationFailed(f"{name} 不能为空", field=name)
+        raise ValidationFailed(
+            _("%(name)s 不能为空") % {"name": name}, field=name, code="field_required"
+        )
     if len(value) > max_length:
-        raise ValidationFailed(f"{name} 不能超过 {max_length} 个字", field=name)
+        raise ValidationFailed(
+            _("%(name)s 不能超过 %(max_length)s 个字") % {"name": name, "max_length": max_length},
+            field=name,
+            code="field_too_long",
+        )
     return value
 
 
@@ -58,16 +65,26 @@ def _money(
     raw = data.get(name)
     if raw is None or raw == "":
         if required:
-            raise ValidationFailed(f"{name} 不能为空", field=name)
+            raise ValidationFailed(
+                _("%(name)s 不能为空") % {"name": name}, field=name, code="field_required"
+            )
         return None
     try:
         value = Decimal(str(raw))
     except InvalidOperation:
-        raise ValidationFailed(f"{name} 不是数字：{raw!r}", field=name) from None
+        raise ValidationFailed(
+            _("%(name)s 不是数字：%(raw)r") % {"name": name, "raw": raw},
+            field=name,
+            code="amount_not_a_number",
+        ) from None
     if not value.is_finite() or abs(value) >= Decimal("1e14"):
-        raise ValidationFailed(f"{name} 超出范围", field=name)
+        raise ValidationFailed(
+            _("%(name)s 超出范围") % {"name": name}, field=name, code="amount_out_of_range"
+        )
     if not signed and value < 0:
-        raise ValidationFailed(f"{name} 不能为负数", field=name)
+        raise ValidationFailed(
+            _("%(name)s 不能为负数") % {"name": name}, field=name, code="amount_negative"
+        )
     return value.quantize(Decimal("0.0001"))
 
 
@@ -75,7 +92,9 @@ def _date(data: Mapping[str, Any], name: str, *, required: bool = True) -> date 
     raw = data.get(name)
     if raw is None or raw == "":
         if required:
-            raise ValidationFailed(f"{name} 不能为空", field=name)
+            raise ValidationFailed(
+                _("%(name)s 不能为空") % {"name": name}, field=name, code="field_required"
+            )
         return None
     if isinstance(raw, datetime):
         return raw.date()
@@ -84,7 +103,11 @@ def _date(data: Mapping[str, Any], name: str, *, required: bool = True) -> date 
     try:
         return date.fromisoformat(str(raw))
     except ValueError:
-        raise ValidationFailed(f"{name} 不是有效日期（YYYY-MM-DD）：{raw!r}", field=name) from None
+        raise ValidationFailed(
+            _("%(name)s 不是有效日期（YYYY-MM-DD）：%(raw)r") % {"name": name, "raw": raw},
+            field=name,
+            code="date_invalid",
+        ) from None
 
 
 def _state(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
@@ -114,7 +137,7 @@ def correct_with_revision(
 
     The caller has locked the row, checked who may correct it and cleaned the new
     values; this applies them and, in the caller's transaction: refuses a correction
-    that changes nothing (`unchanged`, the caller's wording), keeps the replaced version
+    that changes nothing (`unchanged`, the caller's wording; code `nothing_changed`), keeps the replaced version
     as a revision (its data as `snapshot` shows it, the reason, who replaced it), makes
     the record the next version (`stamp`: a time field set to now, if the record has
     one), and writes one audit event `event` with the data before and after.
@@ -124,7 +147,7 @@ def correct_with_revision(
         setattr(locked, name, value)
     after = snapshot(locked)
     if after == before:
-        raise ValidationFailed(unchanged, field="data")
+        raise ValidationFailed(unchanged, field="data", code="nothing_changed")
     locked.revisions.create(
         version=locked.version, data=before, reason=reason, changed_by=_actor_user(actor)
     )

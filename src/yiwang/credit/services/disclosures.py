@@ -10,6 +10,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.accounts.models import User
 from yiwang.common import idempotency
@@ -71,7 +72,9 @@ def clean_disclosure(data: Mapping[str, Any], *, today: date) -> dict[str, Any]:
     """The disclosure's fields checked against the rules of its kind."""
     kind = str(data.get("kind") or "")
     if kind not in DisclosureKind.values:
-        raise ValidationFailed(f"未知的公示类别：{kind!r}", field="kind")
+        raise ValidationFailed(
+            _("未知的公示类别：%(kind)r") % {"kind": kind}, field="kind", code="validation_failed"
+        )
     cleaned: dict[str, Any] = {
         "kind": kind,
         "title": _text(data, "title", max_length=200),
@@ -87,15 +90,23 @@ def clean_disclosure(data: Mapping[str, Any], *, today: date) -> dict[str, Any]:
     for name in DISCLOSURE_REQUIRED[kind]:
         if cleaned[name] in ("", None):
             label = DisclosureKind(kind).label
-            raise ValidationFailed(f"{label}信息必须填写 {name}", field=name)
+            raise ValidationFailed(
+                _("%(label)s信息必须填写 %(name)s") % {"label": label, "name": name},
+                field=name,
+                code="disclosure_field_required",
+            )
     if cleaned["decided_on"] > today:
-        raise ValidationFailed("决定日期不能晚于今天", field="decided_on")
+        raise ValidationFailed(
+            _("决定日期不能晚于今天"), field="decided_on", code="decided_in_future"
+        )
     if (
         cleaned["valid_from"]
         and cleaned["valid_to"]
         and cleaned["valid_to"] < cleaned["valid_from"]
     ):
-        raise ValidationFailed("有效期至不能早于有效期自", field="valid_to")
+        raise ValidationFailed(
+            _("有效期至不能早于有效期自"), field="valid_to", code="validity_reversed"
+        )
     return cleaned
 
 
@@ -113,7 +124,7 @@ def _require_department(
         return
     allowed = selectors.acting_authority(actor, department.code, enterprise=enterprise, lists=lists)
     if allowed.department.pk != department.pk:
-        raise PermissionDenied("您不能以该部门的名义操作", code="not_your_department")
+        raise PermissionDenied(_("您不能以该部门的名义操作"), code="not_your_department")
 
 
 def publish_disclosure(
@@ -208,15 +219,21 @@ def correct_disclosure(
     replaces is kept as a revision, with the reason and who replaced it."""
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed("更正须说明理由", field="reason")
+        raise ValidationFailed(_("更正须说明理由"), field="reason", code="validation_failed")
     locked = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
     _require_department(actor, locked.department)
     if locked.withdrawn_at is not None:
-        raise InvalidTransition("已撤回的信息不能更正", current_state="withdrawn")
+        raise InvalidTransition(
+            _("已撤回的信息不能更正"), current_state="withdrawn", code="disclosure_withdrawn"
+        )
     merged = {**_disclosure_data(locked), **dict(data)}
     cleaned = clean_disclosure(merged, today=_today(today))
     if cleaned["kind"] != locked.kind:
-        raise ValidationFailed("更正不能改变信息类别；请撤回后重新公示", field="kind")
+        raise ValidationFailed(
+            _("更正不能改变信息类别；请撤回后重新公示"),
+            field="kind",
+            code="correction_changes_kind",
+        )
     return correct_with_revision(
         locked,
         cleaned,
@@ -224,7 +241,7 @@ def correct_disclosure(
         reason=reason,
         actor=actor,
         event="credit.disclosure_corrected",
-        unchanged="更正内容与原信息相同",
+        unchanged=_("更正内容与原信息相同"),
         stamp="corrected_at",
     )
 
@@ -234,11 +251,15 @@ def withdraw_disclosure(disclosure: Disclosure, *, reason: str, actor: Any) -> D
     """Withdraw from publicity (e.g. a penalty annulled on review); kept with its reason."""
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed("撤回须说明理由", field="reason")
+        raise ValidationFailed(
+            _("撤回须说明理由"), field="reason", code="withdrawal_reason_required"
+        )
     locked = Disclosure.objects.select_for_update().get(pk=disclosure.pk)
     _require_department(actor, locked.department)
     if locked.withdrawn_at is not None:
-        raise InvalidTransition("该信息已撤回", current_state="withdrawn")
+        raise InvalidTransition(
+            _("该信息已撤回"), current_state="withdrawn", code="disclosure_withdrawn"
+        )
     locked.withdrawn_at = timezone.now()
     locked.withdrawal_reason = reason[:500]
     locked.save(update_fields=["withdrawn_at", "withdrawal_reason"])

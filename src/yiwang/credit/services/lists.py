@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.common import idempotency
 from yiwang.common.audit import record
@@ -151,31 +152,54 @@ def _list_enterprise(
     today = _today(today)
     _require_department(actor, department, enterprise=enterprise, lists=True)
     if list_kind not in CAUSES_BY_LIST:
-        raise ValidationFailed(f"未知的名单：{list_kind!r}", field="list")
+        raise ValidationFailed(
+            _("未知的名单：%(list_kind)r") % {"list_kind": list_kind},
+            field="list",
+            code="unknown_list",
+        )
     if cause not in CAUSES_BY_LIST[list_kind] or cause == ListCause.ABNORMAL_THREE_YEARS:
         raise ValidationFailed(
-            f"{ListKind(list_kind).label}不接受该列入事由：{cause!r}", field="cause"
+            _("%(list)s不接受该列入事由：%(cause)r")
+            % {"list": ListKind(list_kind).label, "cause": cause},
+            field="cause",
+            code="cause_not_for_list",
         )
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed("列入须说明理由", field="reason")
+        raise ValidationFailed(_("列入须说明理由"), field="reason", code="listing_reason_required")
     if cause == ListCause.NO_ANNUAL_REPORT:
         if report_year is None:
-            raise ValidationFailed("须指明未报的年度", field="report_year")
+            raise ValidationFailed(
+                _("须指明未报的年度"), field="report_year", code="report_year_required"
+            )
         if not rules.report_year_fileable(enterprise.established_on, report_year, today):
-            raise ValidationFailed(f"{report_year} 年度不是该企业应报年度", field="report_year")
+            raise ValidationFailed(
+                _("%(report_year)s 年度不是该企业应报年度") % {"report_year": report_year},
+                field="report_year",
+                code="report_year_not_due",
+            )
         if today <= rules.report_deadline(report_year):
-            raise ValidationFailed(f"{report_year} 年度报告的报送期限尚未届满", field="report_year")
+            raise ValidationFailed(
+                _("%(report_year)s 年度报告的报送期限尚未届满") % {"report_year": report_year},
+                field="report_year",
+                code="report_deadline_open",
+            )
         if AnnualReport.objects.filter(
             enterprise=enterprise, year=report_year, late=False
         ).exists():
-            raise ValidationFailed(f"该企业已按期报送 {report_year} 年度报告", field="report_year")
+            raise ValidationFailed(
+                _("该企业已按期报送 %(report_year)s 年度报告") % {"report_year": report_year},
+                field="report_year",
+                code="report_filed_on_time",
+            )
     else:
         report_year = None
     locked = Enterprise.objects.select_for_update().get(pk=enterprise.pk)
     if list_kind == ListKind.ABNORMAL and locked.status != EnterpriseStatus.ACTIVE:
         raise InvalidTransition(
-            "非存续状态的市场主体不列入经营异常名录", current_state=locked.status
+            _("非存续状态的市场主体不列入经营异常名录"),
+            current_state=locked.status,
+            code="enterprise_not_operating",
         )
     duplicate = ListEntry.objects.filter(
         enterprise=locked,
@@ -185,7 +209,7 @@ def _list_enterprise(
         status=EntryStatus.ACTIVE,
     )
     if duplicate.exists():
-        raise Conflict("该企业已因同一事由在列", code="already_listed")
+        raise Conflict(_("该企业已因同一事由在列"), code="already_listed")
     entry = ListEntry.objects.create(
         enterprise=locked,
         list_kind=list_kind,
@@ -279,18 +303,28 @@ def remove_from_list(
     locked = _locked_entry(entry)
     _require_department(actor, department, enterprise=locked.enterprise, lists=True)
     if locked.status != EntryStatus.ACTIVE:
-        raise InvalidTransition("该记录不在列，不能移出", current_state=locked.status)
+        raise InvalidTransition(
+            _("该记录不在列，不能移出"), current_state=locked.status, code="invalid_transition"
+        )
     if cause not in RemovalCause.values:
-        raise ValidationFailed(f"未知的移出原因：{cause!r}", field="cause")
+        raise ValidationFailed(
+            _("未知的移出原因：%(cause)r") % {"cause": cause},
+            field="cause",
+            code="unknown_removal_cause",
+        )
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed("移出须说明理由", field="reason")
+        raise ValidationFailed(_("移出须说明理由"), field="reason", code="removal_reason_required")
     if (
         cause == RemovalCause.CURED
         and locked.cause == ListCause.NO_ANNUAL_REPORT
         and not selectors.entry_cause_cured(locked)
     ):
-        raise ValidationFailed(f"该企业尚未补报 {locked.report_year} 年度报告", field="cause")
+        raise ValidationFailed(
+            _("该企业尚未补报 %(report_year)s 年度报告") % {"report_year": locked.report_year},
+            field="cause",
+            code="report_not_cured",
+        )
     _remove(locked, cause=cause, reason=reason, actor=actor, department=department, today=today)
     for application in RemovalApplication.objects.select_for_update().filter(
         entry=locked, status=ApplicationStatus.PENDING
@@ -341,17 +375,24 @@ def _apply_for_removal(
     locked = _locked_entry(entry)
     if locked.list_kind != ListKind.ABNORMAL or locked.status != EntryStatus.ACTIVE:
         raise InvalidTransition(
-            "只有在列的经营异常名录记录可以申请移出", current_state=locked.status
+            _("只有在列的经营异常名录记录可以申请移出"),
+            current_state=locked.status,
+            code="entry_not_removable",
         )
     statement = statement.strip()
     if not statement:
-        raise ValidationFailed("请说明已履行的义务", field="statement")
+        raise ValidationFailed(
+            _("请说明已履行的义务"), field="statement", code="statement_required"
+        )
     if locked.cause == ListCause.NO_ANNUAL_REPORT and not selectors.entry_cause_cured(locked):
         raise ValidationFailed(
-            f"请先补报 {locked.report_year} 年度报告，再申请移出", field="statement"
+            _("请先补报 %(report_year)s 年度报告，再申请移出")
+            % {"report_year": locked.report_year},
+            field="statement",
+            code="validation_failed",
         )
     if RemovalApplication.objects.filter(entry=locked, status=ApplicationStatus.PENDING).exists():
-        raise Conflict("已有待决定的移出申请", code="application_pending")
+        raise Conflict(_("已有待决定的移出申请"), code="application_pending")
     application = RemovalApplication.objects.create(
         entry=locked,
         statement=statement[:2000],
@@ -394,15 +435,23 @@ def decide_removal(
     if department is not None:
         _require_department(actor, department, enterprise=entry.enterprise, lists=True)
     if locked.status != ApplicationStatus.PENDING:
-        raise InvalidTransition("该申请已决定", current_state=locked.status)
+        raise InvalidTransition(
+            _("该申请已决定"), current_state=locked.status, code="application_decided"
+        )
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed("决定须说明理由", field="reason")
+        raise ValidationFailed(_("决定须说明理由"), field="reason", code="decision_reason_required")
     if approve:
         if entry.status != EntryStatus.ACTIVE:
-            raise InvalidTransition("该记录已不在列", current_state=entry.status)
+            raise InvalidTransition(
+                _("该记录已不在列"), current_state=entry.status, code="entry_not_active"
+            )
         if entry.cause == ListCause.NO_ANNUAL_REPORT and not selectors.entry_cause_cured(entry):
-            raise ValidationFailed(f"该企业尚未补报 {entry.report_year} 年度报告", field="approve")
+            raise ValidationFailed(
+                _("该企业尚未补报 %(report_year)s 年度报告") % {"report_year": entry.report_year},
+                field="approve",
+                code="report_not_cured",
+            )
         _remove(
             entry,
             cause=RemovalCause.CURED,
@@ -456,7 +505,7 @@ def reverse_event(
     today = _today(today)
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed("撤销须说明理由", field="reason")
+        raise ValidationFailed(_("撤销须说明理由"), field="reason", code="reversal_reason_required")
     entry = _locked_entry(event.entry)
     _require_department(actor, department, enterprise=entry.enterprise, lists=True)
     event = ListEvent.objects.select_for_update().get(pk=event.pk)
@@ -470,21 +519,27 @@ def reverse_event(
             .first()
         )
         if escalation is None:
-            raise InvalidTransition("找不到对应的转列事项", current_state=entry.status)
+            raise InvalidTransition(
+                _("找不到对应的转列事项"), current_state=entry.status, code="escalation_not_found"
+            )
         return reverse_event(
             escalation, reason=reason, department=department, actor=actor, today=today
         )
     if event.kind not in REVERSIBLE:
-        raise InvalidTransition("该事项不是名单决定，不能撤销", current_state=event.kind)
+        raise InvalidTransition(
+            _("该事项不是名单决定，不能撤销"), current_state=event.kind, code="event_not_reversible"
+        )
     if hasattr(event, "reversed_by"):
-        raise InvalidTransition("该事项已撤销", current_state="reversed")
+        raise InvalidTransition(_("该事项已撤销"), current_state="reversed", code="event_reversed")
     latest = (
         entry.events.filter(kind__in=REVERSIBLE, reversed_by__isnull=True)
         .order_by("-at", "-id")
         .first()
     )
     if latest is None or latest.pk != event.pk:
-        raise InvalidTransition("请先撤销该记录之后的事项", current_state=entry.status)
+        raise InvalidTransition(
+            _("请先撤销该记录之后的事项"), current_state=entry.status, code="later_events_first"
+        )
     before = _entry_state(entry)
     touched = [entry.enterprise_id]
     if event.kind == EventKind.LISTED:
@@ -499,7 +554,7 @@ def reverse_event(
             report_year=entry.report_year,
             status=EntryStatus.ACTIVE,
         ).exists():
-            raise Conflict("该企业已因同一事由重新在列", code="already_listed")
+            raise Conflict(_("该企业已因同一事由重新在列"), code="already_listed")
         entry.status = EntryStatus.ACTIVE
         entry.removed_on = None
         entry.removal_cause = ""
@@ -514,7 +569,9 @@ def reverse_event(
             if not others:
                 if serious.status != EntryStatus.ACTIVE:
                     raise InvalidTransition(
-                        "严重违法失信名单记录已有后续变动，请先撤销", current_state=serious.status
+                        _("严重违法失信名单记录已有后续变动，请先撤销"),
+                        current_state=serious.status,
+                        code="serious_entry_changed",
                     )
                 serious.status = EntryStatus.REVOKED
                 serious.save(update_fields=["status"])

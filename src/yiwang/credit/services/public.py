@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yiwang.common.errors import (
     RateLimited,
@@ -65,7 +66,7 @@ def check_rate_limit(scope: str, address: str, *, now: datetime | None = None) -
     )
     if hits > limit:
         retry = max(1, int((start + timedelta(seconds=seconds) - now).total_seconds()) + 1)
-        raise RateLimited("访问过于频繁，请稍后再试", retry_after=retry)
+        raise RateLimited(_("访问过于频繁，请稍后再试"), retry_after=retry, code="rate_limited")
 
 
 def record_view(enterprise: Enterprise, *, day: date | None = None) -> None:

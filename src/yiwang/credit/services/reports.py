@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from yiwang.common import idempotency
 from yiwang.common.audit import record
@@ -85,20 +86,33 @@ def _clean_contributions(raw: Any) -> list[dict[str, Any]]:
     if raw in (None, ""):
         return []
     if not isinstance(raw, list):
-        raise ValidationFailed("出资信息应为列表", field="contributions")
+        raise ValidationFailed(
+            _("出资信息应为列表"), field="contributions", code="contributions_not_list"
+        )
     cleaned = []
     for i, item in enumerate(raw):
         if not isinstance(item, Mapping):
-            raise ValidationFailed(f"第 {i + 1} 项出资信息格式不对", field="contributions")
+            raise ValidationFailed(
+                _("第 %(n)s 项出资信息格式不对") % {"n": i + 1},
+                field="contributions",
+                code="contribution_malformed",
+            )
         shareholder = str(item.get("shareholder") or "").strip()
         if not shareholder:
-            raise ValidationFailed(f"第 {i + 1} 项出资缺少股东名称", field="contributions")
+            raise ValidationFailed(
+                _("第 %(n)s 项出资缺少股东名称") % {"n": i + 1},
+                field="contributions",
+                code="shareholder_required",
+            )
         subscribed = _money(item, "subscribed")
         paid = _money(item, "paid", required=False) or Decimal(0)
         assert subscribed is not None
         if paid > subscribed:
             raise ValidationFailed(
-                f"股东 {shareholder} 的实缴出资额不能大于认缴出资额", field="contributions"
+                _("股东 %(shareholder)s 的实缴出资额不能大于认缴出资额")
+                % {"shareholder": shareholder},
+                field="contributions",
+                code="paid_exceeds_subscribed",
             )
         cleaned.append(
             {
@@ -115,19 +129,28 @@ def _clean_investments(raw: Any) -> list[dict[str, str]]:
     if raw in (None, ""):
         return []
     if not isinstance(raw, list):
-        raise ValidationFailed("对外投资信息应为列表", field="investments")
+        raise ValidationFailed(
+            _("对外投资信息应为列表"), field="investments", code="investments_not_list"
+        )
     cleaned = []
     for i, item in enumerate(raw):
         name = str((item or {}).get("name") or "").strip() if isinstance(item, Mapping) else ""
         if not name:
-            raise ValidationFailed(f"第 {i + 1} 项对外投资缺少企业名称", field="investments")
+            raise ValidationFailed(
+                _("第 %(n)s 项对外投资缺少企业名称") % {"n": i + 1},
+                field="investments",
+                code="investee_name_required",
+            )
         uscc = str(item.get("uscc") or "").strip()
         if uscc:
             try:
                 uscc = check_uscc(uscc)
             except ValidationFailed as exc:
                 raise ValidationFailed(
-                    f"对外投资 {name} 的统一社会信用代码不正确：{exc.detail}", field="investments"
+                    _("对外投资 %(name)s 的统一社会信用代码不正确：%(detail)s")
+                    % {"name": name, "detail": exc.detail},
+                    field="investments",
+                    code="investee_uscc_invalid",
                 ) from None
         cleaned.append({"name": name[:200], "uscc": uscc})
     return cleaned
@@ -144,21 +167,31 @@ def clean_annual_report(data: Mapping[str, Any]) -> dict[str, Any]:
             data, name, max_length=size, required=name not in ("email", "website")
         )
     if not _POSTAL.fullmatch(cleaned["postal_code"]):
-        raise ValidationFailed("邮政编码应为 6 位数字", field="postal_code")
+        raise ValidationFailed(
+            _("邮政编码应为 6 位数字"), field="postal_code", code="postal_code_invalid"
+        )
     if not _PHONE.fullmatch(cleaned["phone"]):
-        raise ValidationFailed("联系电话格式不正确", field="phone")
+        raise ValidationFailed(_("联系电话格式不正确"), field="phone", code="phone_invalid")
     if cleaned["email"] and not _EMAIL.fullmatch(cleaned["email"]):
-        raise ValidationFailed("电子邮箱格式不正确", field="email")
+        raise ValidationFailed(_("电子邮箱格式不正确"), field="email", code="email_invalid")
     status = str(data.get("operating_status") or "")
     if status not in OperatingStatus.values:
-        raise ValidationFailed(f"未知的存续状态：{status!r}", field="operating_status")
+        raise ValidationFailed(
+            _("未知的存续状态：%(status)r") % {"status": status},
+            field="operating_status",
+            code="unknown_operating_status",
+        )
     cleaned["operating_status"] = status
     try:
         employees = int(data.get("employees"))  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ValidationFailed("从业人数应为整数", field="employees") from None
+        raise ValidationFailed(
+            _("从业人数应为整数"), field="employees", code="employees_not_integer"
+        ) from None
     if not 0 <= employees <= 10_000_000:
-        raise ValidationFailed("从业人数超出范围", field="employees")
+        raise ValidationFailed(
+            _("从业人数超出范围"), field="employees", code="employees_out_of_range"
+        )
     cleaned["employees"] = employees
     for flag in REPORT_FLAGS:
         cleaned[flag] = bool(data.get(flag, False))
@@ -168,16 +201,28 @@ def clean_annual_report(data: Mapping[str, Any]) -> dict[str, Any]:
         abs(cleaned["total_assets"] - cleaned["total_liabilities"] - cleaned["owners_equity"])
         > BALANCE_TOLERANCE
     ):
-        raise ValidationFailed("资产总额应等于负债总额与所有者权益合计之和", field="owners_equity")
+        raise ValidationFailed(
+            _("资产总额应等于负债总额与所有者权益合计之和"),
+            field="owners_equity",
+            code="balance_sheet_mismatch",
+        )
     if cleaned["main_business_revenue"] > cleaned["revenue"]:
-        raise ValidationFailed("主营业务收入不能大于营业总收入", field="main_business_revenue")
+        raise ValidationFailed(
+            _("主营业务收入不能大于营业总收入"),
+            field="main_business_revenue",
+            code="revenue_inconsistent",
+        )
     if cleaned["net_profit"] > cleaned["total_profit"]:
-        raise ValidationFailed("净利润不能大于利润总额", field="net_profit")
+        raise ValidationFailed(
+            _("净利润不能大于利润总额"), field="net_profit", code="profit_inconsistent"
+        )
     cleaned["contributions"] = _clean_contributions(data.get("contributions"))
     cleaned["investments"] = _clean_investments(data.get("investments"))
     if cleaned["has_external_investment"] != bool(cleaned["investments"]):
         raise ValidationFailed(
-            "声明有对外投资时须填写对外投资信息，未声明时不应填写", field="investments"
+            _("声明有对外投资时须填写对外投资信息，未声明时不应填写"),
+            field="investments",
+            code="investments_mismatch",
         )
     return cleaned
 
@@ -220,13 +265,16 @@ def _file_annual_report(
     today = _today(today)
     if enterprise.status != EnterpriseStatus.ACTIVE:
         raise InvalidTransition(
-            "该市场主体已不在存续状态，无需报送年报", current_state=enterprise.status
+            _("该市场主体已不在存续状态，无需报送年报"),
+            current_state=enterprise.status,
+            code="enterprise_not_operating",
         )
     if not rules.report_year_fileable(enterprise.established_on, year, today):
         raise ValidationFailed(
-            f"不能报送 {year} 年度报告：年报报送已结束的年度，且不早于成立年度 "
-            f"{rules.first_report_year(enterprise.established_on)}",
+            _("不能报送 %(year)s 年度报告：年报报送已结束的年度，且不早于成立年度 %(first_year)s")
+            % {"year": year, "first_year": rules.first_report_year(enterprise.established_on)},
             field="year",
+            code="report_year_not_fileable",
         )
     cleaned = clean_annual_report(data)
     try:
@@ -241,7 +289,8 @@ def _file_annual_report(
             )
     except IntegrityError:
         raise Conflict(
-            f"{year} 年度报告已报送；如需修改请提交更正", code="report_already_filed"
+            _("%(year)s 年度报告已报送；如需修改请提交更正") % {"year": year},
+            code="report_already_filed",
         ) from None
     record(
         "credit.annual_report_filed",
@@ -260,7 +309,7 @@ def correct_annual_report(
     filing date and lateness stay those of the first filing."""
     reason = reason.strip()
     if not reason:
-        raise ValidationFailed("修改须说明理由", field="reason")
+        raise ValidationFailed(_("修改须说明理由"), field="reason", code="revision_reason_required")
     locked = AnnualReport.objects.select_for_update().get(pk=report.pk)
     cleaned = clean_annual_report({**report_data(locked), **dict(data)})
     return correct_with_revision(
@@ -270,7 +319,7 @@ def correct_annual_report(
         reason=reason,
         actor=actor,
         event="credit.annual_report_corrected",
-        unchanged="修改内容与原报告相同",
+        unchanged=_("修改内容与原报告相同"),
     )
 
 
@@ -315,11 +364,19 @@ def _publish_immediate_info(
 ) -> ImmediateInfo:
     today = _today(today)
     if kind not in ImmediateInfoKind.values:
-        raise ValidationFailed(f"未知的即时信息类别：{kind!r}", field="kind")
+        raise ValidationFailed(
+            _("未知的即时信息类别：%(kind)r") % {"kind": kind},
+            field="kind",
+            code="unknown_immediate_kind",
+        )
     if changed_on > today:
-        raise ValidationFailed("信息形成日期不能晚于今天", field="changed_on")
+        raise ValidationFailed(
+            _("信息形成日期不能晚于今天"), field="changed_on", code="changed_in_future"
+        )
     if changed_on < enterprise.established_on:
-        raise ValidationFailed("信息形成日期不能早于成立日期", field="changed_on")
+        raise ValidationFailed(
+            _("信息形成日期不能早于成立日期"), field="changed_on", code="changed_before_established"
+        )
     content = _text({"content": content}, "content", max_length=5000)
     due = rules.immediate_info_due(changed_on)
     info = ImmediateInfo.objects.create(
