@@ -61,7 +61,12 @@ def _load_template(cursor: Any) -> dict[str, Any]:
         "event": _rows(cursor, "SELECT * FROM cases_caseevent WHERE case_id = %s", [pk])[0],
         "message": message,
         "audit": (audit * 2)[:2],
-        "key": _rows(cursor, "SELECT * FROM cases_idempotencykey WHERE case_id = %s", [pk])[0],
+        "key": _rows(
+            cursor,
+            "SELECT * FROM common_idempotencyrecord WHERE operation = 'cases.submit'"
+            " AND object_id = %s",
+            [str(pk)],
+        )[0],
     }
 
 
@@ -96,8 +101,8 @@ def write_set(request: HttpRequest) -> HttpResponse:
         (pk,) = cursor.fetchone()
         _insert(
             cursor,
-            "cases_idempotencykey",
-            [_without_id(t["key"], case_id=pk, key=uuid.uuid4().hex)],
+            "common_idempotencyrecord",
+            [_without_id(t["key"], object_id=str(pk), key=uuid.uuid4().hex)],
             "id",
         )
         _insert(cursor, "cases_casematerial", [_without_id(m, case_id=pk) for m in t["materials"]])
@@ -128,7 +133,7 @@ def _typed(cursor: Any, table: str, row: dict[str, Any], skip: set[str]) -> tupl
 def _one_statement(cursor: Any, t: dict[str, Any]) -> str:
     skip = {"id", "case_id"}
     case_cols, case_sel = _typed(cursor, "cases_case", t["case"], {"id"})
-    key_cols, key_sel = _typed(cursor, "cases_idempotencykey", t["key"], skip)
+    key_cols, key_sel = _typed(cursor, "common_idempotencyrecord", t["key"], {"id", "object_id"})
     mat_cols, mat_sel = _typed(cursor, "cases_casematerial", t["materials"][0], skip)
     ev_cols, ev_sel = _typed(cursor, "cases_caseevent", t["event"], skip)
     msg_cols, msg_sel = _typed(cursor, "notify_message", t["message"], {"id"})
@@ -139,8 +144,8 @@ def _one_statement(cursor: Any, t: dict[str, Any]) -> str:
         "WITH up AS (SELECT 1 FROM uploads_upload WHERE id = %s AND owner_id = %s), "  # noqa: S608
         f"c AS (INSERT INTO cases_case ({', '.join(case_cols)}) SELECT {case_sel} FROM up"
         " RETURNING id), "
-        f"k AS (INSERT INTO cases_idempotencykey ({', '.join(key_cols)}, case_id)"
-        f" SELECT {key_sel}, c.id FROM c), "
+        f"k AS (INSERT INTO common_idempotencyrecord ({', '.join(key_cols)}, object_id)"
+        f" SELECT {key_sel}, c.id::text FROM c), "
         f"m AS (INSERT INTO cases_casematerial ({', '.join(mat_cols)}, case_id)"
         f" SELECT v.*, c.id FROM c, (VALUES {materials}) AS v), "
         f"e AS (INSERT INTO cases_caseevent ({', '.join(ev_cols)}, case_id)"
@@ -170,7 +175,7 @@ def write_set_one_statement(request: HttpRequest) -> HttpResponse:
             t["materials"][0]["upload_id"],
             case["applicant_id"],
             *values(case, {"id"}, case_no=no),
-            *values(t["key"], {"id", "case_id"}, key=uuid.uuid4().hex),
+            *values(t["key"], {"id", "object_id"}, key=uuid.uuid4().hex),
             *[p for m in t["materials"] for p in values(m, {"id", "case_id"})],
             *values(t["event"], {"id", "case_id"}),
             *values(t["message"], {"id"}, object_id=no),

@@ -14,9 +14,10 @@ from django.test import Client
 
 from tests.cases import items
 from tests.cases.conftest import CaseApi
-from yiwang.cases.models import Case, CaseEvent, CaseNumberCounter, IdempotencyKey
+from yiwang.cases.models import Case, CaseEvent, CaseNumberCounter
 from yiwang.cases.services.numbering import close_counter_connection
 from yiwang.common.models import AuditEvent
+from yiwang.common.models import IdempotencyRecord as IdempotencyKey
 from yiwang.notify.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)

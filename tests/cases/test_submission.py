@@ -10,8 +10,9 @@ import pytest
 
 from tests.cases import items
 from tests.cases.conftest import PDF, CaseApi, FrozenClock, problem
-from yiwang.cases.models import Case, CaseEvent, CaseMaterial, CaseNumberCounter, IdempotencyKey
+from yiwang.cases.models import Case, CaseEvent, CaseMaterial, CaseNumberCounter
 from yiwang.common.models import AuditEvent
+from yiwang.common.models import IdempotencyRecord as IdempotencyKey
 from yiwang.notify.models import Message
 
 pytestmark = pytest.mark.django_db

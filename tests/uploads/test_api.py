@@ -269,7 +269,9 @@ def test_the_same_idempotency_key_returns_the_same_upload(
     _problem(other, 409, "idempotency_key_reused")
     assert len(stored_files(media)) == 1
     long_key = {**headers, "HTTP_IDEMPOTENCY_KEY": "k" * 101}
-    _problem(client.post(URL, {"file": _file(samples.pdf())}, **long_key), 422, "validation_failed")
+    _problem(
+        client.post(URL, {"file": _file(samples.pdf())}, **long_key), 422, "bad_idempotency_key"
+    )
 
 
 def test_openapi_documents_the_multipart_field(client: Client) -> None:

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from tests.uploads import samples
 from tests.uploads.conftest import stored_files
+from yiwang.common import idempotency
 from yiwang.common.errors import (
     Conflict,
     NotAuthenticated,
@@ -173,16 +174,16 @@ def test_losing_an_idempotency_race_returns_the_winners_upload_and_keeps_one_fil
 ) -> None:
     citizen = demo_users["citizen"]
     winner = store_upload(_file(samples.pdf()), owner=citizen, idempotency_key="race")
-    real = services._earlier_upload
+    real = idempotency._earlier
     calls: list[str] = []
 
-    def not_yet_visible(owner: Any, key: str) -> Any:
+    def not_yet_visible(claim: Any) -> Any:
         # The first look happens before the winner's commit is visible; the unique
         # constraint then catches the duplicate.
-        calls.append(key)
-        return None if len(calls) == 1 else real(owner, key)
+        calls.append(claim.key)
+        return None if len(calls) == 1 else real(claim)
 
-    monkeypatch.setattr(services, "_earlier_upload", not_yet_visible)
+    monkeypatch.setattr(idempotency, "_earlier", not_yet_visible)
     loser = store_upload(_file(samples.pdf()), owner=citizen, idempotency_key="race")
     assert loser.id == winner.id
     assert len(calls) == 2

@@ -26,6 +26,7 @@ from yiwang.cases.schemas import (
     SuspensionOut,
     TimelineOut,
 )
+from yiwang.common import idempotency
 from yiwang.common.errors import NotAuthenticated
 from yiwang.uploads.responses import attachment_response
 
@@ -157,15 +158,16 @@ def case_out(detail: selectors.CaseDetail) -> CaseOut:
 def submit(
     request: HttpRequest,
     body: SubmitIn,
-    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+    idempotency_key: idempotency.HeaderKey | None = Header(None, alias="Idempotency-Key"),  # noqa: B008
 ) -> Any:
+    key = idempotency.parse_key(idempotency_key)
     submission = services.submit_case(
         actor=_user(request),
         item_code=body.item_code,
         form=body.form,
         materials=[services.MaterialRef(m.material, m.upload_id) for m in body.materials],
         delivery=body.delivery,
-        idempotency_key=idempotency_key,
+        idempotency_key=key,
         on_behalf_of=body.on_behalf_of,
         intake_region=body.intake_region,
         channel=body.channel,

@@ -1,4 +1,4 @@
-"""Cases (办件) and their history, supplement notices, suspensions, idempotency keys,
+"""Cases (办件) and their history, supplement notices, suspensions,
 case-number counters, and the reference data the automatic checks read.
 
 No business flow lives here: `cases.services` is the only writer.
@@ -306,35 +306,6 @@ class Suspension(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.kind}"
-
-
-class IdempotencyKey(models.Model):
-    """An `Idempotency-Key` a user sent with POST /cases, and the case it created.
-
-    The query code is kept here (and only here) for 24 hours so that a retry can be
-    answered exactly like the first response; the purge task deletes the row after.
-    """
-
-    # Both looked up only through (user, key) and the purge by date: no index of their own.
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
-    )
-    key = models.CharField(max_length=100)
-    fingerprint = models.CharField(max_length=64)
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
-    query_code = models.CharField(max_length=16)
-    created_at = models.DateTimeField()
-
-    class Meta:
-        verbose_name = "幂等键"
-        verbose_name_plural = "幂等键"
-        constraints = [
-            models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_unique")
-        ]
-        indexes = [models.Index(fields=["created_at"], name="idempotency_created_idx")]
-
-    def __str__(self) -> str:
-        return self.key
 
 
 class CaseNumberCounter(models.Model):

@@ -25,6 +25,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Header, Query, Router, Status
 
+from yiwang.common import idempotency
 from yiwang.common.errors import NotAuthenticated
 from yiwang.common.http import client_address
 from yiwang.credit import selectors, services
@@ -282,6 +283,7 @@ def publish_disclosure(
     body: DisclosureIn,
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ) -> Status:
+    key = idempotency.parse_key(idempotency_key)
     user = _user(request)
     authority = selectors.acting_authority(user, body.department)
     enterprise = selectors.get_enterprise(uscc)
@@ -291,7 +293,7 @@ def publish_disclosure(
         department=authority.department,
         actor=user,
         source_ref=body.source_ref,
-        idempotency_key=idempotency_key,
+        idempotency_key=key,
     )
     return Status(201, disclosure_out(disclosure, staff=True))
 
@@ -338,6 +340,7 @@ def list_enterprise(
     body: ListingIn,
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ) -> Status:
+    key = idempotency.parse_key(idempotency_key)
     user = _user(request)
     enterprise = selectors.get_enterprise(uscc)
     authority = selectors.acting_authority(user, body.department, enterprise=enterprise, lists=True)
@@ -349,7 +352,7 @@ def list_enterprise(
         report_year=body.report_year,
         department=authority.department,
         actor=user,
-        idempotency_key=idempotency_key,
+        idempotency_key=key,
     )
     return Status(201, entry_out(entry, staff=True))
 
@@ -493,6 +496,7 @@ def file_report(
 ) -> Status:
     """1 January – 30 June for the previous year; later is accepted and marked late.
     409 `report_already_filed` if that year is filed (correct it with PUT)."""
+    key = idempotency.parse_key(idempotency_key)
     user = _user(request)
     enterprise = selectors.own_enterprise(user)
     report = services.file_annual_report(
@@ -500,7 +504,7 @@ def file_report(
         body.year,
         body.model_dump(mode="json", exclude={"year"}),
         actor=user,
-        idempotency_key=idempotency_key,
+        idempotency_key=key,
     )
     return Status(201, _own_report_out(report))
 
@@ -534,6 +538,7 @@ def publish_immediate(
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ) -> Status:
     """Due within 20 working days of the change; later is accepted and marked late."""
+    key = idempotency.parse_key(idempotency_key)
     user = _user(request)
     info = services.publish_immediate_info(
         selectors.own_enterprise(user),
@@ -541,7 +546,7 @@ def publish_immediate(
         changed_on=body.changed_on,
         content=body.content,
         actor=user,
-        idempotency_key=idempotency_key,
+        idempotency_key=key,
     )
     return Status(201, immediate_out(info))
 
@@ -558,9 +563,10 @@ def apply_for_removal(
     body: RemovalApplicationIn,
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ) -> Status:
+    key = idempotency.parse_key(idempotency_key)
     user = _user(request)
     entry = selectors.own_entry(user, entry_id)
     application = services.apply_for_removal(
-        entry, statement=body.statement, actor=user, idempotency_key=idempotency_key
+        entry, statement=body.statement, actor=user, idempotency_key=key
     )
     return Status(201, application_out(application))

@@ -117,7 +117,6 @@ class Disclosure(models.Model):
     corrected_at = models.DateTimeField("最近更正", null=True, blank=True)
     withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
     withdrawal_reason = models.CharField("撤回理由", max_length=500, blank=True)
-    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "部门公示信息"
@@ -128,11 +127,6 @@ class Disclosure(models.Model):
                 fields=["department", "source_ref"],
                 condition=~Q(source_ref=""),
                 name="credit_disclosure_source_ref",
-            ),
-            models.UniqueConstraint(
-                fields=["department", "idempotency_key"],
-                condition=~Q(idempotency_key=""),
-                name="credit_disclosure_idem",
             ),
         ]
 
@@ -205,7 +199,6 @@ class AnnualReport(models.Model):
     filed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "年度报告"
@@ -258,18 +251,10 @@ class ImmediateInfo(models.Model):
     published_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "即时信息"
         verbose_name_plural = "即时信息"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["enterprise", "idempotency_key"],
-                condition=~Q(idempotency_key=""),
-                name="credit_immediate_idem",
-            )
-        ]
 
     def __str__(self) -> str:
         return f"{self.enterprise_id} {self.kind} {self.changed_on}"
@@ -309,7 +294,6 @@ class ListEntry(models.Model):
     )
     removal_reason = models.TextField("移出理由", blank=True)
     reminder_on = models.DateField("届满提醒公示日期", null=True, blank=True)
-    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
     escalated_to = models.ForeignKey(
         "self",
         null=True,
@@ -397,7 +381,6 @@ class RemovalApplication(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by_label = models.CharField("决定人", max_length=150, blank=True)
     decision_reason = models.TextField("决定理由", blank=True)
-    idempotency_key = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = "移出申请"

@@ -15,12 +15,32 @@ from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.cases.choices import CaseAction, CaseStatus, SpecialProcedure
+from yiwang.cases.intake import FORM_TEXT_MAX, field_specs, intake_stations, value_problem
+from yiwang.common.errors import DomainError
+from yiwang.common.idempotency import parse_key
 from yiwang.portal.presenting import status_label
 
 #: What a material's file input accepts (the uploads app checks the content itself).
 ACCEPT_FILES = ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"
+#: The form's own key (a uuid4 hex) is at most this long, so that the upload keys made
+#: from it ("<key>-<material code>", portal.applying) stay within common.idempotency's
+#: IDEMPOTENCY_KEY_MAX; it is checked by the same `parse_key` as an API header.
 IDEMPOTENCY_MAX = 64
-TEXT_MAX = 2000
+TEXT_MAX = FORM_TEXT_MAX
+
+
+def _valid_key(value: str) -> None:
+    try:
+        parse_key(value)
+    except DomainError as exc:
+        raise ValidationError(exc.detail) from None
+
+
+def station_choices(item: Any) -> list[tuple[str, str]]:
+    """The (code, name) choices of the township stations that take in `item`
+    (cases.intake.intake_stations, the rule the cases service applies); none for an
+    item not taken in at stations."""
+    return [(r.code, r.name) for r in intake_stations(item)]
 
 
 def new_idempotency_key() -> str:
@@ -77,24 +97,36 @@ class ApplyForm(forms.Form):
     material, the delivery method and — for items taken in at township stations — the
     station. Built per item by `apply_form`."""
 
-    idempotency_key = forms.CharField(max_length=IDEMPOTENCY_MAX, widget=forms.HiddenInput)
+    idempotency_key = forms.CharField(
+        max_length=IDEMPOTENCY_MAX, widget=forms.HiddenInput, validators=[_valid_key]
+    )
 
     item_field_names: list[str]
     material_codes: list[str]
+
+    item_specs: dict[str, Mapping[str, Any]]
 
     def item_form(self) -> dict[str, Any]:
         """The cleaned values of the item's fields, as the cases service takes them."""
         out: dict[str, Any] = {}
         for name in self.item_field_names:
-            value = self.cleaned_data.get(field_name(name))
-            if value is None or value == "":
-                continue
-            if isinstance(value, date):
-                value = value.isoformat()
-            elif isinstance(value, float) and value.is_integer():
-                value = int(value)
-            out[name] = value
+            value = _service_value(self.cleaned_data.get(field_name(name)))
+            if value is not None:
+                out[name] = value
         return out
+
+    def clean(self) -> dict[str, Any]:
+        """Each filled-in value against its field spec with the cases service's own rule
+        (cases.intake.value_problem), so that what the page accepts the service accepts."""
+        cleaned = super().clean() or {}
+        for name in self.item_field_names:
+            value = _service_value(cleaned.get(field_name(name)))
+            if value is None:
+                continue
+            reason = value_problem(self.item_specs[name], value)
+            if reason and field_name(name) not in self.errors:  # one message per field
+                self.add_error(field_name(name), reason)
+        return cleaned
 
     def material_files(self) -> list[tuple[str, Any]]:
         return [
@@ -108,6 +140,17 @@ class ApplyForm(forms.Form):
 
     def item_bound_fields(self) -> list[forms.BoundField]:
         return [self[field_name(name)] for name in self.item_field_names]
+
+
+def _service_value(value: Any) -> Any:
+    """A cleaned form value as the service takes it (None: not filled in)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def _item_field(spec: Mapping[str, Any]) -> forms.Field:
@@ -149,12 +192,10 @@ def apply_form(
     `stations` are the (code, name) choices of township stations when the item is taken
     in at one; `station` preselects the applicant's own."""
     fields: dict[str, forms.Field] = {}
-    names: list[str] = []
-    for spec in item.form_fields or []:
-        if not isinstance(spec, Mapping) or not spec.get("name"):
-            continue
-        names.append(str(spec["name"]))
-        fields[field_name(str(spec["name"]))] = _item_field(spec)
+    specs = field_specs(item)
+    names = list(specs)
+    for name, spec in specs.items():
+        fields[field_name(name)] = _item_field(spec)
     codes: list[str] = []
     for m in item.materials.all():
         codes.append(m.code)
@@ -181,6 +222,7 @@ def apply_form(
     form_class = type("ItemApplyForm", (ApplyForm,), fields)
     form = form_class(data=data, files=files, initial={"idempotency_key": new_idempotency_key()})
     form.item_field_names = names
+    form.item_specs = specs
     form.material_codes = codes
     return form
 

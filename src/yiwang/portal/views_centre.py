@@ -21,13 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from yiwang.cases import selectors as case_selectors
 from yiwang.cases.choices import CaseAction
 from yiwang.cases.services import perform_action
-from yiwang.catalog.choices import AcceptLevel
 from yiwang.catalog.selectors import get_active_item
 from yiwang.common.errors import NotFound
 from yiwang.notify import selectors as notify_selectors
 from yiwang.notify.services import mark_read
-from yiwang.org import selectors as org_selectors
-from yiwang.org.choices import RegionLevel
 from yiwang.portal.access import (
     applicant_required,
     current_user,
@@ -44,7 +41,13 @@ from yiwang.portal.applying import (
     upload_too_large,
 )
 from yiwang.portal.errors import Refusal, error_page
-from yiwang.portal.forms_cases import ACCEPT_FILES, ActionForm, apply_form, material_field
+from yiwang.portal.forms_cases import (
+    ACCEPT_FILES,
+    ActionForm,
+    apply_form,
+    material_field,
+    station_choices,
+)
 from yiwang.portal.htmx import is_partial
 from yiwang.portal.presenting import case_page as present_case
 from yiwang.portal.query import page_number
@@ -55,15 +58,6 @@ MESSAGES_PER_PAGE = 20
 # --------------------------------------------------------------------------- applying
 
 
-def township_stations(item: Any) -> list[tuple[str, str]]:
-    """The township stations that take in this item's applications (county items
-    accepted at township level), as (code, name) choices; none for other items."""
-    if item.accept_level != AcceptLevel.TOWNSHIP:
-        return []
-    below = org_selectors.regions_below(item.region, include_self=False)
-    return [(r.code, r.name) for r in below.filter(level=RegionLevel.TOWNSHIP).order_by("code")]
-
-
 @upload_form
 @applicant_required
 @csrf_protect
@@ -72,7 +66,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     """The application form: the item's fields, a file per material, delivery, the
     station for township items. One case per idempotency key (the hidden field)."""
     item = get_active_item(code)
-    stations = township_stations(item)
+    stations = station_choices(item)
     status = 200
     if request.method == "GET":
         form = apply_form(item, stations=stations)

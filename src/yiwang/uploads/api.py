@@ -15,6 +15,7 @@ from ninja import Header, Router, Status
 from ninja.decorators import decorate_view
 
 from yiwang.accounts.models import User
+from yiwang.common import idempotency
 from yiwang.common.errors import NotAuthenticated
 from yiwang.uploads import selectors, services
 from yiwang.uploads.handlers import limit_upload_size, received_file
@@ -80,12 +81,11 @@ def _out(upload: Upload) -> UploadOut:
 @decorate_view(limit_upload_size)
 def upload_file(
     request: HttpRequest,
-    idempotency_key: str = Header("", alias="Idempotency-Key", max_length=100),
+    idempotency_key: idempotency.HeaderKey = Header("", alias="Idempotency-Key"),  # noqa: B008
 ) -> Status:
+    key = idempotency.parse_key(idempotency_key)
     owner = _current_user(request)
-    upload = services.store_upload(
-        received_file(request), owner=owner, idempotency_key=idempotency_key.strip()
-    )
+    upload = services.store_upload(received_file(request), owner=owner, idempotency_key=key)
     return Status(201, _out(upload))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
-from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.accounts.models import User
@@ -30,20 +29,11 @@ class Upload(models.Model):
     size = models.PositiveBigIntegerField("字节数")
     content_type = models.CharField("类型", max_length=100)
     sha256 = models.CharField("SHA-256", max_length=64, db_index=True)
-    # The client's Idempotency-Key: the same key again returns this upload.
-    idempotency_key = models.CharField(max_length=100, blank=True, default="")
     created_at = models.DateTimeField("上传时间", default=timezone.now)
 
     class Meta:
         verbose_name = "上传文件"
         verbose_name_plural = "上传文件"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["owner", "idempotency_key"],
-                condition=~Q(idempotency_key=""),
-                name="upload_idempotency_key_unique",
-            )
-        ]
         indexes = [models.Index(fields=["owner", "-created_at"], name="upload_owner_idx")]
 
     def __str__(self) -> str:

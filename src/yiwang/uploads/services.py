@@ -16,19 +16,19 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.accounts.models import User
+from yiwang.common import idempotency
 from yiwang.common.audit import record
 from yiwang.common.errors import (
-    Conflict,
     NotAuthenticated,
     PayloadTooLarge,
     UnsupportedMediaType,
-    ValidationFailed,
 )
+from yiwang.common.models import IdempotencyRecord
 from yiwang.common.personal import mask_text
 from yiwang.uploads.content import KINDS, safe_name, sniff_file
 from yiwang.uploads.models import UPLOAD_DIR, Upload, upload_path
@@ -36,7 +36,6 @@ from yiwang.uploads.models import UPLOAD_DIR, Upload, upload_path
 logger = logging.getLogger("yiwang.uploads")
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-IDEMPOTENCY_KEY_MAX = Upload._meta.get_field("idempotency_key").max_length or 100
 #: A stored file without a row this old belongs to no transaction still running.
 ORPHAN_AGE = timedelta(hours=1)
 
@@ -60,23 +59,22 @@ def check_size(size: int) -> None:
         raise too_large_error()
 
 
+#: The operation's name in the idempotency records (part of the fingerprint).
+STORE = "uploads.store"
+
+
 def store_upload(file: UploadedFile, *, owner: User, idempotency_key: str = "") -> Upload:
     """Check a received file by its content and store it for its owner.
 
     Size above `YIWANG_UPLOAD_MAX_BYTES` -> PayloadTooLarge (413); content that is not
     PDF, JPEG or PNG, or a name claiming another of them -> UnsupportedMediaType (415).
     The stored content type is what the content is, whatever the client said. With an
-    `idempotency_key`, the same owner and key again return the first upload (409 if the
-    content differs).
+    `idempotency_key` (`common.idempotency`), the same owner and key again return the
+    first upload (409 `idempotency_key_reused` if the content differs).
     """
     if not isinstance(owner, User) or not owner.is_authenticated or not owner.is_active:
         raise NotAuthenticated(code="not_authenticated")
-    if len(idempotency_key) > IDEMPOTENCY_KEY_MAX:
-        raise ValidationFailed(
-            _("Idempotency-Key 不能超过 %(idempotency_key_max)s 个字符")
-            % {"idempotency_key_max": IDEMPOTENCY_KEY_MAX},
-            code="validation_failed",
-        )
+    key = idempotency.parse_key(idempotency_key)
     size = file.size if file.size is not None else 0
     check_size(size)
     kind = sniff_file(file, size)
@@ -89,54 +87,51 @@ def store_upload(file: UploadedFile, *, owner: User, idempotency_key: str = "") 
     name = safe_name(file.name, kind)
     digest, counted = _digest(file)
     check_size(counted)  # what was received, not what was announced
-    if idempotency_key:
-        earlier = _earlier_upload(owner, idempotency_key)
-        if earlier is not None:
-            return _replay(earlier, digest)
+    stored: list[str] = []  # what to clean up should the transaction not commit
 
-    stored: str | None = None
+    def create(claim: idempotency.Claim | None) -> Upload:
+        upload = Upload(
+            id=uuid.uuid4(),
+            owner=owner,
+            name=name,
+            size=counted,
+            content_type=kind.content_type,
+            sha256=digest,
+            created_at=timezone.now(),
+        )
+        if claim is not None:  # before the file is written: a racing retry stops here
+            claim.take(object_id=str(upload.id))
+        stored.append(upload_path(upload, ""))
+        upload.file.save("", file, save=False)  # the path comes from upload_path()
+        stored.append(upload.file.name)
+        upload.save(force_insert=True)
+        record(
+            "uploads.stored",
+            upload,
+            actor=owner,
+            after={
+                # A file name can carry an ID or phone number: masked in the log.
+                "name": mask_text(name),
+                "size": counted,
+                "content_type": kind.content_type,
+                "sha256": digest,
+            },
+        )
+        return upload
+
     try:
-        with transaction.atomic():
-            upload = Upload(
-                id=uuid.uuid4(),
-                owner=owner,
-                name=name,
-                size=counted,
-                content_type=kind.content_type,
-                sha256=digest,
-                idempotency_key=idempotency_key,
-                created_at=timezone.now(),
-            )
-            stored = upload_path(upload, "")  # what to clean up should the save fail midway
-            upload.file.save("", file, save=False)  # the path comes from upload_path()
-            stored = upload.file.name
-            upload.save(force_insert=True)
-            record(
-                "uploads.stored",
-                upload,
-                actor=owner,
-                after={
-                    # A file name can carry an ID or phone number: masked in the log.
-                    "name": mask_text(name),
-                    "size": counted,
-                    "content_type": kind.content_type,
-                    "sha256": digest,
-                },
-            )
-    except IntegrityError:
-        _delete_stored(stored)
-        earlier = _earlier_upload(owner, idempotency_key) if idempotency_key else None
-        if earlier is None:
-            raise
-        return _replay(earlier, digest)  # a concurrent request with the same key won
+        # The content is the body: the same key with another file is a reuse.
+        return idempotency.run(
+            STORE, actor=owner, key=key, body={"sha256": digest}, create=create, replay=_replay
+        )
     except BaseException:
-        _delete_stored(stored)
+        for name_ in stored[-1:]:
+            _delete_stored(name_)
         raise
-    return upload
 
 
-def _earlier_upload(owner: User, idempotency_key: str) -> Upload | None:
-    return Upload.objects.filter(owner=owner, idempotency_key=idempotency_key).first()
+def _replay(earlier: IdempotencyRecord) -> Upload:
+    return Upload.objects.get(pk=earlier.object_id)
 
 
 def _digest(file: UploadedFile) -> tuple[str, int]:
@@ -147,12 +142,6 @@ def _digest(file: UploadedFile) -> tuple[str, int]:
         counted += len(chunk)
     file.seek(0)
     return sha.hexdigest(), counted
-
-
-def _replay(earlier: Upload, digest: str) -> Upload:
-    if earlier.sha256 != digest:
-        raise Conflict(_("这个 Idempotency-Key 已用于另一个文件"), code="idempotency_key_reused")
-    return earlier
 
 
 def _delete_stored(name: str | None) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -41,18 +41,6 @@ QUERY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 QUERY_CODE_LENGTH = 10
 
 
-IDEMPOTENCY_KEY_MAX = 100
-
-
-IDEMPOTENCY_TTL = timedelta(hours=24)
-
-
-FORM_MAX_CHARS = 20_000
-
-
-FORM_TEXT_MAX = 2000
-
-
 COMMENT_MAX = 2000
 
 
@@ -69,13 +57,13 @@ class MaterialRef:
     upload_id: str
 
 
-def _material_ref(m: MaterialRef | Mapping[str, Any]) -> MaterialRef:
+def material_ref(m: MaterialRef | Mapping[str, Any]) -> MaterialRef:
     if isinstance(m, MaterialRef):
         return m
     return MaterialRef(str(m.get("material", "")), str(m.get("upload_id", "")))
 
 
-def _check_materials(
+def check_materials(
     actor: Any,
     item_materials: Mapping[str, Any],
     refs: Sequence[MaterialRef],
@@ -123,7 +111,7 @@ def _check_materials(
     return uploads
 
 
-def _add_materials(
+def add_materials(
     case: Case,
     item_materials: Mapping[str, Any],
     refs: Sequence[MaterialRef],
@@ -145,7 +133,7 @@ def _add_materials(
     )
 
 
-def _delivery_method(item: ServiceItem, code: str) -> DeliveryMethod:
+def find_delivery_method(item: ServiceItem, code: str) -> DeliveryMethod:
     methods = {m.code: m for m in item.delivery_methods.all()}
     if code not in methods:
         raise ValidationFailed(
@@ -156,13 +144,13 @@ def _delivery_method(item: ServiceItem, code: str) -> DeliveryMethod:
     return methods[code]
 
 
-def _only_delivery_method(item: ServiceItem) -> DeliveryMethod | None:
+def only_delivery_method(item: ServiceItem) -> DeliveryMethod | None:
     """Without a choice, the item's delivery method if it has only one."""
     methods = list(item.delivery_methods.all())
     return methods[0] if len(methods) == 1 else None
 
 
-def _intake_unit_label(case: Case) -> str:
+def intake_unit_label(case: Case) -> str:
     if case.intake_region is not None:
         return f"{case.intake_region.name}便民服务站"
     return case.hall.name if case.hall else case.department.name
@@ -194,7 +182,7 @@ class _Change:
         return self.viewer is None
 
 
-def _event(
+def record_event(
     case: Case,
     *,
     kind: str,
@@ -223,7 +211,7 @@ def _event(
     return event
 
 
-def _announce(case: Case, actor: Any, subject: str, body: str) -> None:
+def tell_applicant(case: Case, actor: Any, subject: str, body: str) -> None:
     """The applicant's message (notify outbox), in this transaction. Only what the
     applicant owns: their case number, item, dates and the reasons given to them."""
     notify(

@@ -15,14 +15,14 @@ from yiwang.cases.selectors import open_supplement_notice
 from yiwang.cases.services._common import (
     DEFAULT_CARRIER,
     LAW,
-    _add_materials,
     _Change,
-    _check_materials,
-    _delivery_method,
     _fmt,
-    _intake_unit_label,
-    _material_ref,
     _need_comment,
+    add_materials,
+    check_materials,
+    find_delivery_method,
+    intake_unit_label,
+    material_ref,
 )
 from yiwang.catalog.choices import CaseType
 from yiwang.common import workdays
@@ -159,14 +159,14 @@ def _resubmit(ch: _Change) -> None:
         raise InvalidTransition(
             _("没有待补正的告知"), current_state=case.status, code="no_pending_notice"
         )
-    refs = [_material_ref(m) for m in ch.params.get("materials") or []]
+    refs = [material_ref(m) for m in ch.params.get("materials") or []]
     materials = {m.code: m for m in case.item.materials.all()}
     listed = [i["material"] for i in notice.items]
-    uploads = _check_materials(ch.actor, materials, refs, all_required=False, required_codes=listed)
+    uploads = check_materials(ch.actor, materials, refs, all_required=False, required_codes=listed)
     CaseMaterial.objects.filter(
         case=case, material_code__in={r.material for r in refs}, superseded=False
     ).update(superseded=True)
-    _add_materials(case, materials, refs, uploads, ch.now)
+    add_materials(case, materials, refs, uploads, ch.now)
     notice.answered_at = ch.now
     notice.save(update_fields=["answered_at"])
     case.arrived_on = ch.today  # Art. 32: the acceptance window runs from the supplement
@@ -234,7 +234,7 @@ def _deny(ch: _Change) -> None:
 def _return(ch: _Change) -> None:
     _need_comment(ch, _("退回的理由"))
     case = ch.case
-    to_unit = _intake_unit_label(case)
+    to_unit = intake_unit_label(case)
     ch.data.update(from_unit=ch.unit, to_unit=to_unit)
     ch.subject = "办件办理进度更新"
     ch.body = f"您申请的“{case.item.name}”（办件编号 {case.case_no}）已退回{to_unit}复核。"
@@ -359,7 +359,7 @@ def _deliver(ch: _Change) -> None:
     code = str(ch.params.get("method") or "")
     if not code:
         raise ValidationFailed(_("请选择送达方式（method）"), code="method_required")
-    method = _delivery_method(case.item, code)
+    method = find_delivery_method(case.item, code)
     case.delivered_method = method
     case.delivered_at = ch.now
     ch.data["method"] = method.code

@@ -25,9 +25,9 @@ from yiwang.cases.services._common import (
     COMMENT_MAX,
     SYSTEM_ACTOR,
     SYSTEM_UNIT,
-    _announce,
     _Change,
-    _event,
+    record_event,
+    tell_applicant,
 )
 from yiwang.cases.services.effects import EFFECTS
 from yiwang.cases.transitions import (
@@ -98,11 +98,11 @@ def perform_action(
                 current_state=case.status,
                 version=case.version,
             )
-        _transition(case, act, actor=actor, comment=comment, params=params)
+        transition(case, act, actor=actor, comment=comment, params=params)
     return case
 
 
-def _transition(
+def transition(
     case: Case,
     action: CaseAction,
     *,
@@ -161,9 +161,9 @@ def _transition(
     if case.status in _CLOSED and case.closed_at is None:
         case.closed_at = change.now
     case.due_on = clock.governing_deadline(case)
-    case.current_step = _current_step(case)
+    case.current_step = current_step(case)
     case.save()
-    _event(
+    record_event(
         case,
         kind=change.kind,
         action=action,
@@ -185,7 +185,7 @@ def _transition(
         after={"status": case.status, "version": case.version, **_audit_data(change.data)},
     )
     if announce and change.subject:
-        _announce(case, actor, change.subject, change.body)
+        tell_applicant(case, actor, change.subject, change.body)
 
 
 _CLOSED = frozenset(
@@ -251,7 +251,7 @@ _WAITING_ON = {
 _AFTER_DECISION = frozenset({CaseStatus.APPROVED, CaseStatus.ISSUED, CaseStatus.DELIVERED})
 
 
-def _current_step(case: Case) -> str:
+def current_step(case: Case) -> str:
     """The item's process step (data: order, role) the case is at, else the status."""
     status = CaseStatus(case.status)
     wanted = _WAITING_ON.get(status)

@@ -10,16 +10,16 @@ from django.db import transaction
 
 from yiwang.cases import clock
 from yiwang.cases.choices import TERMINAL_STATUSES, CaseAction, CaseStatus, EventKind
-from yiwang.cases.models import Case, IdempotencyKey
+from yiwang.cases.models import Case
 from yiwang.cases.services._common import (
-    IDEMPOTENCY_TTL,
     SYSTEM_ACTOR,
     SYSTEM_UNIT,
-    _announce,
-    _event,
     _fmt,
+    record_event,
+    tell_applicant,
 )
-from yiwang.cases.services.engine import _transition
+from yiwang.cases.services.engine import transition
+from yiwang.common import idempotency
 from yiwang.common.audit import record
 
 
@@ -56,7 +56,7 @@ def sweep_deemed_acceptance(*, on: date | None = None) -> list[str]:
             )
             if case.status != CaseStatus.SUBMITTED or case.arrived_on != arrived_on:
                 continue  # acted on meanwhile
-            _transition(case, CaseAction.ACCEPT, actor=SYSTEM_ACTOR, params={"deemed": True})
+            transition(case, CaseAction.ACCEPT, actor=SYSTEM_ACTOR, params={"deemed": True})
         deemed.append(case_no)
     return deemed
 
@@ -149,7 +149,7 @@ def _recount(case: Case, counted: clock.Recount) -> None:
         return  # only the flag: every deadline is now on published calendars
     text = "；".join(f"{label}由{_fmt(old)}调整为{_fmt(new)}" for old, new, label in moves.values())
     pending = "（仍有年度节假日安排尚未公布，日期可能再调整）" if counted.provisional else ""
-    _event(
+    record_event(
         case,
         kind=EventKind.RECOUNT,
         action="",
@@ -162,7 +162,7 @@ def _recount(case: Case, counted: clock.Recount) -> None:
         at=now,
     )
     if case.status not in TERMINAL_STATUSES:
-        _announce(
+        tell_applicant(
             case,
             SYSTEM_ACTOR,
             "办理期限按节假日安排调整",
@@ -171,17 +171,17 @@ def _recount(case: Case, counted: clock.Recount) -> None:
         )
 
 
-def purge_idempotency_keys(*, older_than: timedelta = IDEMPOTENCY_TTL) -> int:
-    """Forget Idempotency-Keys (and the query codes kept for replays) after 24 hours."""
-    cutoff = clock.now() - older_than
+def purge_idempotency_keys(*, older_than: timedelta = idempotency.IDEMPOTENCY_TTL) -> int:
+    """Forget Idempotency-Keys of every app (and the query codes kept for replays) after
+    24 hours (`common.idempotency`)."""
     with transaction.atomic():
-        deleted, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+        deleted = idempotency.purge(before=clock.now() - older_than)
         if deleted:
             record(
                 "case.idempotency_keys_purged",
                 None,
                 actor=SYSTEM_ACTOR,
-                object_type="cases.idempotencykey",
+                object_type="common.idempotencyrecord",
                 object_id="",
                 after={"deleted": deleted},
             )

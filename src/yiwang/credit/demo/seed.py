@@ -290,15 +290,16 @@ def _immediate_info(
                 published_at=timezone.make_aware(datetime.combine(published, time(9))),
                 due_on=due,
                 late=published > due,
-                idempotency_key=f"demo-immediate-{i}",
             )
         )
+    # One demo item per chosen enterprise, published by nobody (the seed): an enterprise
+    # that has one already is left alone, so a second run adds nothing.
     existing = set(
-        ImmediateInfo.objects.filter(idempotency_key__startswith="demo-immediate-").values_list(
-            "idempotency_key", flat=True
-        )
+        ImmediateInfo.objects.filter(
+            enterprise__in=[w.enterprise for w in wanted], published_by=None
+        ).values_list("enterprise_id", flat=True)
     )
-    new = [w for w in wanted if w.idempotency_key not in existing]
+    new = [w for w in wanted if w.enterprise.pk not in existing]
     with transaction.atomic():
         ImmediateInfo.objects.bulk_create(new)
         if new:

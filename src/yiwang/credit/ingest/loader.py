@@ -263,7 +263,6 @@ _DISCLOSURE_COLUMNS = (
     "published_at",
     *DISCLOSURE_DATA,
     "version",
-    "idempotency_key",
     "withdrawal_reason",
 )
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yiwang.accounts.models import User
+from yiwang.common import idempotency
 from yiwang.common.audit import record
 from yiwang.common.errors import (
     InvalidTransition,
@@ -126,7 +127,6 @@ def _require_department(
         raise PermissionDenied(_("您不能以该部门的名义操作"), code="not_your_department")
 
 
-@transaction.atomic
 def publish_disclosure(
     enterprise: Enterprise,
     data: Mapping[str, Any],
@@ -140,15 +140,50 @@ def publish_disclosure(
 ) -> Disclosure:
     """A department publishes a record about an enterprise (version 1).
 
-    The same `idempotency_key` (or `source_ref`) from the same department returns the
-    record already published instead of a second one.
+    The same `idempotency_key` from the same actor (`common.idempotency`), or the same
+    `source_ref` from the same department, returns the record already published instead
+    of a second one.
     """
+    return idempotency.create_once(
+        "credit.publish_disclosure",
+        actor=actor,
+        key=idempotency_key,
+        body={
+            "enterprise": enterprise.pk,
+            "data": dict(data),
+            "department": department.pk,
+            "source": source,
+            "source_ref": source_ref,
+        },
+        model=Disclosure,
+        create=lambda: _publish_disclosure(
+            enterprise,
+            data,
+            department=department,
+            actor=actor,
+            source=source,
+            source_ref=source_ref,
+            today=today,
+        ),
+    )
+
+
+@transaction.atomic
+def _publish_disclosure(
+    enterprise: Enterprise,
+    data: Mapping[str, Any],
+    *,
+    department: Department,
+    actor: Any,
+    source: str,
+    source_ref: str,
+    today: date | None,
+) -> Disclosure:
     _require_department(actor, department)
-    for key_field, key in (("idempotency_key", idempotency_key), ("source_ref", source_ref)):
-        if key:
-            existing = Disclosure.objects.filter(department=department, **{key_field: key}).first()
-            if existing is not None:
-                return existing
+    if source_ref:
+        existing = Disclosure.objects.filter(department=department, source_ref=source_ref).first()
+        if existing is not None:
+            return existing
     cleaned = clean_disclosure(data, today=_today(today))
     disclosure = Disclosure.objects.create(
         enterprise=enterprise,
@@ -156,7 +191,6 @@ def publish_disclosure(
         source=source,
         source_ref=source_ref[:100],
         published_by=_actor_user(actor),
-        idempotency_key=idempotency_key[:64],
         **cleaned,
     )
     record(

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiwang.common import idempotency
 from yiwang.common.audit import record
 from yiwang.common.errors import (
     Conflict,
@@ -95,7 +96,6 @@ def _entry_state(entry: ListEntry) -> dict[str, Any]:
     }
 
 
-@transaction.atomic
 def list_enterprise(
     enterprise: Enterprise,
     *,
@@ -110,15 +110,47 @@ def list_enterprise(
 ) -> ListEntry:
     """A registration authority lists an enterprise (abnormal list for the causes of
     经营异常名录管理办法 Art. 4, serious list, or exposure), with its reason. The same
-    `idempotency_key` from the same department returns the entry it made."""
+    `idempotency_key` from the same actor returns the entry it made (`common.idempotency`)."""
+    return idempotency.create_once(
+        "credit.list_enterprise",
+        actor=actor,
+        key=idempotency_key,
+        body={
+            "enterprise": enterprise.pk,
+            "list": list_kind,
+            "cause": cause,
+            "reason": reason,
+            "report_year": report_year,
+            "department": department.pk,
+        },
+        model=ListEntry,
+        create=lambda: _list_enterprise(
+            enterprise,
+            list_kind=list_kind,
+            cause=cause,
+            reason=reason,
+            department=department,
+            actor=actor,
+            report_year=report_year,
+            today=today,
+        ),
+    )
+
+
+@transaction.atomic
+def _list_enterprise(
+    enterprise: Enterprise,
+    *,
+    list_kind: str,
+    cause: str,
+    reason: str,
+    department: Department,
+    actor: Any,
+    report_year: int | None = None,
+    today: date | None = None,
+) -> ListEntry:
     today = _today(today)
     _require_department(actor, department, enterprise=enterprise, lists=True)
-    if idempotency_key:
-        made = ListEntry.objects.filter(
-            department=department, idempotency_key=idempotency_key[:64]
-        ).first()
-        if made is not None:
-            return made
     if list_kind not in CAUSES_BY_LIST:
         raise ValidationFailed(
             _("未知的名单：%(list_kind)r") % {"list_kind": list_kind},
@@ -186,7 +218,6 @@ def list_enterprise(
         reason=reason,
         listed_on=today,
         department=department,
-        idempotency_key=idempotency_key[:64],
     )
     _add_event(entry, EventKind.LISTED, on=today, actor=actor, department=department, reason=reason)
     refresh_list_flags([locked.pk])
@@ -312,7 +343,6 @@ def _close_application(
     application.save(update_fields=["status", "decided_at", "decided_by_label", "decision_reason"])
 
 
-@transaction.atomic
 def apply_for_removal(
     entry: ListEntry,
     *,
@@ -323,13 +353,25 @@ def apply_for_removal(
 ) -> RemovalApplication:
     """The enterprise applies to leave the abnormal list after curing the cause
     (经营异常名录管理办法 Art. 11-13); decided within the configured working days."""
+    return idempotency.create_once(
+        "credit.apply_for_removal",
+        actor=actor,
+        key=idempotency_key,
+        body={"entry": entry.pk, "statement": statement},
+        model=RemovalApplication,
+        create=lambda: _apply_for_removal(entry, statement=statement, actor=actor, today=today),
+    )
+
+
+@transaction.atomic
+def _apply_for_removal(
+    entry: ListEntry,
+    *,
+    statement: str,
+    actor: Any,
+    today: date | None = None,
+) -> RemovalApplication:
     today = _today(today)
-    if idempotency_key:
-        made = RemovalApplication.objects.filter(
-            entry=entry, idempotency_key=idempotency_key[:64]
-        ).first()
-        if made is not None:
-            return made
     locked = _locked_entry(entry)
     if locked.list_kind != ListKind.ABNORMAL or locked.status != EntryStatus.ACTIVE:
         raise InvalidTransition(
@@ -357,7 +399,6 @@ def apply_for_removal(
         applied_on=today,
         due_on=rules.removal_decision_due(today),
         applicant=_actor_user(actor),
-        idempotency_key=idempotency_key[:64],
     )
     _add_event(
         locked,

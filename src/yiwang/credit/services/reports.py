@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yiwang.common import idempotency
 from yiwang.common.audit import record
 from yiwang.common.errors import (
     Conflict,
@@ -231,7 +232,6 @@ def report_data(report: AnnualReport) -> dict[str, Any]:
     return {k: (str(v) if isinstance(v, Decimal) else v) for k, v in data.items()}
 
 
-@transaction.atomic
 def file_annual_report(
     enterprise: Enterprise,
     year: int,
@@ -243,13 +243,26 @@ def file_annual_report(
 ) -> AnnualReport:
     """File the annual report of `year` (1 January – 30 June of the next year; later is
     accepted and recorded as late: 企业信息公示暂行条例 Art. 8)."""
+    return idempotency.create_once(
+        "credit.file_annual_report",
+        actor=actor,
+        key=idempotency_key,
+        body={"enterprise": enterprise.pk, "year": year, "data": dict(data)},
+        model=AnnualReport,
+        create=lambda: _file_annual_report(enterprise, year, data, actor=actor, today=today),
+    )
+
+
+@transaction.atomic
+def _file_annual_report(
+    enterprise: Enterprise,
+    year: int,
+    data: Mapping[str, Any],
+    *,
+    actor: Any,
+    today: date | None = None,
+) -> AnnualReport:
     today = _today(today)
-    if idempotency_key:
-        existing = AnnualReport.objects.filter(
-            enterprise=enterprise, idempotency_key=idempotency_key[:64]
-        ).first()
-        if existing is not None:
-            return existing
     if enterprise.status != EnterpriseStatus.ACTIVE:
         raise InvalidTransition(
             _("该市场主体已不在存续状态，无需报送年报"),
@@ -272,7 +285,6 @@ def file_annual_report(
                 filed_on=today,
                 late=rules.report_is_late(year, today),
                 filed_by=_actor_user(actor),
-                idempotency_key=idempotency_key[:64],
                 **cleaned,
             )
     except IntegrityError:
@@ -311,7 +323,6 @@ def correct_annual_report(
     )
 
 
-@transaction.atomic
 def publish_immediate_info(
     enterprise: Enterprise,
     *,
@@ -324,13 +335,34 @@ def publish_immediate_info(
 ) -> ImmediateInfo:
     """Immediate information, due within 20 working days of the change (Art. 10);
     later is accepted and recorded as late."""
+    return idempotency.create_once(
+        "credit.publish_immediate_info",
+        actor=actor,
+        key=idempotency_key,
+        body={
+            "enterprise": enterprise.pk,
+            "kind": kind,
+            "changed_on": changed_on,
+            "content": content,
+        },
+        model=ImmediateInfo,
+        create=lambda: _publish_immediate_info(
+            enterprise, kind=kind, changed_on=changed_on, content=content, actor=actor, today=today
+        ),
+    )
+
+
+@transaction.atomic
+def _publish_immediate_info(
+    enterprise: Enterprise,
+    *,
+    kind: str,
+    changed_on: date,
+    content: str,
+    actor: Any,
+    today: date | None = None,
+) -> ImmediateInfo:
     today = _today(today)
-    if idempotency_key:
-        existing = ImmediateInfo.objects.filter(
-            enterprise=enterprise, idempotency_key=idempotency_key[:64]
-        ).first()
-        if existing is not None:
-            return existing
     if kind not in ImmediateInfoKind.values:
         raise ValidationFailed(
             _("未知的即时信息类别：%(kind)r") % {"kind": kind},
@@ -356,7 +388,6 @@ def publish_immediate_info(
         due_on=due,
         late=today > due,
         published_by=_actor_user(actor),
-        idempotency_key=idempotency_key[:64],
     )
     record(
         "credit.immediate_info_published",
