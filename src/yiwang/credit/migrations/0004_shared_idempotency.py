@@ -4,38 +4,37 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('credit', '0003_idempotency_keys'),
+        ("credit", "0003_idempotency_keys"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='disclosure',
-            name='credit_disclosure_idem',
+            model_name="disclosure",
+            name="credit_disclosure_idem",
         ),
         migrations.RemoveConstraint(
-            model_name='immediateinfo',
-            name='credit_immediate_idem',
+            model_name="immediateinfo",
+            name="credit_immediate_idem",
         ),
         migrations.RemoveField(
-            model_name='annualreport',
-            name='idempotency_key',
+            model_name="annualreport",
+            name="idempotency_key",
         ),
         migrations.RemoveField(
-            model_name='disclosure',
-            name='idempotency_key',
+            model_name="disclosure",
+            name="idempotency_key",
         ),
         migrations.RemoveField(
-            model_name='immediateinfo',
-            name='idempotency_key',
+            model_name="immediateinfo",
+            name="idempotency_key",
         ),
         migrations.RemoveField(
-            model_name='listentry',
-            name='idempotency_key',
+            model_name="listentry",
+            name="idempotency_key",
         ),
         migrations.RemoveField(
-            model_name='removalapplication',
-            name='idempotency_key',
+            model_name="removalapplication",
+            name="idempotency_key",
         ),
     ]
