@@ -17,13 +17,14 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from yiwang.accounts.actor import Actor, PostGrant, as_actor
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.selectors import applicant_by_identifier, identity_for
 from yiwang.cases import clock
 from yiwang.cases.auto_rules import CheckContext, evaluate
 from yiwang.cases.choices import CaseAction, CaseStatus, Channel, EventKind
 from yiwang.cases.models import Case, IdempotencyKey
-from yiwang.cases.selectors import PostView, Viewer, acting_posts, query_code_digest, viewer_for
+from yiwang.cases.selectors import acting_posts, query_code_digest
 from yiwang.cases.services._common import (
     APPLICANT_UNIT,
     FORM_MAX_CHARS,
@@ -75,7 +76,7 @@ class _KeyTaken(Exception):
 
 def submit_case(
     *,
-    actor: Any,
+    actor: Actor,
     item_code: str,
     form: Mapping[str, Any] | None = None,
     materials: Sequence[MaterialRef | Mapping[str, Any]] = (),
@@ -93,7 +94,8 @@ def submit_case(
     always answers with the same case, however many retries race (one case).
     An instant item with automatic rules is decided in the same transaction.
     """
-    if not getattr(actor, "is_authenticated", False):
+    actor = as_actor(actor)
+    if not actor.is_authenticated:
         raise PermissionDenied(_("请先登录"), code="sign_in_required")
     refs = [_material_ref(m) for m in materials]
     key = (idempotency_key or "").strip()
@@ -128,7 +130,7 @@ def submit_case(
         return replay
 
 
-def _keep_key(actor: Any, key: str, fingerprint: str, case: Case, query_code: str) -> None:
+def _keep_key(actor: Actor, key: str, fingerprint: str, case: Case, query_code: str) -> None:
     """Record the Idempotency-Key with the case it is making, before the case is numbered.
 
     One INSERT … ON CONFLICT DO NOTHING on the (user, key) unique index. If a concurrent
@@ -163,8 +165,12 @@ def _fingerprint(*parts: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _replay(actor: Any, key: str, fingerprint: str) -> Submission | None:
-    found = IdempotencyKey.objects.filter(user=actor, key=key).select_related("case").first()
+def _replay(actor: Actor, key: str, fingerprint: str) -> Submission | None:
+    found = (
+        IdempotencyKey.objects.filter(user_id=actor.account.pk, key=key)
+        .select_related("case")
+        .first()
+    )
     if found is None:
         return None
     if found.fingerprint != fingerprint:
@@ -176,7 +182,7 @@ def _replay(actor: Any, key: str, fingerprint: str) -> Submission | None:
 
 def _create_case(
     *,
-    actor: Any,
+    actor: Actor,
     item_code: str,
     form: dict[str, Any],
     refs: list[MaterialRef],
@@ -192,8 +198,8 @@ def _create_case(
     been checked and the Idempotency-Key claimed, so that only a failure of the
     database itself can leave a gap."""
     item = get_active_item(item_code)
-    viewer = viewer_for(actor)
-    applicant, chosen_channel = _applicant_and_channel(actor, viewer, on_behalf_of, channel)
+    viewer = actor
+    applicant, chosen_channel = _applicant_and_channel(actor, on_behalf_of, channel)
     _check_service_object(item, applicant)
     intake = _intake_region(item, intake_code, viewer, applicant)
     clerk_post = None
@@ -212,7 +218,7 @@ def _create_case(
         pk=reserve_case_pk(),
         item=item,
         applicant=applicant,
-        on_behalf_by=actor if clerk_post else None,
+        on_behalf_by=actor.user if clerk_post else None,
         channel=chosen_channel,
         status=CaseStatus.SUBMITTED,
         form=form,
@@ -271,22 +277,22 @@ def _create_case(
 
 
 def _applicant_and_channel(
-    actor: Any, viewer: Viewer, on_behalf_of: str | None, channel: str | None
+    actor: Actor, on_behalf_of: str | None, channel: str | None
 ) -> tuple[Any, Channel]:
-    if not getattr(actor, "is_authenticated", False):
+    if actor.user is None:
         raise PermissionDenied(_("请先登录"), code="sign_in_required")
     if on_behalf_of:
-        if not viewer.posts_with(Permission.CASE_ACCEPT):
+        if not actor.posts_with(Permission.CASE_ACCEPT):
             raise PermissionDenied(_("只有窗口或站点的受理人员可以代办申请"), code="not_a_clerk")
         return _applicant_by_identifier(on_behalf_of), Channel.WINDOW
-    if actor.kind not in (UserKind.CITIZEN, UserKind.ENTERPRISE):
+    if actor.user.kind not in (UserKind.CITIZEN, UserKind.ENTERPRISE):
         raise PermissionDenied(
             _("工作人员不能以本人名义申请；代办时请填写申请人的身份号码或统一社会信用代码"),
             code="staff_cannot_apply",
         )
     if channel == Channel.KIOSK:
-        return actor, Channel.KIOSK
-    return actor, Channel.ONLINE
+        return actor.user, Channel.KIOSK
+    return actor.user, Channel.ONLINE
 
 
 def _applicant_by_identifier(value: str) -> Any:
@@ -307,7 +313,7 @@ def _check_service_object(item: ServiceItem, applicant: Any) -> None:
 
 
 def _intake_region(
-    item: ServiceItem, code: str | None, viewer: Viewer, applicant: Any
+    item: ServiceItem, code: str | None, viewer: Actor, applicant: Any
 ) -> Region | None:
     """For an item accepted at a township station: the township (or village) it goes to —
     as asked, else the clerk's own station, else the applicant's home township."""
@@ -351,7 +357,7 @@ def _townships(region: Region) -> list[str]:
     )
 
 
-def _clerk_may_take_in(viewer: Viewer, item: ServiceItem, intake: Region | None) -> PostView:
+def _clerk_may_take_in(viewer: Actor, item: ServiceItem, intake: Region | None) -> PostGrant:
     """The post through which a clerk submits for an applicant: one that may accept it."""
     probe = Case(
         department=item.department,
@@ -465,7 +471,7 @@ def _form_value_problem(spec: Mapping[str, Any], value: Any) -> str:
     return ""
 
 
-def _auto_decide(case: Case, actor: Any) -> None:
+def _auto_decide(case: Case, actor: Actor) -> None:
     """Evaluate the item's auto_rules; pass -> accept, approve, issue (and deliver when
     nothing has to be handed over) in this transaction; fail -> manual review, reasons
     on the timeline. The applicant gets one message for the whole automatic decision."""
