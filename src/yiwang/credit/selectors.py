@@ -461,7 +461,9 @@ def applications_for_staff(
 
 
 def registration_authorities() -> dict[str, Department]:
-    """Registration authorities by region code, for decisions the system makes."""
+    """Registration authorities by region code, for decisions the system makes (which
+    department a sweep's listing is recorded under; staff decide through their posts'
+    CREDIT_DECIDE_LISTS, decision 0008)."""
     suffix = credit_setting("REGISTRATION_DEPARTMENT_SUFFIX")
     found: dict[str, Department] = {}
     for root in region_tree(down_to="province"):
