@@ -131,14 +131,14 @@ def test_credit_scope_rules_through_restrict(
 def test_the_migration_keeps_the_rights_of_a_database_seeded_before(
     jilin: None, make_enterprise: MakeEnterprise
 ) -> None:
-    """accounts 0002: a publisher's post in a market-regulation department decided the
+    """accounts 0004: a publisher's post in a market-regulation department decided the
     lists under the old suffix rule; after the migration it still does, through its
     role; a publisher elsewhere still does not."""
     import importlib
 
     from django.apps import apps
 
-    migration = importlib.import_module("yiwang.accounts.migrations.0002_actor_permissions")
+    migration = importlib.import_module("yiwang.accounts.migrations.0004_actor_permissions")
     market = _staff("pub-market", "220102-market-regulation", "credit_publisher")
     civil = _staff("pub-civil", "220102-civil-affairs", "credit_publisher")
     migration.forwards(apps, None)

@@ -54,7 +54,7 @@ def _with_lists(Role: Any, role: Any) -> Any:  # noqa: N803 - a historical model
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0001_initial"),
+        ("accounts", "0003_login_throttle"),
         ("org", "0001_initial"),
     ]
 
