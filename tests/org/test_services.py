@@ -337,6 +337,8 @@ def admin_request() -> Any:
     request = RequestFactory().post("/admin/")
     # Stands in for a superuser: has every admin permission, is audited by username.
     request.user = SimpleNamespace(pk=None, username="admin-test", has_perm=lambda perm: True)
+    # What ActorMiddleware would have set: the stand-in is audited by its name.
+    request.actor = Actor.system("admin-test")
     return request
 
 

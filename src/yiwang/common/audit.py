@@ -57,10 +57,18 @@ class KernelActor:
         return None, self.reason
 
 
-def audit_actor_of(request: HttpRequest) -> AuditActor:
+#: What the audit log can name: an actor, or an account acting for itself.
+Auditable = AuditActor | AbstractBaseUser
+
+
+def audit_actor_of(request: HttpRequest) -> Auditable:
     """The request's actor for the kernel's and org's admin pages: the `request.actor`
-    that accounts' ActorMiddleware sets (the kernel cannot name its type)."""
-    return cast(AuditActor, request.actor)  # type: ignore[attr-defined]
+    that accounts' ActorMiddleware sets (the kernel cannot name its type); the account
+    itself for a request that did not pass the middleware (built by hand)."""
+    actor = getattr(request, "actor", None)
+    if actor is None:
+        return cast(AbstractBaseUser, request.user)
+    return cast(AuditActor, actor)
 
 
 def _actor_fields(actor: AuditActor | AbstractBaseUser | Any) -> tuple[int | None, str]:
@@ -117,7 +125,7 @@ def record(
     action: str,
     obj: Any = None,
     *,
-    actor: AuditActor | AbstractBaseUser,
+    actor: Auditable,
     object_type: str | None = None,
     object_id: str | int | None = None,
     before: dict[str, Any] | None = None,
