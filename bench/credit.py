@@ -44,6 +44,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from yiwang.accounts.actor import Actor
+
 CHUNK = 500_000
 SEED = 4
 ENTERPRISE_FIELDS = (
@@ -161,7 +163,7 @@ def _prepare_database() -> None:
 
     log("migrating")
     call_command("migrate", verbosity=0, interactive=False)
-    load_org_data(actor="bench")
+    load_org_data(actor=Actor.system("bench"))
 
 
 def _load(
@@ -208,14 +210,20 @@ def _load(
             generation_wait += time.monotonic() - t
             log(f"chunk {index + 1}/{len(chunks)}: rows {start:,}-{stop:,}")
             t = time.monotonic()
-            report = load_file(registry, actor="bench", batch_size=batch_size, progress=True)
+            report = load_file(
+                registry, actor=Actor.system("bench"), batch_size=batch_size, progress=True
+            )
             rows_seconds += time.monotonic() - t
             totals["already_loaded_chunks"] += report.already_loaded
             for key in ("inserted", "updated", "unchanged", "rejected"):
                 totals[key] += getattr(report, key)
             t = time.monotonic()
             d = load_file(
-                disclosures, kind="disclosures", actor="bench", batch_size=batch_size, progress=True
+                disclosures,
+                kind="disclosures",
+                actor=Actor.system("bench"),
+                batch_size=batch_size,
+                progress=True,
             )
             disclosure_seconds += time.monotonic() - t
             totals["disclosures"] += d.inserted

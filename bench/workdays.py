@@ -57,11 +57,12 @@ def run(pairs: int, seed: int) -> dict[str, object]:
     from django.core.management import call_command
 
     django.setup()
+    from yiwang.accounts.actor import Actor
     from yiwang.common import workdays
 
     print("migrating and seeding the calendar ...", file=sys.stderr)
     call_command("migrate", verbosity=0)
-    seeded = workdays.seed_from_chinesecalendar(actor="bench")
+    seeded = workdays.seed_from_chinesecalendar(actor=Actor.system("bench"))
 
     # Working days left in 2026 after each day of its last quarter, so that no drawn
     # answer leaves chinesecalendar's range (counted with chinesecalendar itself;

@@ -9,6 +9,8 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from yiwang.accounts.actor import Actor
+
 DEMO_PASSWORD = "yiwang-demo-2026"
 
 
@@ -16,7 +18,7 @@ DEMO_PASSWORD = "yiwang-demo-2026"
 def jilin(db: Any) -> None:
     from yiwang.org.services import load_org_data
 
-    load_org_data(actor="test")
+    load_org_data(actor=Actor.system("test"))
 
 
 @pytest.fixture
@@ -24,7 +26,7 @@ def demo_users(jilin: None) -> dict[str, Any]:
     from yiwang.accounts.models import User
     from yiwang.accounts.services import ensure_demo_accounts
 
-    ensure_demo_accounts(DEMO_PASSWORD, actor="test")
+    ensure_demo_accounts(DEMO_PASSWORD, actor=Actor.system("test"))
     return {u.username: u for u in User.objects.filter(is_demo=True)}
 
 

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from yiwang.accounts.actor import Actor
 from yiwang.accounts.models import ApiToken
 from yiwang.common.models import AuditEvent
 
@@ -161,7 +162,9 @@ def test_no_token_and_garbage_token_are_401(client: Client, demo_users: dict[str
 def test_login_is_audited_without_the_password(client: Client, demo_users: dict[str, Any]) -> None:
     _login(client, "citizen", PASSWORD)
     actions = list(
-        AuditEvent.objects.filter(actor="citizen").values_list("action", flat=True).order_by("id")
+        AuditEvent.objects.filter(actor=Actor.system("citizen"))
+        .values_list("action", flat=True)
+        .order_by("id")
     )
     assert actions == ["auth.sign_in", "auth.token_issued"]
     assert not AuditEvent.objects.filter(after__icontains=PASSWORD).exists()

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from yiwang.accounts.actor import Actor
 from yiwang.accounts.selectors import identity_for, permissions_of, supervised_region_paths
 from yiwang.accounts.services import ensure_demo_accounts, register_citizen, register_enterprise
 from yiwang.common.errors import Conflict, ValidationFailed
@@ -26,7 +27,7 @@ def test_demo_accounts_are_idempotent(demo_users: dict[str, Any]) -> None:
         "supervisor-jilin",
         "admin",
     } <= set(demo_users)
-    assert ensure_demo_accounts("yiwang-demo-2026", actor="test") == []
+    assert ensure_demo_accounts("yiwang-demo-2026", actor=Actor.system("test")) == []
 
 
 def test_citizen_registration_requires_a_valid_id_number(jilin: None) -> None:
@@ -36,7 +37,7 @@ def test_citizen_registration_requires_a_valid_id_number(jilin: None) -> None:
             password="long-enough-pw",
             real_name="李四",
             id_number="220102198806151016",
-            actor="test",
+            actor=Actor.system("test"),
         )
     from yiwang.accounts.models import User
 
@@ -50,7 +51,7 @@ def test_one_id_number_one_account(demo_users: dict[str, Any]) -> None:
             password="long-enough-pw",
             real_name="张三",
             id_number="220102198806151015",
-            actor="test",
+            actor=Actor.system("test"),
         )
 
 
@@ -62,7 +63,7 @@ def test_enterprise_registration_requires_a_valid_uscc(jilin: None) -> None:
             uscc="91220101MA17Y8K34N",
             name="长春某某有限公司",
             legal_representative="王五",
-            actor="test",
+            actor=Actor.system("test"),
         )
 
 

@@ -10,6 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from yiwang.accounts.actor import Actor
 from yiwang.accounts.selectors import permissions_of, posts_of
 from yiwang.common.permissions import Permission
 from yiwang.org import services as org_services
@@ -35,7 +36,7 @@ def test_a_role_change_through_org_services_is_seen_at_once(demo_users: dict[str
     role = posts_of(clerk)[0].role
     fresh_role = type(role).objects.get(pk=role.pk)  # cached instances are never mutated
     fresh_role.permissions = [p for p in fresh_role.permissions if p != Permission.CASE_ACCEPT]
-    org_services.save_org_object(fresh_role, actor="test")
+    org_services.save_org_object(fresh_role, actor=Actor.system("test"))
     assert Permission.CASE_ACCEPT not in permissions_of(clerk)
 
 

@@ -59,14 +59,15 @@ def generated(tmp_path: Path) -> Iterator[ModuleType]:
 @pytest.fixture
 def world(demo_users: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
     """As the cases tests set it up: 2025-2026 published, a working day in 2026."""
+    from yiwang.accounts.actor import Actor
     from yiwang.cases import clock
     from yiwang.cases.services import seed_demo_reference_data
     from yiwang.common.workdays import seed_from_chinesecalendar
 
     monkeypatch.setattr(clock, "now", lambda: datetime(2026, 9, 15, 10, tzinfo=SHANGHAI))
-    seed_from_chinesecalendar(range(2025, 2027), actor="test")
+    seed_from_chinesecalendar(range(2025, 2027), actor=Actor.system("test"))
     demo_items.load()
-    seed_demo_reference_data(actor="test")
+    seed_demo_reference_data(actor=Actor.system("test"))
 
 
 def _api(name: str) -> Any:

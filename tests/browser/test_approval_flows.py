@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.portal.approval import FORESTRY, FORMS, NANGUAN, ZHANG_SAN_ID, small_pdf
+from yiwang.accounts.actor import Actor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,9 +36,9 @@ def approval_data(demo_users: dict[str, Any]) -> dict[str, Any]:
     from yiwang.catalog.services import load_catalog_data
     from yiwang.common.workdays import seed_from_chinesecalendar
 
-    seed_from_chinesecalendar(range(2025, 2027), actor="test")
-    load_catalog_data(actor="test")
-    seed_demo_reference_data(actor="test")
+    seed_from_chinesecalendar(range(2025, 2027), actor=Actor.system("test"))
+    load_catalog_data(actor=Actor.system("test"))
+    seed_demo_reference_data(actor=Actor.system("test"))
     return demo_users
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.portal.approval import ENDORSE, ZHANG_SAN_ID, small_pdf
+from yiwang.accounts.actor import Actor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,9 +22,9 @@ def kiosk_data(demo_users: dict[str, Any]) -> dict[str, Any]:
     from yiwang.catalog.services import load_catalog_data
     from yiwang.common.workdays import seed_from_chinesecalendar
 
-    seed_from_chinesecalendar(range(2025, 2027), actor="test")
-    load_catalog_data(actor="test")
-    seed_demo_reference_data(actor="test")
+    seed_from_chinesecalendar(range(2025, 2027), actor=Actor.system("test"))
+    load_catalog_data(actor=Actor.system("test"))
+    seed_demo_reference_data(actor=Actor.system("test"))
     return demo_users
 
 
@@ -66,7 +67,10 @@ def test_kiosk_endorsement_is_issued_at_once_or_handed_to_a_clerk(
     assert "退出" not in page.inner_text(".kiosk-header")  # signed out for the next person
 
     record_exit_restriction(
-        holder_id_number=ZHANG_SAN_ID, authority="某市公安局", since=date(2026, 1, 1), actor="test"
+        holder_id_number=ZHANG_SAN_ID,
+        authority="某市公安局",
+        since=date(2026, 1, 1),
+        actor=Actor.system("test"),
     )
     result = _three_steps(page, scan, shot, "b")
     assert "已转人工审核" in result

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from yiwang.accounts.actor import Actor
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
@@ -45,11 +47,11 @@ def mobile_data(demo_users: dict[str, Any]) -> dict[str, Any]:
     from yiwang.credit.demo import seed as credit_demo
     from yiwang.credit.models import Disclosure
 
-    seed_from_chinesecalendar(actor="test")
-    load_catalog_data(actor="test")
-    seed_demo_reference_data(actor="test")
-    seed_demo_cases(actor="test")
-    credit_demo.seed(actor="test", count=200)  # a small registry is enough for layout
+    seed_from_chinesecalendar(actor=Actor.system("test"))
+    load_catalog_data(actor=Actor.system("test"))
+    seed_demo_reference_data(actor=Actor.system("test"))
+    seed_demo_cases(actor=Actor.system("test"))
+    credit_demo.seed(actor=Actor.system("test"), count=200)  # a small registry is enough for layout
     disclosure = Disclosure.objects.select_related("enterprise").order_by("pk").first()
     assert disclosure is not None
     return {"uscc": disclosure.enterprise.uscc}

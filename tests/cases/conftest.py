@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from tests.cases import items as demo_items
+from yiwang.accounts.actor import Actor
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: A minimal file that passes the uploads app's content check (PDF header and trailer).
@@ -47,7 +48,7 @@ def calendar(db: Any) -> None:
     """The published holiday notices of 2025 and 2026 (2027 stays unpublished)."""
     from yiwang.common.workdays import seed_from_chinesecalendar
 
-    seed_from_chinesecalendar(range(2025, 2027), actor="test")
+    seed_from_chinesecalendar(range(2025, 2027), actor=Actor.system("test"))
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def world(demo_users: dict[str, Any], calendar: None) -> dict[str, Any]:
     from yiwang.cases.services import seed_demo_reference_data
 
     demo_items.load()
-    seed_demo_reference_data(actor="test")
+    seed_demo_reference_data(actor=Actor.system("test"))
     return demo_users
 
 
@@ -69,7 +70,7 @@ def other_citizen(world: dict[str, Any]) -> Any:
         password=DEMO_PASSWORD,
         real_name="李四",
         id_number=OTHER_CITIZEN_ID,
-        actor="test",
+        actor=Actor.system("test"),
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from yiwang.accounts.actor import Actor
+
 #: 临时占用城市道路审批 — 南关区住建局 in the 南关区 hall, promised 5 / legal 20.
 NANGUAN = "220102-ZJ-XK-001"
 #: 植物检疫证书核发 — 汪清县林业局, taken in at township stations, result by post.
@@ -45,4 +47,4 @@ def form_for(code: str) -> dict[str, Any]:
 def load() -> None:
     from yiwang.catalog.services import load_catalog_data
 
-    load_catalog_data(actor="test")
+    load_catalog_data(actor=Actor.system("test"))

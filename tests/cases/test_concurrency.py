@@ -14,6 +14,7 @@ from django.test import Client
 
 from tests.cases import items
 from tests.cases.conftest import CaseApi
+from yiwang.accounts.actor import Actor
 from yiwang.cases.models import Case, CaseEvent, CaseNumberCounter
 from yiwang.cases.services.numbering import close_counter_connection
 from yiwang.common.models import AuditEvent
@@ -58,7 +59,7 @@ def second_clerk(world: dict[str, Any]) -> None:
         password="yiwang-demo-2026",
         display_name="李娜",
         posts=posts_by_code(["220102-hall-window"]),
-        actor="test",
+        actor=Actor.system("test"),
     )
 
 

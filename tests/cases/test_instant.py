@@ -11,6 +11,7 @@ import pytest
 
 from tests.cases import items
 from tests.cases.conftest import OTHER_CITIZEN_ID, CaseApi, FrozenClock
+from yiwang.accounts.actor import Actor
 from yiwang.cases.auto_rules import CheckContext, evaluate
 from yiwang.cases.services import record_exit_restriction, record_travel_document
 from yiwang.notify.models import Message
@@ -55,7 +56,10 @@ def test_an_exit_restriction_sends_it_to_manual_review_with_the_reason(
 ) -> None:
     frozen.set("2026-11-26")
     record_exit_restriction(
-        holder_id_number=ZHANG_SAN, authority="某市公安局", since=date(2026, 1, 1), actor="test"
+        holder_id_number=ZHANG_SAN,
+        authority="某市公安局",
+        since=date(2026, 1, 1),
+        actor=Actor.system("test"),
     )
     created = api.apply("citizen", items.ENDORSE, channel="kiosk")
     assert created["status"] == "submitted"
@@ -93,7 +97,7 @@ def test_no_valid_pass_on_record_fails_with_its_reason(api: CaseApi, other_citiz
         kind="hk_macao_pass",
         number="CA2610099",
         valid_until=date(2020, 1, 1),  # expired
-        actor="test",
+        actor=Actor.system("test"),
     )
     assert api.apply("lisi", items.ENDORSE)["status"] == "submitted"
     record_travel_document(
@@ -101,7 +105,7 @@ def test_no_valid_pass_on_record_fails_with_its_reason(api: CaseApi, other_citiz
         kind="hk_macao_pass",
         number="CA2610099",
         valid_until=date(2031, 1, 1),  # renewed
-        actor="test",
+        actor=Actor.system("test"),
     )
     assert api.apply("lisi", items.ENDORSE)["status"] == "completed"
 

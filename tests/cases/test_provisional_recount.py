@@ -11,6 +11,7 @@ import pytest
 
 from tests.cases import items
 from tests.cases.conftest import CaseApi, FrozenClock
+from yiwang.accounts.actor import Actor
 from yiwang.cases import tasks
 from yiwang.cases.models import Case
 from yiwang.catalog.models import ServiceItem
@@ -30,8 +31,10 @@ def _recount() -> list[str]:
 
 
 def _publish_2027_new_year() -> None:
-    workdays.set_day(date(2027, 1, 1), is_workday=False, holiday_name="元旦", actor="test")
-    workdays.publish_year(2027, "国办发明电〔2026〕1号", actor="test")
+    workdays.set_day(
+        date(2027, 1, 1), is_workday=False, holiday_name="元旦", actor=Actor.system("test")
+    )
+    workdays.publish_year(2027, "国办发明电〔2026〕1号", actor=Actor.system("test"))
 
 
 def test_a_published_holiday_moves_a_provisional_deadline_once(
@@ -98,7 +101,9 @@ def test_a_deadline_still_in_an_unpublished_year_stays_provisional(
     case_no = api.apply("citizen", items.NANGUAN)["case_no"]
     api.ok("clerk-nanguan", case_no, "accept")
     # The notice's days entered, but the year not yet published: still weekends only.
-    workdays.set_day(date(2027, 1, 1), is_workday=False, holiday_name="元旦", actor="test")
+    workdays.set_day(
+        date(2027, 1, 1), is_workday=False, holiday_name="元旦", actor=Actor.system("test")
+    )
     assert _recount() == []
     case = Case.objects.get(case_no=case_no)
     assert (case.legal_deadline, case.deadlines_provisional) == (date(2027, 1, 18), True)

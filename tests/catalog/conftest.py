@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from yiwang.accounts.actor import Actor
 from yiwang.catalog.services import DEFAULT_DATA_FILE
 
 
@@ -17,7 +18,7 @@ from yiwang.catalog.services import DEFAULT_DATA_FILE
 def catalog(jilin: None) -> None:
     from yiwang.catalog.services import load_catalog_data
 
-    load_catalog_data(actor="test")
+    load_catalog_data(actor=Actor.system("test"))
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from yiwang.accounts.actor import Actor
 from yiwang.catalog.models import DeliveryMethod, ServiceItem
 from yiwang.catalog.selectors import get_item
 from yiwang.common.models import AuditEvent
@@ -193,7 +194,7 @@ def test_deleting_through_the_admin_is_audited(admin_client: Client) -> None:
     response = admin_client.post(f"/admin/catalog/serviceitem/{item.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert AuditEvent.objects.filter(
-        action="catalog.item_deleted", object_id=str(item.pk), actor="admin"
+        action="catalog.item_deleted", object_id=str(item.pk), actor=Actor.system("admin")
     ).exists()
 
 
@@ -205,7 +206,7 @@ def test_delivery_method_admin_is_audited(admin_client: Client) -> None:
     assert response.status_code == 302, response.content.decode()
     assert DeliveryMethod.objects.get(code="locker").name == "智能柜自取"
     assert AuditEvent.objects.filter(
-        action="catalog.delivery_method_created", object_id="locker", actor="admin"
+        action="catalog.delivery_method_created", object_id="locker", actor=Actor.system("admin")
     ).exists()
     blank = admin_client.post(
         "/admin/catalog/deliverymethod/add/", {"code": "box", "name": " ", "needs_tracking": ""}

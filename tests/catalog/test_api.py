@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from yiwang.accounts.actor import Actor
 from yiwang.catalog.selectors import get_active_item, get_item, search_items
 from yiwang.catalog.services import save_item, set_item_active, spec_of
 from yiwang.common.errors import NotFound, ValidationFailed
@@ -147,8 +148,8 @@ def test_wildcards_in_q_are_literal(
     catalog: None, client: Client, literal: str, lookalike: str, q: str
 ) -> None:
     base = spec_of(get_item("220102-ZJ-XK-001"))
-    save_item(replace(base, code="220102-ZJ-XK-101", name=literal), actor="test")
-    save_item(replace(base, code="220102-ZJ-XK-102", name=lookalike), actor="test")
+    save_item(replace(base, code="220102-ZJ-XK-101", name=literal), actor=Actor.system("test"))
+    save_item(replace(base, code="220102-ZJ-XK-102", name=lookalike), actor=Actor.system("test"))
     body = client.get("/api/v1/items", {"q": q}).json()
     assert [i["name"] for i in body["items"]] == [literal]
     assert body["total"] == 1
@@ -156,7 +157,7 @@ def test_wildcards_in_q_are_literal(
 
 
 def test_inactive_items_are_not_listed_but_keep_their_guide(catalog: None, client: Client) -> None:
-    set_item_active(get_item("222424-LY-XK-002"), False, actor="test")
+    set_item_active(get_item("222424-LY-XK-002"), False, actor=Actor.system("test"))
     listed = client.get("/api/v1/items?region=222424").json()
     assert "222424-LY-XK-002" not in {i["code"] for i in listed["items"]}
     detail = client.get("/api/v1/items/222424-LY-XK-002").json()
@@ -274,7 +275,7 @@ def test_get_active_item_prefetches_what_cases_reads(
 
 
 def test_get_active_item_refuses_inactive_and_unknown_items(catalog: None) -> None:
-    set_item_active(get_item("222424-LY-XK-002"), False, actor="test")
+    set_item_active(get_item("222424-LY-XK-002"), False, actor=Actor.system("test"))
     with pytest.raises(NotFound):
         get_active_item("222424-LY-XK-002")
     with pytest.raises(NotFound):

@@ -9,6 +9,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from yiwang.accounts.actor import Actor
 from yiwang.catalog import selectors
 from yiwang.catalog.models import DeliveryMethod, ServiceItem
 from yiwang.catalog.selectors import get_active_item, get_item
@@ -55,17 +56,19 @@ def test_a_second_call_does_no_query(catalog: None) -> None:
 
 def test_an_item_taken_out_of_service_is_not_found_at_once(catalog: None) -> None:
     get_active_item(CODE)
-    set_item_active(get_item(CODE), False, actor="test")
+    set_item_active(get_item(CODE), False, actor=Actor.system("test"))
     with pytest.raises(NotFound):
         get_active_item(CODE)
-    set_item_active(get_item(CODE), True, actor="test")
+    set_item_active(get_item(CODE), True, actor=Actor.system("test"))
     assert get_active_item(CODE).is_active
 
 
 def test_a_changed_promised_limit_is_seen_at_once(catalog: None) -> None:
     assert get_active_item(CODE).promised_limit_days == 10
     item = get_item(CODE)
-    save_item(replace(spec_of(item), promised_limit_days=12), actor="test", item_id=item.pk)
+    save_item(
+        replace(spec_of(item), promised_limit_days=12), actor=Actor.system("test"), item_id=item.pk
+    )
     assert get_active_item(CODE).promised_limit_days == 12
 
 
@@ -75,7 +78,9 @@ def test_a_changed_material_is_seen_at_once(catalog: None) -> None:
     spec = spec_of(item)
     renamed = replace(spec.materials[0], name="改名后的材料")
     save_item(
-        replace(spec, materials=(renamed, *spec.materials[1:])), actor="test", item_id=item.pk
+        replace(spec, materials=(renamed, *spec.materials[1:])),
+        actor=Actor.system("test"),
+        item_id=item.pk,
     )
     after = get_active_item(CODE)
     assert after is not before
@@ -87,7 +92,7 @@ def test_a_renamed_department_is_seen_at_once(catalog: None) -> None:
     assert item.department.name != "吉林省交通运输厅（新）"
     department = Department.objects.get(pk=item.department_id)
     department.name = "吉林省交通运输厅（新）"
-    save_org_object(department, actor="test")
+    save_org_object(department, actor=Actor.system("test"))
     assert get_active_item(CODE).department.name == "吉林省交通运输厅（新）"
 
 
@@ -96,7 +101,7 @@ def test_a_renamed_hall_is_seen_at_once(catalog: None) -> None:
     assert item.department.hall is not None
     hall = ServiceHall.objects.get(pk=item.department.hall.pk)
     hall.name = "吉林省政务服务中心（新址）"
-    save_org_object(hall, actor="test")
+    save_org_object(hall, actor=Actor.system("test"))
     refreshed = get_active_item(CODE).department.hall
     assert refreshed is not None
     assert refreshed.name == "吉林省政务服务中心（新址）"
@@ -116,7 +121,7 @@ def test_an_unknown_code_is_not_found_and_not_cached(catalog: None) -> None:
 
 
 def test_an_inactive_item_is_not_found_and_not_cached(catalog: None) -> None:
-    set_item_active(get_item(CODE), False, actor="test")
+    set_item_active(get_item(CODE), False, actor=Actor.system("test"))
     with pytest.raises(NotFound):
         get_active_item(CODE)
     assert CODE not in selectors._active_items._values
@@ -124,7 +129,7 @@ def test_an_inactive_item_is_not_found_and_not_cached(catalog: None) -> None:
 
 def test_a_deleted_item_is_not_found_at_once(catalog: None) -> None:
     get_active_item(CODE)
-    delete_item(get_item(CODE), actor="test")
+    delete_item(get_item(CODE), actor=Actor.system("test"))
     with pytest.raises(NotFound):
         get_active_item(CODE)
 
@@ -133,7 +138,7 @@ def test_a_renamed_delivery_method_is_seen_by_cached_items_at_once(catalog: None
     assert "post" in {d.code for d in get_active_item(CODE).delivery_methods.all()}
     method = DeliveryMethod.objects.get(pk="post")
     method.name = "EMS 快递送达"
-    save_delivery_method(method, actor="test")
+    save_delivery_method(method, actor=Actor.system("test"))
     names = {d.code: d.name for d in get_active_item(CODE).delivery_methods.all()}
     assert names["post"] == "EMS 快递送达"
 
@@ -141,6 +146,6 @@ def test_a_renamed_delivery_method_is_seen_by_cached_items_at_once(catalog: None
 def test_a_delivery_method_no_item_offers_can_be_deleted(catalog: None) -> None:
     DeliveryMethod.objects.create(code="locker", name="智能柜自取")
     get_active_item(CODE)
-    delete_delivery_method(DeliveryMethod.objects.get(pk="locker"), actor="test")
+    delete_delivery_method(DeliveryMethod.objects.get(pk="locker"), actor=Actor.system("test"))
     assert not DeliveryMethod.objects.filter(pk="locker").exists()
     assert "post" in {d.code for d in get_active_item(CODE).delivery_methods.all()}

@@ -12,6 +12,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from tests.catalog.conftest import item_in
+from yiwang.accounts.actor import Actor
 from yiwang.catalog.models import DeliveryMethod, Fee, Material, ProcessStep, ServiceItem
 from yiwang.catalog.services import load_catalog_data
 from yiwang.common.errors import ValidationFailed
@@ -254,7 +255,7 @@ def test_a_bad_item_is_refused_and_nothing_is_written(
     change(item)
     before = _counts()
     with pytest.raises(ValidationFailed) as failure:
-        load_catalog_data(write_catalog(data), actor="test")
+        load_catalog_data(write_catalog(data), actor=Actor.system("test"))
     assert failure.value.status == 422
     # The error names the item and the field, in the detail and for programs.
     assert failure.value.extra["item"] == item["code"]
@@ -280,7 +281,7 @@ def test_a_bad_item_changes_nothing_in_a_loaded_catalog(
     change(item_in(data, code))
     before = _counts()
     with pytest.raises(ValidationFailed):
-        load_catalog_data(write_catalog(data), actor="test")
+        load_catalog_data(write_catalog(data), actor=Actor.system("test"))
     assert _counts() == before
     assert ServiceItem.objects.get(code="220000-JT-XK-001").name == "超限运输车辆行驶公路许可"
 
@@ -308,7 +309,7 @@ def test_malformed_files_are_refused_whole(
     change(data)
     before = _counts()
     with pytest.raises(ValidationFailed, match=says):
-        load_catalog_data(write_catalog(data), actor="test")
+        load_catalog_data(write_catalog(data), actor=Actor.system("test"))
     assert _counts() == before
     assert ServiceItem.objects.count() == 0
 
@@ -317,12 +318,12 @@ def test_not_json_is_a_validation_failure(jilin: None, tmp_path: Path) -> None:
     path = tmp_path / "items.json"
     path.write_text("{ not json", encoding="utf-8")
     with pytest.raises(ValidationFailed, match="不是有效的 JSON"):
-        load_catalog_data(path, actor="test")
+        load_catalog_data(path, actor=Actor.system("test"))
 
 
 def test_catalog_needs_the_org_data_first(db: None) -> None:
     with pytest.raises(ValidationFailed, match=r"实施主体 .* 不存在"):
-        load_catalog_data(actor="test")
+        load_catalog_data(actor=Actor.system("test"))
     assert ServiceItem.objects.count() == 0
 
 

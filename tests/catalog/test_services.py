@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.catalog.conftest import item_in
+from yiwang.accounts.actor import Actor
 from yiwang.catalog.models import DeliveryMethod, Fee, Material, ProcessStep, ServiceItem
 from yiwang.catalog.selectors import get_item
 from yiwang.catalog.services import (
@@ -50,7 +51,7 @@ def test_first_load_creates_everything_with_one_event_per_object(
     jilin: None, catalog_data: dict[str, Any]
 ) -> None:
     events_before = AuditEvent.objects.count()
-    report = load_catalog_data(actor="seed")
+    report = load_catalog_data(actor=Actor.system("seed"))
     n_items = len(catalog_data["items"])
     assert report.created == {"delivery_method": 5, "item": n_items}
     assert report.updated_total == 0
@@ -82,7 +83,7 @@ def test_items_take_the_region_of_their_department(catalog: None) -> None:
 
 def test_second_load_changes_nothing_and_writes_no_audit(catalog: None) -> None:
     rows, events = _rows(), AuditEvent.objects.count()
-    report = load_catalog_data(actor="seed")
+    report = load_catalog_data(actor=Actor.system("seed"))
     assert not report.changed
     assert report.unchanged == {"delivery_method": 5, "item": 33}
     assert "无变化" in str(report)
@@ -108,7 +109,7 @@ def test_a_changed_item_is_updated_in_place_and_audited_once(
     step_pks = {s.code: s.pk for s in stored.steps.all()}
     untouched = ServiceItem.objects.get(code="220000-JT-XK-001")
 
-    report = load_catalog_data(write_catalog(data), actor="editor")
+    report = load_catalog_data(write_catalog(data), actor=Actor.system("editor"))
 
     assert report.updated == {"delivery_method": 0, "item": 1}
     assert report.created_total == 0
@@ -139,7 +140,7 @@ def test_a_changed_delivery_method_name_is_an_update(
 ) -> None:
     data = copy.deepcopy(catalog_data)
     data["delivery_methods"][0]["name"] = "窗口领取（含代领）"
-    report = load_catalog_data(write_catalog(data), actor="editor")
+    report = load_catalog_data(write_catalog(data), actor=Actor.system("editor"))
     assert report.updated == {"delivery_method": 1, "item": 0}
     assert DeliveryMethod.objects.get(code="window").name == "窗口领取（含代领）"
     assert AuditEvent.objects.filter(action="catalog.delivery_method_updated").count() == 1
@@ -154,7 +155,7 @@ def test_save_item_creates_validates_and_audits(catalog: None) -> None:
         code="220102-ZJ-XK-002",
         name="城市道路挖掘许可",
     )
-    item = save_item(spec, actor="admin-test")
+    item = save_item(spec, actor=Actor.system("admin-test"))
     assert item.code == "220102-ZJ-XK-002"
     assert item.region_id == "220102"
     assert [s.code for s in get_item("220102-ZJ-XK-002").steps.all()] == [
@@ -167,23 +168,23 @@ def test_save_item_creates_validates_and_audits(catalog: None) -> None:
 
     # The same code again is not a second item.
     with pytest.raises(ValidationFailed, match="已被其他事项使用"):
-        save_item(spec, actor="admin-test")
+        save_item(spec, actor=Actor.system("admin-test"))
     bad = replace(spec, steps=(*spec.steps[:2], replace(spec.steps[2], share_percent=20)))
     with pytest.raises(ValidationFailed, match="之和应为 100"):
-        save_item(bad, actor="admin-test", item_id=item.pk)
+        save_item(bad, actor=Actor.system("admin-test"), item_id=item.pk)
 
 
 def test_save_item_without_changes_writes_no_event(catalog: None) -> None:
     item = get_item("222424-LY-XK-002")
     events = AuditEvent.objects.count()
-    save_item(spec_of(item), actor="admin-test", item_id=item.pk)
+    save_item(spec_of(item), actor=Actor.system("admin-test"), item_id=item.pk)
     assert AuditEvent.objects.count() == events
 
 
 def test_save_item_can_rename_the_code_and_move_department(catalog: None) -> None:
     item = get_item("220102-SCJG-XK-002")
     spec = replace(spec_of(item), code="220102-SCJG-XK-009", department="220102-civil-affairs")
-    saved = save_item(spec, actor="admin-test", item_id=item.pk)
+    saved = save_item(spec, actor=Actor.system("admin-test"), item_id=item.pk)
     assert saved.pk == item.pk
     fresh = ServiceItem.objects.get(pk=item.pk)
     assert (fresh.code, fresh.department.code, fresh.region_id) == (
@@ -203,7 +204,7 @@ def test_steps_can_be_added_and_removed(catalog: None) -> None:
         StepSpec(2, "review", "审核", "reviewer", 30),
         StepSpec(3, "decide", "审批签注", "reviewer", 40),
     )
-    save_item(replace(spec, steps=steps), actor="admin-test", item_id=item.pk)
+    save_item(replace(spec, steps=steps), actor=Actor.system("admin-test"), item_id=item.pk)
     assert [(s.code, s.share_percent) for s in get_item(item.code).steps.all()] == [
         ("accept", 30),
         ("review", 30),
@@ -211,7 +212,7 @@ def test_steps_can_be_added_and_removed(catalog: None) -> None:
     ]
     save_item(
         replace(spec, steps=(*steps[:1], replace(steps[2], order=2, share_percent=70))),
-        actor="admin-test",
+        actor=Actor.system("admin-test"),
         item_id=item.pk,
     )
     assert [s.code for s in get_item(item.code).steps.all()] == ["accept", "decide"]
@@ -220,12 +221,12 @@ def test_steps_can_be_added_and_removed(catalog: None) -> None:
 def test_save_item_of_a_missing_item_is_not_found(catalog: None) -> None:
     spec = spec_of(get_item("220102-ZJ-XK-001"))
     with pytest.raises(NotFound):
-        save_item(spec, actor="admin-test", item_id=999_999)
+        save_item(spec, actor=Actor.system("admin-test"), item_id=999_999)
 
 
 def test_deactivating_keeps_the_item_and_is_audited(catalog: None) -> None:
     item = get_item("222424-LY-XK-002")
-    set_item_active(item, False, actor="admin-test")
+    set_item_active(item, False, actor=Actor.system("admin-test"))
     assert ServiceItem.objects.get(pk=item.pk).is_active is False
     event = AuditEvent.objects.get(action="catalog.item_updated", object_id=str(item.pk))
     assert (event.before, event.after) == ({"is_active": True}, {"is_active": False})
@@ -234,7 +235,7 @@ def test_deactivating_keeps_the_item_and_is_audited(catalog: None) -> None:
 def test_delete_is_audited_with_the_last_state(catalog: None) -> None:
     item = get_item("222424102-LY-GG-001")
     pk = item.pk
-    delete_item(item, actor="admin-test")
+    delete_item(item, actor=Actor.system("admin-test"))
     assert not ServiceItem.objects.filter(pk=pk).exists()
     assert not Material.objects.filter(item_id=pk).exists()
     event = AuditEvent.objects.get(action="catalog.item_deleted", object_id=str(pk))
@@ -244,11 +245,13 @@ def test_delete_is_audited_with_the_last_state(catalog: None) -> None:
 
 def test_save_delivery_method_is_checked_and_audited(catalog: None) -> None:
     method = DeliveryMethod(code="drone", name="无人机投递", needs_tracking=True)
-    save_delivery_method(method, actor="admin-test")
+    save_delivery_method(method, actor=Actor.system("admin-test"))
     assert DeliveryMethod.objects.get(code="drone").needs_tracking
     assert AuditEvent.objects.filter(action="catalog.delivery_method_created").count() == 6
     with pytest.raises(ValidationFailed, match="名称不能为空"):
-        save_delivery_method(DeliveryMethod(code="pigeon", name=" "), actor="admin-test")
+        save_delivery_method(
+            DeliveryMethod(code="pigeon", name=" "), actor=Actor.system("admin-test")
+        )
     assert not DeliveryMethod.objects.filter(code="pigeon").exists()
 
 
@@ -258,7 +261,9 @@ def test_a_delivery_method_an_item_offers_cannot_be_deleted(catalog: None) -> No
     item = get_item("220000-GA-XK-001")
     events = AuditEvent.objects.count()
     with pytest.raises(ValidationFailed, match="仍被事项 220000-GA-XK-001"):
-        delete_delivery_method(DeliveryMethod.objects.get(pk="self_print"), actor="admin-test")
+        delete_delivery_method(
+            DeliveryMethod.objects.get(pk="self_print"), actor=Actor.system("admin-test")
+        )
     assert DeliveryMethod.objects.filter(pk="self_print").exists()
     assert [m.code for m in get_item(item.code).delivery_methods.all()] == ["self_print"]
     assert AuditEvent.objects.count() == events
@@ -277,14 +282,14 @@ def test_a_department_with_items_cannot_move_to_another_region(
     dept = Department.objects.get(code="220102-civil-affairs")
     dept.region_id = "222424"
     with pytest.raises(ValidationFailed, match="实施 3 个政务服务事项"):
-        save_org_object(dept, actor="admin-test")
+        save_org_object(dept, actor=Actor.system("admin-test"))
     data = json.loads(ORG_FILE.read_text(encoding="utf-8"))
     row = next(d for d in data["departments"] if d["code"] == "220102-civil-affairs")
     row["region"] = "222424"
     path = tmp_path / "org.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(ValidationFailed, match="220102-civil-affairs"):
-        load_org_data(path, actor="admin-test")
+        load_org_data(path, actor=Actor.system("admin-test"))
     assert Department.objects.get(code="220102-civil-affairs").region_id == "220102"
     assert set(
         ServiceItem.objects.filter(department__code="220102-civil-affairs").values_list(
@@ -296,7 +301,7 @@ def test_a_department_with_items_cannot_move_to_another_region(
     empty = Department.objects.exclude(items__isnull=False).exclude(region_id="222424").first()
     assert empty is not None
     empty.region_id = "222424"
-    save_org_object(empty, actor="admin-test")
+    save_org_object(empty, actor=Actor.system("admin-test"))
 
 
 # --------------------------------------------------------------------------- command
@@ -309,7 +314,10 @@ def test_load_catalog_command_prints_the_report(jilin: None) -> None:
     out = StringIO()
     call_command("load_catalog", stdout=out)
     assert "无变化" in out.getvalue()
-    assert AuditEvent.objects.filter(action="catalog.item_created", actor="seed").count() == 33
+    assert (
+        AuditEvent.objects.filter(action="catalog.item_created", actor=Actor.system("seed")).count()
+        == 33
+    )
 
 
 def test_load_catalog_command_refuses_a_bad_file(

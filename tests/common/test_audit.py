@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from gmssl_pyx import sm3_hash
 
+from yiwang.accounts.actor import SYSTEM, Actor
 from yiwang.common.audit import GENESIS, event_digest, record, seal_pending, verify_chain
 from yiwang.common.models import AuditChainHead, AuditEvent
 
@@ -24,7 +25,7 @@ def _record_some(n: int) -> list[AuditEvent]:
             "test.changed",
             object_type="test.thing",
             object_id=i,
-            actor="tester",
+            actor=Actor.system("tester"),
             before={"n": i},
             after={"n": i + 1, "名称": "南关区"},
         )
@@ -119,7 +120,7 @@ def test_values_are_normalised_to_json_and_system_actor_named() -> None:
         "test.dates",
         object_type="t",
         object_id="1",
-        actor=None,
+        actor=SYSTEM,
         after={"when": datetime.date(2026, 10, 10)},
     )
     event.refresh_from_db()

@@ -22,6 +22,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 
+from yiwang.accounts.actor import Actor
 from yiwang.common.anchoring import (
     CHECKPOINT_FILE,
     Checkpoint,
@@ -41,7 +42,13 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 def _record_some(n: int, start: int = 0) -> None:
     for i in range(start, start + n):
-        record("test.changed", object_type="test.thing", object_id=i, actor="t", after={"n": i})
+        record(
+            "test.changed",
+            object_type="test.thing",
+            object_id=i,
+            actor=Actor.system("t"),
+            after={"n": i},
+        )
 
 
 def _verify() -> tuple[str, int]:

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from yiwang.accounts.actor import Actor
 from yiwang.common import audit
 from yiwang.common.audit import batch, record, seal_pending, verify_chain
 from yiwang.common.models import AuditEvent
@@ -24,7 +25,7 @@ class Boom(Exception):
 def _record(action: str, n: int = 0) -> AuditEvent:
     return record(
         action,
-        actor="tester",
+        actor=Actor.system("tester"),
         object_type="test.thing",
         object_id=n,
         before={"n": n},

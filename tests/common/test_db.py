@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Model
 from django.test.utils import CaptureQueriesContext
 
+from yiwang.accounts.actor import Actor
 from yiwang.cases.models import Case, CaseEvent
 from yiwang.catalog.models import ProcessStep, ServiceItem
 from yiwang.common.db import insert_rows
@@ -37,7 +38,7 @@ DATA: dict[str, Any] = {
 def world(demo_users: dict[str, Any]) -> dict[str, Any]:
     from yiwang.catalog.services import load_catalog_data
 
-    load_catalog_data(actor="test")
+    load_catalog_data(actor=Actor.system("test"))
     return demo_users
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.db import DatabaseError, connection, transaction
 
+from yiwang.accounts.actor import Actor
 from yiwang.common.audit import record, seal_pending
 from yiwang.common.models import AuditChainHead, AuditEvent
 
@@ -38,9 +39,9 @@ def _as(role: str, sql: str, params: list[object]) -> str:
 
 
 def _events() -> tuple[AuditEvent, AuditEvent]:
-    record("test.a", object_type="t", object_id=1, actor="t", after={"n": 1})
+    record("test.a", object_type="t", object_id=1, actor=Actor.system("t"), after={"n": 1})
     seal_pending()
-    record("test.b", object_type="t", object_id=2, actor="t", after={"n": 2})
+    record("test.b", object_type="t", object_id=2, actor=Actor.system("t"), after={"n": 2})
     sealed = AuditEvent.objects.get(action="test.a")
     unsealed = AuditEvent.objects.get(action="test.b")
     return sealed, unsealed

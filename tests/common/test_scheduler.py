@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
+from yiwang.accounts.actor import Actor
 from yiwang.common.audit import record
 from yiwang.common.models import AuditEvent, PeriodicJobState
 from yiwang.common.scheduler import configured_jobs, enqueue_due
@@ -34,7 +35,7 @@ def test_a_due_job_is_enqueued_once_until_its_interval_passes() -> None:
 
 def test_the_sealing_job_really_runs(settings: Any) -> None:
     # Tests use the immediate task backend: enqueueing runs the task in place.
-    record("test.x", object_type="t", object_id="1", actor="tester")
+    record("test.x", object_type="t", object_id="1", actor=Actor.system("tester"))
     assert AuditEvent.objects.filter(chain_seq__isnull=True).count() == 1
     enqueue_due()
     assert AuditEvent.objects.filter(chain_seq__isnull=True).count() == 0

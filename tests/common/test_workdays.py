@@ -17,6 +17,7 @@ from django.core.management import call_command
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from yiwang.accounts.actor import Actor
 from yiwang.common import workdays
 from yiwang.common.errors import ValidationFailed
 from yiwang.common.models import AuditEvent, CalendarDay, CalendarYear
@@ -39,7 +40,7 @@ def _fresh_cache() -> Iterator[None]:
 @pytest.fixture
 def calendar(db: Any) -> None:
     """The notices of 2004–2026, seeded through the service (~20 ms)."""
-    workdays.seed_from_chinesecalendar(actor="test")
+    workdays.seed_from_chinesecalendar(actor=Actor.system("test"))
 
 
 # --- the domain-rules vectors --------------------------------------------------------
@@ -120,7 +121,7 @@ def test_crossing_into_an_unpublished_year_counts_weekends_only_and_is_provision
 def test_a_gap_year_between_published_ones_is_weekends_only_and_provisional(
     calendar: None,
 ) -> None:
-    workdays.unpublish_year(2015, actor="test")
+    workdays.unpublish_year(2015, actor=Actor.system("test"))
     # 2015-10-01 (Thu) was National Day; with 2015 unpublished it is an ordinary Thursday.
     assert workdays.is_workday(date(2015, 10, 1)) is True
     assert workdays.add(date(2015, 9, 30), 1) == workdays.WorkdayResult(date(2015, 10, 1), True)
@@ -159,27 +160,33 @@ def test_an_entered_2027_notice_changes_answers_immediately(calendar: None) -> N
     before = workdays.add(date(2026, 12, 31), 1)
     assert (before.value, before.provisional) == (date(2027, 1, 1), True)
 
-    workdays.publish_year(2027, "国办发明电〔2026〕1号", actor="test")
+    workdays.publish_year(2027, "国办发明电〔2026〕1号", actor=Actor.system("test"))
     published = workdays.add(date(2026, 12, 31), 1)
     assert (published.value, published.provisional) == (date(2027, 1, 1), False)
 
-    workdays.set_day(date(2027, 1, 1), is_workday=False, holiday_name="元旦", actor="test")
+    workdays.set_day(
+        date(2027, 1, 1), is_workday=False, holiday_name="元旦", actor=Actor.system("test")
+    )
     assert workdays.add(date(2026, 12, 31), 1) == workdays.WorkdayResult(date(2027, 1, 4), False)
     assert workdays.is_workday(date(2027, 1, 1)) is False
 
-    workdays.clear_day(date(2027, 1, 1), actor="test")
+    workdays.clear_day(date(2027, 1, 1), actor=Actor.system("test"))
     assert workdays.add(date(2026, 12, 31), 1).value == date(2027, 1, 1)
 
 
 def test_a_change_made_by_another_process_is_seen_within_a_second(calendar: None) -> None:
-    workdays.publish_year(2027, "国办发明电〔2026〕1号", actor="test")
-    workdays.set_day(date(2027, 1, 1), is_workday=False, holiday_name="元旦", actor="test")
+    workdays.publish_year(2027, "国办发明电〔2026〕1号", actor=Actor.system("test"))
+    workdays.set_day(
+        date(2027, 1, 1), is_workday=False, holiday_name="元旦", actor=Actor.system("test")
+    )
     assert workdays.add(date(2026, 12, 31), 1).value == date(2027, 1, 4)
 
     # Another process edits an existing row (the day count does not change): this
     # process hears nothing, and only the fingerprint can tell it.
     with mock.patch.object(workdays, "_invalidate_after_write"):
-        workdays.set_day(date(2027, 1, 1), is_workday=True, holiday_name="更正", actor="other")
+        workdays.set_day(
+            date(2027, 1, 1), is_workday=True, holiday_name="更正", actor=Actor.system("other")
+        )
     assert workdays.add(date(2026, 12, 31), 1).value == date(2027, 1, 4)  # still trusted
     later = workdays.time.monotonic() + 2 * workdays.RECHECK_SECONDS
     with mock.patch.object(workdays.time, "monotonic", return_value=later):
@@ -188,7 +195,7 @@ def test_a_change_made_by_another_process_is_seen_within_a_second(calendar: None
 
 def test_unpublishing_a_year_makes_it_provisional_again(calendar: None) -> None:
     assert workdays.add(date(2026, 9, 30), 3).value == date(2026, 10, 10)
-    workdays.unpublish_year(2026, actor="test")
+    workdays.unpublish_year(2026, actor=Actor.system("test"))
     result = workdays.add(date(2026, 9, 30), 3)
     assert (result.value, result.provisional) == (date(2026, 10, 5), True)
     assert CalendarDay.objects.filter(date__year=2026).exists()  # kept as a draft
@@ -220,19 +227,23 @@ def test_the_seed_is_idempotent(calendar: None) -> None:
     days, events = CalendarDay.objects.count(), AuditEvent.objects.count()
     assert days > 0
     assert AuditEvent.objects.filter(action="calendar.year.seed").count() == 23
-    assert workdays.seed_from_chinesecalendar(actor="test") == 0
+    assert workdays.seed_from_chinesecalendar(actor=Actor.system("test")) == 0
     assert (CalendarDay.objects.count(), AuditEvent.objects.count()) == (days, events)
 
 
 def test_the_seed_leaves_a_published_year_as_the_administrator_corrected_it(calendar: None) -> None:
-    workdays.set_day(date(2026, 10, 12), is_workday=False, holiday_name="更正", actor="admin")
-    assert workdays.seed_from_chinesecalendar(range(2026, 2027), actor="test") == 0
+    workdays.set_day(
+        date(2026, 10, 12), is_workday=False, holiday_name="更正", actor=Actor.system("admin")
+    )
+    assert workdays.seed_from_chinesecalendar(range(2026, 2027), actor=Actor.system("test")) == 0
     assert CalendarDay.objects.get(date=date(2026, 10, 12)).holiday_name == "更正"
 
 
 def test_the_seed_replaces_drafts_of_an_unpublished_year(db: Any) -> None:
-    workdays.set_day(date(2026, 10, 12), is_workday=False, holiday_name="草稿", actor="admin")
-    written = workdays.seed_from_chinesecalendar(range(2026, 2027), actor="test")
+    workdays.set_day(
+        date(2026, 10, 12), is_workday=False, holiday_name="草稿", actor=Actor.system("admin")
+    )
+    written = workdays.seed_from_chinesecalendar(range(2026, 2027), actor=Actor.system("test"))
     assert not CalendarDay.objects.filter(date=date(2026, 10, 12)).exists()
     assert written == CalendarDay.objects.filter(date__year=2026).count() + 1
     event = AuditEvent.objects.get(action="calendar.year.seed")
@@ -245,16 +256,22 @@ def test_the_seed_replaces_drafts_of_an_unpublished_year(db: Any) -> None:
 
 def test_the_seed_refuses_years_chinesecalendar_does_not_have(db: Any) -> None:
     with pytest.raises(ValidationFailed):
-        workdays.seed_from_chinesecalendar(range(2026, 2028), actor="test")
+        workdays.seed_from_chinesecalendar(range(2026, 2028), actor=Actor.system("test"))
     assert not CalendarYear.objects.exists()
 
 
 def test_set_day_and_publish_year_are_audited(db: Any) -> None:
-    workdays.publish_year(2027, "国办发明电〔2026〕1号", actor="admin-zhang")
-    workdays.set_day(date(2027, 2, 8), is_workday=False, holiday_name="春节", actor="admin-zhang")
-    workdays.set_day(date(2027, 2, 8), is_workday=False, holiday_name="春节", actor="admin-zhang")
-    workdays.publish_year(2027, "国办发明电〔2026〕1号", actor="admin-zhang")  # no change
-    workdays.publish_year(2027, "国办发明电〔2026〕2号", actor="admin-li")
+    workdays.publish_year(2027, "国办发明电〔2026〕1号", actor=Actor.system("admin-zhang"))
+    workdays.set_day(
+        date(2027, 2, 8), is_workday=False, holiday_name="春节", actor=Actor.system("admin-zhang")
+    )
+    workdays.set_day(
+        date(2027, 2, 8), is_workday=False, holiday_name="春节", actor=Actor.system("admin-zhang")
+    )
+    workdays.publish_year(
+        2027, "国办发明电〔2026〕1号", actor=Actor.system("admin-zhang")
+    )  # no change
+    workdays.publish_year(2027, "国办发明电〔2026〕2号", actor=Actor.system("admin-li"))
     events = list(AuditEvent.objects.order_by("id"))
     assert [(e.action, e.object_type, e.object_id, e.actor) for e in events] == [
         ("calendar.year.publish", "common.calendaryear", "2027", "admin-zhang"),
@@ -268,11 +285,13 @@ def test_set_day_and_publish_year_are_audited(db: Any) -> None:
 
 
 def test_clear_day_and_unpublish_year_are_audited(db: Any) -> None:
-    workdays.publish_year(2027, "国办发明电〔2026〕1号", actor="a")
-    workdays.set_day(date(2027, 2, 8), is_workday=False, holiday_name="春节", actor="a")
-    assert workdays.clear_day(date(2027, 2, 8), actor="b") is True
-    assert workdays.clear_day(date(2027, 2, 8), actor="b") is False
-    assert workdays.unpublish_year(2027, actor="b") is True
+    workdays.publish_year(2027, "国办发明电〔2026〕1号", actor=Actor.system("a"))
+    workdays.set_day(
+        date(2027, 2, 8), is_workday=False, holiday_name="春节", actor=Actor.system("a")
+    )
+    assert workdays.clear_day(date(2027, 2, 8), actor=Actor.system("b")) is True
+    assert workdays.clear_day(date(2027, 2, 8), actor=Actor.system("b")) is False
+    assert workdays.unpublish_year(2027, actor=Actor.system("b")) is True
     actions = list(AuditEvent.objects.order_by("id").values_list("action", "actor"))
     assert actions[-2:] == [("calendar.day.clear", "b"), ("calendar.year.unpublish", "b")]
 
@@ -288,7 +307,7 @@ def test_clear_day_and_unpublish_year_are_audited(db: Any) -> None:
 )
 def test_set_day_refuses_unclear_entries(db: Any, day: date, is_workday: bool, name: str) -> None:
     with pytest.raises(ValidationFailed):
-        workdays.set_day(day, is_workday=is_workday, holiday_name=name, actor="a")
+        workdays.set_day(day, is_workday=is_workday, holiday_name=name, actor=Actor.system("a"))
     assert not CalendarDay.objects.exists()
     assert not AuditEvent.objects.exists()
 
@@ -298,7 +317,7 @@ def test_set_day_refuses_unclear_entries(db: Any, day: date, is_workday: bool, n
 )
 def test_publish_year_refuses_unclear_entries(db: Any, year: int, source: str) -> None:
     with pytest.raises(ValidationFailed):
-        workdays.publish_year(year, source, actor="a")
+        workdays.publish_year(year, source, actor=Actor.system("a"))
     assert not CalendarYear.objects.exists()
 
 
@@ -332,7 +351,7 @@ def test_add_and_count_agree_with_a_naive_count_across_published_and_unpublished
     calendar: None,
 ) -> None:
     # 2003, 2027, 2028 are outside the published span; 2015 is made a gap inside it.
-    workdays.unpublish_year(2015, actor="test")
+    workdays.unpublish_year(2015, actor=Actor.system("test"))
     published = set(CalendarYear.objects.values_list("year", flat=True))
     assert 2015 not in published
     assert {2014, 2016} <= published
@@ -396,7 +415,7 @@ def test_the_check_warns_while_next_year_is_missing_and_urgently_from_november(
     assert warnings[1].getMessage().startswith("URGENT")
 
     caplog.clear()
-    workdays.publish_year(2027, "国办发明电〔2026〕1号", actor="test")
+    workdays.publish_year(2027, "国办发明电〔2026〕1号", actor=Actor.system("test"))
     with caplog.at_level(logging.WARNING, logger="yiwang.calendar"):
         done = check_next_year_calendar.call(today="2026-11-20")
     assert done["published"] is True
@@ -508,13 +527,18 @@ def test_an_administrator_enters_the_2027_notice_in_the_admin(
     )
     assert response.status_code == 302, response.content.decode()
     assert workdays.add(date(2026, 12, 31), 1) == workdays.WorkdayResult(date(2027, 1, 4), False)
-    actions = list(AuditEvent.objects.filter(actor="admin").values_list("action", flat=True))
+    actions = list(
+        AuditEvent.objects.filter(actor=Actor.system("admin")).values_list("action", flat=True)
+    )
     assert actions == ["calendar.year.publish", "calendar.day.set"]
 
     response = admin_client.post("/admin/common/calendarday/2027-01-01/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert workdays.add(date(2026, 12, 31), 1).value == date(2027, 1, 1)
-    assert AuditEvent.objects.filter(actor="admin", action="calendar.day.clear").count() == 1
+    assert (
+        AuditEvent.objects.filter(actor=Actor.system("admin"), action="calendar.day.clear").count()
+        == 1
+    )
 
 
 def test_the_admin_explains_an_unnamed_holiday_and_writes_nothing(
@@ -527,7 +551,7 @@ def test_the_admin_explains_an_unnamed_holiday_and_writes_nothing(
     assert response.status_code == 200
     assert "须填写节假日名称" in response.content.decode()
     assert not CalendarDay.objects.filter(date=date(2027, 2, 8)).exists()
-    assert not AuditEvent.objects.filter(actor="admin").exists()
+    assert not AuditEvent.objects.filter(actor=Actor.system("admin")).exists()
 
 
 def test_the_admin_lists_and_filters_calendar_days(calendar: None, admin_client: Any) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from yiwang.accounts.actor import Actor
 from yiwang.common.validators import make_uscc
 from yiwang.credit.demo import synthetic
 from yiwang.credit.ingest import cleaning, loader
@@ -24,7 +25,7 @@ def calendar(db: Any) -> None:
     """The State Council notices 2004–2026 (the rules' periods are working days)."""
     from yiwang.common import workdays
 
-    workdays.seed_from_chinesecalendar(actor="test")
+    workdays.seed_from_chinesecalendar(actor=Actor.system("test"))
 
 
 @pytest.fixture

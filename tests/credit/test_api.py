@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from tests.credit.conftest import DEMO_USCC, MakeEnterprise, report_data
+from yiwang.accounts.actor import Actor
 from yiwang.credit import services
 from yiwang.credit.models import DailyViews, Enterprise, ListEntry, RateCounter
 from yiwang.org.models import Department
@@ -89,14 +90,18 @@ def test_everything_public_about_an_enterprise(
             "decided_on": "2026-05-01",
         },
         department=department,
-        actor="test",
+        actor=Actor.system("test"),
         today=date(2026, 6, 1),
     )
     services.file_annual_report(
-        e, 2024, report_data(phone="13804310009"), actor="t", today=date(2025, 6, 1)
+        e, 2024, report_data(phone="13804310009"), actor=Actor.system("t"), today=date(2025, 6, 1)
     )
     services.file_annual_report(
-        e, 2025, report_data(financials_public=True), actor="t", today=date(2026, 7, 2)
+        e,
+        2025,
+        report_data(financials_public=True),
+        actor=Actor.system("t"),
+        today=date(2026, 7, 2),
     )
     services.list_missing_annual_reports(today=date(2026, 7, 1))
     body = client.get(f"{API}/public/enterprises/{e.uscc.lower()}").json()

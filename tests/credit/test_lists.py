@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from tests.credit.conftest import MakeEnterprise, report_data
+from yiwang.accounts.actor import Actor
 from yiwang.common.errors import Conflict, InvalidTransition, PermissionDenied, ValidationFailed
 from yiwang.common.models import AuditEvent
 from yiwang.credit import selectors, services
@@ -98,7 +99,9 @@ def test_a_missing_report_listed_by_hand_must_really_be_missing(
     make_enterprise: MakeEnterprise, publisher: Any, province_market: Department
 ) -> None:
     e = make_enterprise()
-    services.file_annual_report(e, 2025, report_data(), actor="t", today=date(2026, 6, 1))
+    services.file_annual_report(
+        e, 2025, report_data(), actor=Actor.system("t"), today=date(2026, 6, 1)
+    )
     with pytest.raises(ValidationFailed, match="已按期报送"):
         _list(e, publisher, province_market, cause="no_annual_report", report_year=2025)
     with pytest.raises(ValidationFailed, match="尚未届满"):
@@ -161,15 +164,21 @@ def test_the_removal_application_flow(
     services.list_missing_annual_reports(today=date(2026, 7, 1))
     entry = ListEntry.objects.get(enterprise=e)
     with pytest.raises(ValidationFailed, match="请先补报"):
-        services.apply_for_removal(entry, statement="申请", actor="t", today=date(2026, 7, 2))
-    report = services.file_annual_report(e, 2025, report_data(), actor="t", today=date(2026, 7, 2))
+        services.apply_for_removal(
+            entry, statement="申请", actor=Actor.system("t"), today=date(2026, 7, 2)
+        )
+    report = services.file_annual_report(
+        e, 2025, report_data(), actor=Actor.system("t"), today=date(2026, 7, 2)
+    )
     assert report.late
     application = services.apply_for_removal(
-        entry, statement="已补报", actor="t", today=date(2026, 7, 2)
+        entry, statement="已补报", actor=Actor.system("t"), today=date(2026, 7, 2)
     )
     assert application.due_on == date(2026, 7, 9)
     with pytest.raises(Conflict):
-        services.apply_for_removal(entry, statement="再次", actor="t", today=date(2026, 7, 3))
+        services.apply_for_removal(
+            entry, statement="再次", actor=Actor.system("t"), today=date(2026, 7, 3)
+        )
     assert [a.pk for a in selectors.applications_for_staff(publisher)] == [application.pk]
     refused = services.decide_removal(
         application,
@@ -183,7 +192,7 @@ def test_the_removal_application_flow(
     entry.refresh_from_db()
     assert entry.status == EntryStatus.ACTIVE
     second = services.apply_for_removal(
-        entry, statement="补充材料", actor="t", today=date(2026, 7, 6)
+        entry, statement="补充材料", actor=Actor.system("t"), today=date(2026, 7, 6)
     )
     services.decide_removal(
         second,
@@ -247,7 +256,9 @@ def test_reversing_an_escalation_restores_the_abnormal_entry(
     make_enterprise: MakeEnterprise, publisher: Any, province_market: Department
 ) -> None:
     e = make_enterprise(established_on="2021-06-01")
-    services.file_annual_report(e, 2021, report_data(), actor="t", today=date(2022, 5, 1))
+    services.file_annual_report(
+        e, 2021, report_data(), actor=Actor.system("t"), today=date(2022, 5, 1)
+    )
     services.list_missing_annual_reports(today=date(2023, 7, 5))
     services.escalate_long_abnormal(today=date(2026, 7, 6))
     abnormal = ListEntry.objects.get(enterprise=e, list_kind=ListKind.ABNORMAL)
@@ -401,33 +412,38 @@ def test_a_county_authority_decides_for_its_county_only(
         Post(
             code="220102-market-credit-publisher",
             name="信用信息公示岗",
-            role=Role.objects.get(code="credit_publisher"),
+            # A registration authority's post: its role grants the list decisions.
+            role=Role.objects.get(code="credit_registrar"),
             department=county,
         ),
-        actor="test",
+        actor=Actor.system("test"),
     )
     clerk = create_staff(
         username="publisher-nanguan",
         password="x-long-password-1",
         display_name="南关公示员",
         posts=[post],
-        actor="test",
+        actor=Actor.system("test"),
     )
     mine, other = make_enterprise(region="220102"), make_enterprise(region="222424")
     entry = _list(mine, clerk, county)
     with pytest.raises(PermissionDenied):
         _list(other, clerk, county)
-    services.apply_for_removal(entry, statement="已可联系", actor="t", today=date(2026, 9, 2))
+    services.apply_for_removal(
+        entry, statement="已可联系", actor=Actor.system("t"), today=date(2026, 9, 2)
+    )
     elsewhere = services.list_enterprise(
         other,
         list_kind="abnormal",
         cause="unreachable",
         reason="x",
         department=Department.objects.get(code="222424-market-regulation"),
-        actor="t",
+        actor=Actor.system("t"),
         today=date(2026, 9, 1),
     )
-    services.apply_for_removal(elsewhere, statement="已可联系", actor="t", today=date(2026, 9, 2))
+    services.apply_for_removal(
+        elsewhere, statement="已可联系", actor=Actor.system("t"), today=date(2026, 9, 2)
+    )
     assert [a.entry_id for a in selectors.applications_for_staff(clerk)] == [entry.pk]
     with pytest.raises(PermissionDenied):
         selectors.entry_for_staff(clerk, elsewhere.pk)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from yiwang.accounts.actor import Actor
 from yiwang.common.models import AuditEvent
 from yiwang.credit import selectors
 from yiwang.credit.demo import synthetic
@@ -52,7 +53,7 @@ def test_a_csv_load_with_bad_rows(tmp_path: Path) -> None:
     rows[9]["kind"] = "company"
     rows[11]["name"] = ""
     path = _write_csv(tmp_path / "registry.csv", rows)
-    report = loader.load_file(path, actor="test", batch_size=10, progress=False)
+    report = loader.load_file(path, actor=Actor.system("test"), batch_size=10, progress=False)
     assert (report.inserted, report.updated, report.unchanged, report.rejected) == (21, 0, 0, 4)
     assert report.batches == 3
     assert Enterprise.objects.count() == 21
@@ -74,10 +75,10 @@ def test_a_csv_load_with_bad_rows(tmp_path: Path) -> None:
 
 def test_a_second_run_loads_nothing_twice(tmp_path: Path) -> None:
     path = _write_csv(tmp_path / "registry.csv", _rows(12))
-    loader.load_file(path, actor="test", progress=False)
-    again = loader.load_file(path, actor="test", progress=False)
+    loader.load_file(path, actor=Actor.system("test"), progress=False)
+    again = loader.load_file(path, actor=Actor.system("test"), progress=False)
     assert again.already_loaded
-    forced = loader.load_file(path, actor="test", progress=False, again=True)
+    forced = loader.load_file(path, actor=Actor.system("test"), progress=False, again=True)
     assert (forced.inserted, forced.updated, forced.unchanged) == (0, 0, 12)
     assert Enterprise.objects.count() == 12
 
@@ -85,11 +86,13 @@ def test_a_second_run_loads_nothing_twice(tmp_path: Path) -> None:
 def test_a_crashed_load_resumes_after_its_last_batch(tmp_path: Path) -> None:
     rows = _rows(30)
     path = _write_csv(tmp_path / "registry.csv", rows)
-    first = loader.load_file(path, actor="test", batch_size=7, progress=False, stop_after_batches=2)
+    first = loader.load_file(
+        path, actor=Actor.system("test"), batch_size=7, progress=False, stop_after_batches=2
+    )
     assert first.inserted == 14
     run = LoadRun.objects.get()
     assert (run.status, run.line_no, run.batches) == ("running", 15, 2)  # header + 14 rows
-    resumed = loader.load_file(path, actor="test", batch_size=7, progress=False)
+    resumed = loader.load_file(path, actor=Actor.system("test"), batch_size=7, progress=False)
     assert resumed.resumed_from_line == 15
     assert resumed.lines == 16  # only the rest was read
     assert (resumed.inserted, resumed.unchanged, resumed.batches) == (30, 0, 5)
@@ -99,11 +102,15 @@ def test_a_crashed_load_resumes_after_its_last_batch(tmp_path: Path) -> None:
 
 def test_a_later_extract_updates_changed_rows(tmp_path: Path) -> None:
     rows = _rows(10)
-    loader.load_file(_write_csv(tmp_path / "day1.csv", rows), actor="test", progress=False)
+    loader.load_file(
+        _write_csv(tmp_path / "day1.csv", rows), actor=Actor.system("test"), progress=False
+    )
     rows[2]["status"] = "revoked"
     rows[5]["name"] = "长春改名后的科技有限公司"
     rows.extend(_rows(2, start=10))
-    later = loader.load_file(_write_csv(tmp_path / "day2.csv", rows), actor="test", progress=False)
+    later = loader.load_file(
+        _write_csv(tmp_path / "day2.csv", rows), actor=Actor.system("test"), progress=False
+    )
     assert (later.inserted, later.updated, later.unchanged) == (2, 2, 8)
     assert Enterprise.objects.get(uscc=rows[2]["uscc"]).status == "revoked"
     assert [e.uscc for e in selectors.search_enterprises("改名后").items] == [rows[5]["uscc"]]
@@ -120,7 +127,7 @@ def test_json_lines_chinese_headers_and_labels(tmp_path: Path) -> None:
         "登记状态": "存续",
     }
     path = _write_jsonl(tmp_path / "registry.jsonl", [chinese, "{not json", "[1, 2]", ""])
-    report = loader.load_file(path, actor="test", progress=False)
+    report = loader.load_file(path, actor=Actor.system("test"), progress=False)
     assert (report.inserted, report.rejected) == (1, 2)
     e = Enterprise.objects.get()
     assert (e.kind, e.status, e.region_code) == ("llc", "active", row["uscc"][2:8])
@@ -135,13 +142,15 @@ def test_csv_with_a_wrong_column_count_and_a_bom(tmp_path: Path) -> None:
     text = "\ufeff" + buffer.getvalue() + "a,b,c\n"
     path = tmp_path / "bom.csv"
     path.write_text(text, encoding="utf-8")
-    report = loader.load_file(path, actor="test", progress=False)
+    report = loader.load_file(path, actor=Actor.system("test"), progress=False)
     assert (report.inserted, report.rejected) == (2, 1)
 
 
 def test_departments_disclosures_load_and_correct(tmp_path: Path, jilin: None) -> None:
     registry = _rows(3)
-    loader.load_file(_write_csv(tmp_path / "registry.csv", registry), actor="test", progress=False)
+    loader.load_file(
+        _write_csv(tmp_path / "registry.csv", registry), actor=Actor.system("test"), progress=False
+    )
     departments = ["220102-market-regulation", "220000-transport"]
     records = [
         synthetic.disclosure_row(i, registry[i % 3]["uscc"], departments, seed=3) for i in range(6)
@@ -149,13 +158,13 @@ def test_departments_disclosures_load_and_correct(tmp_path: Path, jilin: None) -
     records.append(records[0] | {"source_ref": "x-1", "department": "no-such-department"})
     records.append(records[0] | {"source_ref": "x-2", "uscc": "91110000600037341L"})
     path = _write_jsonl(tmp_path / "d.jsonl", records)
-    report = loader.load_file(path, kind="disclosures", actor="test", progress=False)
+    report = loader.load_file(path, kind="disclosures", actor=Actor.system("test"), progress=False)
     assert (report.inserted, report.rejected) == (6, 2)
     records[1]["title"] = "更正后的事项名称"
     later = loader.load_file(
         _write_jsonl(tmp_path / "d2.jsonl", records[:6]),
         kind="disclosures",
-        actor="test",
+        actor=Actor.system("test"),
         progress=False,
     )
     assert (later.inserted, later.updated, later.unchanged) == (0, 1, 5)

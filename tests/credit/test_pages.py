@@ -10,6 +10,7 @@ import pytest
 from django.test import Client, override_settings
 
 from tests.credit.conftest import MakeEnterprise, report_data
+from yiwang.accounts.actor import Actor
 from yiwang.credit import services
 from yiwang.credit.models import DailyViews
 
@@ -20,7 +21,11 @@ pytestmark = pytest.mark.usefixtures("calendar", "jilin")
 def listed(make_enterprise: MakeEnterprise) -> Any:
     e = make_enterprise(name="长春一网示范科技有限公司", established_on="2024-02-01")
     services.file_annual_report(
-        e, 2024, report_data(financials_public=True), actor="t", today=date(2025, 3, 1)
+        e,
+        2024,
+        report_data(financials_public=True),
+        actor=Actor.system("t"),
+        today=date(2025, 3, 1),
     )
     services.list_missing_annual_reports(today=date(2026, 7, 1))
     return e

@@ -18,6 +18,7 @@ from django.test import Client
 from tests.credit.conftest import MakeEnterprise, report_data
 from tests.pages import english as _english
 from tests.pages import visible_text as _visible
+from yiwang.accounts.actor import Actor
 from yiwang.credit import services
 from yiwang.credit.choices import (
     DisclosureKind,
@@ -55,7 +56,7 @@ def record(make_enterprise: MakeEnterprise) -> Any:
             "valid_to": "2031-04-30",
         },
         department=Department.objects.get(code="220102-market-regulation"),
-        actor="test",
+        actor=Actor.system("test"),
         today=date(2026, 6, 1),
     )
     services.file_annual_report(
@@ -66,7 +67,7 @@ def record(make_enterprise: MakeEnterprise) -> Any:
             investments=[{"name": "长春甲公司"}, {"name": "长春乙公司"}],
             has_external_investment=True,
         ),
-        actor="t",
+        actor=Actor.system("t"),
         today=date(2025, 3, 1),
     )
     services.publish_immediate_info(
@@ -74,7 +75,7 @@ def record(make_enterprise: MakeEnterprise) -> Any:
         kind="equity_change",
         changed_on=date(2026, 9, 28),
         content="股东张三将 30% 股权转让给王五",
-        actor="t",
+        actor=Actor.system("t"),
         today=date(2026, 10, 9),
     )
     services.list_missing_annual_reports(today=date(2026, 7, 1))

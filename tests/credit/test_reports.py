@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from tests.credit.conftest import MakeEnterprise, report_data
+from yiwang.accounts.actor import Actor
 from yiwang.common.errors import Conflict, InvalidTransition, ValidationFailed
 from yiwang.common.models import AuditEvent
 from yiwang.credit import services
@@ -24,7 +25,9 @@ def test_filing_on_and_after_the_deadline(
     make_enterprise: MakeEnterprise, filed_on: date, late: bool
 ) -> None:
     e = make_enterprise()
-    report = services.file_annual_report(e, 2025, report_data(), actor="test", today=filed_on)
+    report = services.file_annual_report(
+        e, 2025, report_data(), actor=Actor.system("test"), today=filed_on
+    )
     assert (report.filed_on, report.late, report.version) == (filed_on, late, 1)
     event = AuditEvent.objects.get(action="credit.annual_report_filed")
     assert event.after["late"] is late
@@ -33,19 +36,29 @@ def test_filing_on_and_after_the_deadline(
 def test_which_years_can_be_filed(make_enterprise: MakeEnterprise) -> None:
     e = make_enterprise(established_on="2025-03-01")
     with pytest.raises(ValidationFailed, match="不能报送 2024"):
-        services.file_annual_report(e, 2024, report_data(), actor="t", today=date(2026, 3, 1))
+        services.file_annual_report(
+            e, 2024, report_data(), actor=Actor.system("t"), today=date(2026, 3, 1)
+        )
     with pytest.raises(ValidationFailed, match="不能报送 2026"):  # the year is not over
-        services.file_annual_report(e, 2026, report_data(), actor="t", today=date(2026, 3, 1))
-    services.file_annual_report(e, 2025, report_data(), actor="t", today=date(2026, 3, 1))
+        services.file_annual_report(
+            e, 2026, report_data(), actor=Actor.system("t"), today=date(2026, 3, 1)
+        )
+    services.file_annual_report(
+        e, 2025, report_data(), actor=Actor.system("t"), today=date(2026, 3, 1)
+    )
     with pytest.raises(Conflict) as exc:
-        services.file_annual_report(e, 2025, report_data(), actor="t", today=date(2026, 3, 2))
+        services.file_annual_report(
+            e, 2025, report_data(), actor=Actor.system("t"), today=date(2026, 3, 2)
+        )
     assert exc.value.code == "report_already_filed"
 
 
 def test_a_revoked_enterprise_files_nothing(make_enterprise: MakeEnterprise) -> None:
     e = make_enterprise(status="revoked")
     with pytest.raises(InvalidTransition):
-        services.file_annual_report(e, 2025, report_data(), actor="t", today=date(2026, 3, 1))
+        services.file_annual_report(
+            e, 2025, report_data(), actor=Actor.system("t"), today=date(2026, 3, 1)
+        )
 
 
 @pytest.mark.parametrize(
@@ -83,7 +96,7 @@ def test_consistency_checks(
     e = make_enterprise()
     with pytest.raises(ValidationFailed) as exc:
         services.file_annual_report(
-            e, 2025, report_data(**overrides), actor="t", today=date(2026, 3, 1)
+            e, 2025, report_data(**overrides), actor=Actor.system("t"), today=date(2026, 3, 1)
         )
     assert exc.value.extra["field"] == field
     assert not AnnualReport.objects.exists()
@@ -98,27 +111,33 @@ def test_losses_and_negative_equity_are_allowed(make_enterprise: MakeEnterprise)
         net_profit="-30",
     )
     report = services.file_annual_report(
-        make_enterprise(), 2025, data, actor="t", today=date(2026, 3, 1)
+        make_enterprise(), 2025, data, actor=Actor.system("t"), today=date(2026, 3, 1)
     )
     assert report.owners_equity < 0
 
 
 def test_a_correction_keeps_the_replaced_version(make_enterprise: MakeEnterprise) -> None:
     report = services.file_annual_report(
-        make_enterprise(), 2025, report_data(), actor="t", today=date(2026, 3, 1)
+        make_enterprise(), 2025, report_data(), actor=Actor.system("t"), today=date(2026, 3, 1)
     )
     corrected = services.correct_annual_report(
-        report, {"employees": 15}, reason="从业人数填报有误", actor="t"
+        report, {"employees": 15}, reason="从业人数填报有误", actor=Actor.system("t")
     )
     assert (corrected.version, corrected.employees, corrected.filed_on) == (2, 15, date(2026, 3, 1))
     [old] = corrected.revisions.all()
     assert (old.version, old.data["employees"], old.reason) == (1, 12, "从业人数填报有误")
     with pytest.raises(ValidationFailed, match="相同"):
-        services.correct_annual_report(corrected, {"employees": 15}, reason="再改", actor="t")
+        services.correct_annual_report(
+            corrected, {"employees": 15}, reason="再改", actor=Actor.system("t")
+        )
     with pytest.raises(ValidationFailed, match="理由"):
-        services.correct_annual_report(corrected, {"employees": 16}, reason=" ", actor="t")
+        services.correct_annual_report(
+            corrected, {"employees": 16}, reason=" ", actor=Actor.system("t")
+        )
     with pytest.raises(ValidationFailed):  # the same checks as filing
-        services.correct_annual_report(corrected, {"net_profit": "500"}, reason="x", actor="t")
+        services.correct_annual_report(
+            corrected, {"net_profit": "500"}, reason="x", actor=Actor.system("t")
+        )
 
 
 @pytest.mark.parametrize(
@@ -132,7 +151,7 @@ def test_immediate_information_within_20_working_days(
         kind="equity_change",
         changed_on=date(2026, 9, 28),
         content="股东张三将 30% 股权转让给王五",
-        actor="t",
+        actor=Actor.system("t"),
         today=published_on,
     )
     assert (info.due_on, info.late) == (date(2026, 10, 30), late)
@@ -152,17 +171,29 @@ def test_immediate_information_checks(make_enterprise: MakeEnterprise) -> None:
             "content": "x",
         } | kwargs
         with pytest.raises(ValidationFailed) as exc:
-            services.publish_immediate_info(e, actor="t", today=date(2026, 10, 1), **args)
+            services.publish_immediate_info(
+                e, actor=Actor.system("t"), today=date(2026, 10, 1), **args
+            )
         assert exc.value.extra["field"] == field
 
 
 def test_idempotency_keys_return_the_first_record(make_enterprise: MakeEnterprise) -> None:
     e = make_enterprise()
     first = services.file_annual_report(
-        e, 2025, report_data(), actor="t", today=date(2026, 3, 1), idempotency_key="k1"
+        e,
+        2025,
+        report_data(),
+        actor=Actor.system("t"),
+        today=date(2026, 3, 1),
+        idempotency_key="k1",
     )
     again = services.file_annual_report(
-        e, 2025, report_data(), actor="t", today=date(2026, 3, 1), idempotency_key="k1"
+        e,
+        2025,
+        report_data(),
+        actor=Actor.system("t"),
+        today=date(2026, 3, 1),
+        idempotency_key="k1",
     )
     assert first.pk == again.pk
     a = services.publish_immediate_info(
@@ -170,7 +201,7 @@ def test_idempotency_keys_return_the_first_record(make_enterprise: MakeEnterpris
         kind="license",
         changed_on=date(2026, 2, 1),
         content="x",
-        actor="t",
+        actor=Actor.system("t"),
         today=date(2026, 3, 1),
         idempotency_key="k2",
     )
@@ -179,7 +210,7 @@ def test_idempotency_keys_return_the_first_record(make_enterprise: MakeEnterpris
         kind="license",
         changed_on=date(2026, 2, 1),
         content="x",
-        actor="t",
+        actor=Actor.system("t"),
         today=date(2026, 3, 1),
         idempotency_key="k2",
     )

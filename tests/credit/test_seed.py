@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from tests.credit.conftest import DEMO_USCC
+from yiwang.accounts.actor import Actor
 from yiwang.credit import rules, selectors
 from yiwang.credit.demo import seed_demo_credit
 from yiwang.credit.models import AnnualReport, Disclosure, Enterprise, ListEntry
@@ -16,9 +17,9 @@ pytestmark = pytest.mark.usefixtures("calendar")
 
 
 def test_the_demo_seed(demo_users: dict[str, Any]) -> None:
-    created = seed_demo_credit(actor="seed")
+    created = seed_demo_credit(actor=Actor.system("seed"))
     assert created > 10_000
-    assert seed_demo_credit(actor="seed") == 0  # a second run creates nothing
+    assert seed_demo_credit(actor=Actor.system("seed")) == 0  # a second run creates nothing
 
     assert 3000 <= Enterprise.objects.count() <= 5000
     assert Disclosure.objects.count() > 2000

@@ -11,6 +11,7 @@ import pytest
 from django.test import override_settings
 
 from tests.credit.conftest import MakeEnterprise, report_data
+from yiwang.accounts.actor import Actor
 from yiwang.common.models import AuditEvent
 from yiwang.credit import services, tasks
 from yiwang.credit.choices import EntryStatus, EventKind, ListCause, ListKind
@@ -27,7 +28,7 @@ def _abnormal(e: Enterprise, year: int | None = None) -> list[ListEntry]:
 
 
 def _file(e: Enterprise, year: int, on: date) -> Any:
-    return services.file_annual_report(e, year, report_data(), actor="test", today=on)
+    return services.file_annual_report(e, year, report_data(), actor=Actor.system("test"), today=on)
 
 
 # --------------------------------------------------------------------------- 30 June
@@ -115,7 +116,7 @@ def test_the_sweep_is_idempotent(make_enterprise: MakeEnterprise) -> None:
         cause="cured",
         reason="已补报",
         department=entry.department,
-        actor="test",
+        actor=Actor.system("test"),
         today=date(2026, 7, 21),
     )
     SweepMark.objects.all().delete()
@@ -208,7 +209,7 @@ def test_a_cured_or_applying_enterprise_is_not_escalated(listed_2023: ListEntry)
     result = services.escalate_long_abnormal(today=date(2026, 7, 6))
     assert (result.reminded, result.escalated) == (0, 0)
     services.apply_for_removal(
-        listed_2023, statement="已补报", actor="test", today=date(2026, 7, 6)
+        listed_2023, statement="已补报", actor=Actor.system("test"), today=date(2026, 7, 6)
     )
     assert services.escalate_long_abnormal(today=date(2026, 7, 7)).escalated == 0
 
@@ -219,7 +220,10 @@ def test_a_cured_or_applying_enterprise_is_not_escalated(listed_2023: ListEntry)
 def test_a_verified_application_is_granted_on_its_decision_day(listed_2023: ListEntry) -> None:
     _file(listed_2023.enterprise, 2022, date(2026, 9, 29))
     application = services.apply_for_removal(
-        listed_2023, statement="已补报 2022 年度报告", actor="test", today=date(2026, 9, 30)
+        listed_2023,
+        statement="已补报 2022 年度报告",
+        actor=Actor.system("test"),
+        today=date(2026, 9, 30),
     )
     assert application.due_on == date(2026, 10, 13)
     assert services.process_due_removal_applications(today=date(2026, 10, 12)).removed == 0
@@ -240,10 +244,12 @@ def test_an_unverifiable_application_waits_for_staff_and_is_reported_overdue(
         cause="unreachable",
         reason="住所无法联系",
         department=_department("220102-market-regulation"),
-        actor="test",
+        actor=Actor.system("test"),
         today=date(2026, 9, 1),
     )
-    services.apply_for_removal(entry, statement="已变更住所", actor="test", today=date(2026, 9, 30))
+    services.apply_for_removal(
+        entry, statement="已变更住所", actor=Actor.system("test"), today=date(2026, 9, 30)
+    )
     assert services.process_due_removal_applications(today=date(2026, 10, 13)).overdue == 0
     with caplog.at_level(logging.WARNING, logger="yiwang.credit"):
         result = services.process_due_removal_applications(today=date(2026, 10, 14))

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.notify.conftest import Gateway
+from yiwang.accounts.actor import Actor
 from yiwang.common.models import AuditEvent
 from yiwang.notify.dispatch import dispatch_deliveries
 from yiwang.notify.models import Delivery
@@ -26,7 +27,7 @@ def admin_client(demo_users: dict[str, Any]) -> Client:
 def test_pages_are_read_only(
     admin_client: Client, demo_users: dict[str, Any], sms_channel: Gateway
 ) -> None:
-    message = notify(demo_users["citizen"], subject="已受理", body="", actor="cases")
+    message = notify(demo_users["citizen"], subject="已受理", body="", actor=Actor.system("cases"))
     delivery = Delivery.objects.get()
     for url in (
         "/admin/notify/message/",
@@ -45,7 +46,7 @@ def test_pages_are_read_only(
 def test_requeue_action_sends_a_failed_delivery_again(
     admin_client: Client, demo_users: dict[str, Any], sms_channel: Gateway
 ) -> None:
-    notify(demo_users["citizen"], subject="已受理", body="", actor="cases")
+    notify(demo_users["citizen"], subject="已受理", body="", actor=Actor.system("cases"))
     sms_channel.answers.append((400, {"code": -1}))
     dispatch_deliveries()
     delivery = Delivery.objects.get()

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from yiwang.accounts.actor import Actor
 from yiwang.notify.models import Message
 from yiwang.notify.services import notify
 
@@ -22,7 +23,7 @@ def _send(user: Any, n: int = 1, **kwargs: Any) -> list[Message]:
             body="正文",
             object_type=kwargs.get("object_type", "case"),
             object_id=kwargs.get("object_id", f"220102-20261126-{i:06d}"),
-            actor="cases",
+            actor=Actor.system("cases"),
         )
         for i in range(n)
     ]

@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from tests.notify.conftest import Gateway
+from yiwang.accounts.actor import Actor
 from yiwang.common.models import AuditEvent
 from yiwang.notify.dispatch import CLAIM_LEASE, dispatch_deliveries
 from yiwang.notify.models import Delivery, Message
@@ -33,7 +34,7 @@ def _message(user: Any, subject: str = "您的申请已受理") -> Message:
         body="办件 220102-20261126-000001 已受理。",
         object_type="case",
         object_id="220102-20261126-000001",
-        actor="cases",
+        actor=Actor.system("cases"),
     )
 
 

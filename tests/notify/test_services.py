@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from tests.notify.conftest import Gateway
+from yiwang.accounts.actor import Actor
 from yiwang.common.errors import NotFound, ValidationFailed
 from yiwang.common.models import AuditEvent
 from yiwang.notify import selectors
@@ -28,7 +29,7 @@ def _notify(user: Any, subject: str = "您的申请已受理", **kwargs: Any) ->
         body=kwargs.pop("body", "办件已受理，承诺 5 个工作日内办结。"),
         object_type=kwargs.pop("object_type", "case"),
         object_id=kwargs.pop("object_id", CASE_NO),
-        actor=kwargs.pop("actor", "cases"),
+        actor=kwargs.pop("actor", Actor.system("cases")),
     )
 
 

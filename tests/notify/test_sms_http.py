@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from tests.notify.conftest import SECRET, SMS_BACKEND, Gateway
+from yiwang.accounts.actor import Actor
 from yiwang.notify.channels import Channel, ChannelError, configured_channels
 from yiwang.notify.channels.sms_http import HttpSmsChannel, sms_text
 from yiwang.notify.models import Delivery, Message
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _message(user: Any, body: str = "请于 5 个工作日内补正材料。") -> Message:
-    return notify(user, subject="补正通知", body=body, actor="cases")
+    return notify(user, subject="补正通知", body=body, actor=Actor.system("cases"))
 
 
 def _channel(gateway: Gateway, **options: Any) -> HttpSmsChannel:

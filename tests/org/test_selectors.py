@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from yiwang.accounts.actor import Actor
 from yiwang.common.errors import NotFound
 from yiwang.org.selectors import (
     departments_in,
@@ -25,7 +26,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def jilin() -> None:
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def tiny(tmp_path: Path) -> None:
     ]
     path = tmp_path / "tiny.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    load_org_data(path, actor="seed")
+    load_org_data(path, actor=Actor.system("seed"))
 
 
 def walk_tree(nodes: list[Any]) -> tuple[int, int]:

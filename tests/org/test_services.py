@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from django.test import RequestFactory
 
+from yiwang.accounts.actor import Actor
 from yiwang.common.errors import ValidationFailed
 from yiwang.common.models import AuditEvent
 from yiwang.common.permissions import Permission
@@ -47,7 +48,7 @@ def row_counts() -> tuple[int, ...]:
 
 
 def test_first_load_creates_everything_with_one_audit_event_each() -> None:
-    report = load_org_data(actor="seed")
+    report = load_org_data(actor=Actor.system("seed"))
 
     expected = {
         "region": len(FILE_DATA["regions"]),
@@ -73,7 +74,7 @@ def test_first_load_creates_everything_with_one_audit_event_each() -> None:
 
 
 def test_paths_levels_and_defaults() -> None:
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
     village = Region.objects.get(code="222424102200")
     assert village.path == "220000/222400/222424/222424102/222424102200/"
     assert village.level == "village"
@@ -94,10 +95,10 @@ def test_paths_levels_and_defaults() -> None:
 
 
 def test_second_load_changes_nothing_and_writes_no_audit() -> None:
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
     before = row_counts()
 
-    report = load_org_data(actor="seed")
+    report = load_org_data(actor=Actor.system("seed"))
 
     assert report.created_total == 0
     assert report.updated_total == 0
@@ -107,13 +108,13 @@ def test_second_load_changes_nothing_and_writes_no_audit() -> None:
 
 
 def test_a_changed_name_updates_one_row_and_audits_it(tmp_path: Path) -> None:
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
     data = copy_data()
     hall = next(h for h in data["halls"] if h["code"] == "hall-222424")
     hall["name"] = "汪清县政务服务中心（新址）"
     events_before = AuditEvent.objects.count()
 
-    report = load_org_data(write(tmp_path, data), actor="ops")
+    report = load_org_data(write(tmp_path, data), actor=Actor.system("ops"))
 
     assert report.created_total == 0
     assert report.updated == {"region": 0, "hall": 1, "department": 0, "role": 0, "post": 0}
@@ -128,12 +129,12 @@ def test_a_changed_name_updates_one_row_and_audits_it(tmp_path: Path) -> None:
 
 
 def test_a_changed_role_permission_list_is_an_update(tmp_path: Path) -> None:
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
     data = copy_data()
     role = next(r for r in data["roles"] if r["code"] == "window_clerk")
     role["permissions"].append(Permission.CASE_ISSUE.value)
 
-    report = load_org_data(write(tmp_path, data), actor="ops")
+    report = load_org_data(write(tmp_path, data), actor=Actor.system("ops"))
 
     assert report.updated["role"] == 1
     assert Permission.CASE_ISSUE in Role.objects.get(code="window_clerk").permissions
@@ -230,7 +231,7 @@ def test_a_bad_file_is_refused_whole_on_an_empty_database(
     culprit = spoil(data)
 
     with pytest.raises(ValidationFailed) as info:
-        load_org_data(write(tmp_path, data), actor="seed")
+        load_org_data(write(tmp_path, data), actor=Actor.system("seed"))
 
     assert culprit in info.value.detail
     assert row_counts() == (0, 0, 0, 0, 0, 0)
@@ -240,14 +241,14 @@ def test_a_bad_file_is_refused_whole_on_an_empty_database(
 def test_a_bad_file_changes_nothing_in_a_loaded_database(
     tmp_path: Path, spoil: Callable[[dict[str, Any]], str]
 ) -> None:
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
     before = row_counts()
     data = copy_data()
     _region(data, "220100")["name"] = "长春市（改名）"  # a good change in the same file
     spoil(data)
 
     with pytest.raises(ValidationFailed):
-        load_org_data(write(tmp_path, data), actor="seed")
+        load_org_data(write(tmp_path, data), actor=Actor.system("seed"))
 
     assert row_counts() == before
     assert Region.objects.get(code="220100").name == "长春市"
@@ -257,19 +258,19 @@ def test_not_json_is_a_validation_failure(tmp_path: Path) -> None:
     path = tmp_path / "broken.json"
     path.write_text("{ not json", encoding="utf-8")
     with pytest.raises(ValidationFailed):
-        load_org_data(path, actor="seed")
+        load_org_data(path, actor=Actor.system("seed"))
 
 
 # --------------------------------------------------------------------------- single saves
 
 
 def test_save_org_object_audits_before_and_after() -> None:
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
     hall = ServiceHall.objects.get(code="hall-220102")
     hall.address = "长春市南关区某路1号"
     count = AuditEvent.objects.count()
 
-    services.save_org_object(hall, actor="admin-test")
+    services.save_org_object(hall, actor=Actor.system("admin-test"))
 
     assert AuditEvent.objects.count() == count + 1
     event = AuditEvent.objects.latest("id")
@@ -279,16 +280,16 @@ def test_save_org_object_audits_before_and_after() -> None:
 
 
 def test_save_org_object_without_changes_writes_no_event() -> None:
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
     count = AuditEvent.objects.count()
-    services.save_org_object(Role.objects.get(code="reviewer"), actor="admin-test")
+    services.save_org_object(Role.objects.get(code="reviewer"), actor=Actor.system("admin-test"))
     assert AuditEvent.objects.count() == count
 
 
 def test_a_new_region_gets_its_path_from_its_parent() -> None:
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
     region = Region(code="222424102202", name="测试村", level="village", parent_id="222424102")
-    services.save_org_object(region, actor="admin-test")
+    services.save_org_object(region, actor=Actor.system("admin-test"))
     region.refresh_from_db()
     assert region.path == "220000/222400/222424/222424102/222424102202/"
     assert AuditEvent.objects.filter(action="org.region_created", object_id="222424102202").exists()
@@ -308,19 +309,19 @@ def test_a_new_region_gets_its_path_from_its_parent() -> None:
     ],
 )
 def test_save_org_object_applies_the_file_rules(obj: Callable[[], Any], why: str) -> None:
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
     count = AuditEvent.objects.count()
     with pytest.raises(ValidationFailed) as info:
-        services.save_org_object(obj(), actor="admin-test")
+        services.save_org_object(obj(), actor=Actor.system("admin-test"))
     assert why in info.value.detail
     assert AuditEvent.objects.count() == count
 
 
 def test_delete_is_audited_with_the_old_state() -> None:
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
     post = Post.objects.get(code="222424-hall-window")
     pk = post.pk
-    services.delete_org_object(post, actor="admin-test")
+    services.delete_org_object(post, actor=Actor.system("admin-test"))
     assert not Post.objects.filter(pk=pk).exists()
     event = AuditEvent.objects.latest("id")
     assert event.action == "org.post_deleted"
@@ -336,11 +337,13 @@ def admin_request() -> Any:
     request = RequestFactory().post("/admin/")
     # Stands in for a superuser: has every admin permission, is audited by username.
     request.user = SimpleNamespace(pk=None, username="admin-test", has_perm=lambda perm: True)
+    # What ActorMiddleware would have set: the stand-in is audited by its name.
+    request.actor = Actor.system("admin-test")
     return request
 
 
 def test_role_form_offers_permissions_and_rejects_unknown_ones() -> None:
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
     role = Role.objects.get(code="supervisor")
     ok = RoleForm(
         data={
@@ -365,7 +368,7 @@ def test_role_form_offers_permissions_and_rejects_unknown_ones() -> None:
 def test_admin_save_goes_through_the_audited_service() -> None:
     from django.contrib.admin.sites import site
 
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
     role = Role.objects.get(code="station_clerk")
     form = RoleForm(
         data={
@@ -390,7 +393,7 @@ def test_admin_save_goes_through_the_audited_service() -> None:
 def test_admin_form_shows_rule_violations_as_errors() -> None:
     from django.contrib.admin.sites import site
 
-    load_org_data(actor="seed")
+    load_org_data(actor=Actor.system("seed"))
     form_class = ServiceHallAdmin(ServiceHall, site).get_form(admin_request())
     form = form_class(
         data={

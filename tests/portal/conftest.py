@@ -18,6 +18,7 @@ import pytest
 from django.test import Client
 
 import yiwang.org
+from yiwang.accounts.actor import Actor
 
 DEMO_PASSWORD = "yiwang-demo-2026"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -85,9 +86,9 @@ def world(demo_users: dict[str, Any]) -> dict[str, Any]:
     from yiwang.catalog.services import load_catalog_data
     from yiwang.common.workdays import seed_from_chinesecalendar
 
-    seed_from_chinesecalendar(range(2025, 2027), actor="test")
-    load_catalog_data(actor="test")
-    seed_demo_reference_data(actor="test")
+    seed_from_chinesecalendar(range(2025, 2027), actor=Actor.system("test"))
+    load_catalog_data(actor=Actor.system("test"))
+    seed_demo_reference_data(actor=Actor.system("test"))
     return demo_users
 
 

@@ -26,6 +26,7 @@ from tests.portal.approval import (
     submit_through_services,
 )
 from tests.portal.conftest import FrozenClock
+from yiwang.accounts.actor import Actor
 from yiwang.cases.models import Case, CaseMaterial
 from yiwang.cases.services import perform_action
 from yiwang.notify.models import Message
@@ -265,7 +266,7 @@ def test_my_cases_lists_status_deadlines_and_marks(
         password="yiwang-demo-2026",
         real_name="李四",
         id_number="11010519491231002X",
-        actor="test",
+        actor=Actor.system("test"),
     )
     c = Client()
     c.force_login(other)

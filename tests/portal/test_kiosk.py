@@ -13,6 +13,7 @@ from tests.pages import text as _text
 from tests.pages import visible as _visible
 from tests.portal.approval import ENDORSE, ZHANG_SAN_ID, pdf_file
 from tests.portal.conftest import DEMO_PASSWORD
+from yiwang.accounts.actor import Actor
 from yiwang.cases.models import Case
 from yiwang.cases.services import record_exit_restriction
 
@@ -82,7 +83,10 @@ def test_an_exit_restriction_falls_back_to_manual_review_with_the_reason(
     client: Client, world: dict[str, Any]
 ) -> None:
     record_exit_restriction(
-        holder_id_number=ZHANG_SAN_ID, authority="某市公安局", since=date(2026, 1, 1), actor="test"
+        holder_id_number=ZHANG_SAN_ID,
+        authority="某市公安局",
+        since=date(2026, 1, 1),
+        actor=Actor.system("test"),
     )
     response = _through_the_kiosk(client)
     assert response.status_code == 302

@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from ninja import Router, Status
 
 from yiwang.accounts import selectors, services
+from yiwang.accounts.actor import Actor, Channel, request_actor, signed_in_actor
 from yiwang.accounts.models import User
 from yiwang.accounts.schemas import LoginIn, LoginOut, MeOut, PostOut, UserOut
 from yiwang.common.errors import NotAuthenticated
@@ -37,7 +38,7 @@ def _user_out(user: User) -> UserOut:
 )
 def login(request: HttpRequest, body: LoginIn) -> LoginOut:
     user = services.sign_in(body.username, body.password, address=client_address(request))
-    issued = services.issue_token(user, actor=user)
+    issued = services.issue_token(user, actor=Actor.of(user, Channel.TOKEN))
     return LoginOut(token=issued.raw, expires_at=issued.token.expires_at, user=_user_out(user))
 
 
@@ -57,16 +58,16 @@ def me(request: HttpRequest) -> MeOut:
     ]
     return MeOut(
         **_user_out(user).model_dump(),
-        permissions=sorted(selectors.permissions_of(user)),
+        permissions=sorted(request_actor(request).permissions),
         posts=posts,
     )
 
 
 @router.post("/logout", response={204: None}, summary="吊销当前令牌", operation_id="logout")
 def logout(request: HttpRequest) -> Status:
-    user = _current_user(request)
+    actor = signed_in_actor(request)
     raw = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
     token = selectors.token_record(raw)
     if token is not None:
-        services.revoke_token(token, actor=user)
+        services.revoke_token(token, actor=actor)
     return Status(204, None)

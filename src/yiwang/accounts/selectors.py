@@ -16,7 +16,6 @@ from yiwang.accounts.models import ApiToken, Enterprise, StaffPost, User
 from yiwang.common.permissions import Permission
 from yiwang.common.personal import mask_id_number, mask_phone
 from yiwang.common.revisions import RevisionCache
-from yiwang.org.choices import RoleScope
 from yiwang.org.models import Post
 from yiwang.org.selectors import ORG_REVISION
 
@@ -112,16 +111,12 @@ def posts_of(user: User) -> list[Post]:
 
 
 def permissions_of(user: User) -> set[Permission]:
-    if not user.is_authenticated or not user.is_active:
-        return set()
-    if user.kind == UserKind.ADMIN and user.is_superuser:
-        return set(Permission)
-    granted: set[Permission] = set()
-    for post in posts_of(user):
-        granted.update(
-            Permission(p) for p in post.role.permissions if p in Permission._value2member_map_
-        )
-    return granted
+    """The named permissions the account holds through its posts (accounts.actor)."""
+    from yiwang.accounts.actor import Actor
+
+    # Fresh, not the actor cached on this account object: a test or a shell session
+    # that changes the posts asks again with the same object.
+    return set(Actor.of(user).permissions)
 
 
 def has_permission(user: User, permission: Permission) -> bool:
@@ -129,10 +124,12 @@ def has_permission(user: User, permission: Permission) -> bool:
 
 
 def supervised_region_paths(user: User) -> list[str]:
-    """Region paths under which a supervisor sees everything (their post's region and below)."""
-    return [
-        post.region.path for post in posts_of(user) if post.role.scope == RoleScope.REGION_BELOW
-    ]
+    """Region paths under which a supervisor sees everything: the regions of the posts
+    that grant SUPERVISION_VIEW with scope ``region_below`` (the one reach rule of
+    accounts.actor)."""
+    from yiwang.accounts.actor import Actor
+
+    return Actor.of(user).paths_below(Permission.SUPERVISION_VIEW)
 
 
 @dataclass(frozen=True)
@@ -147,9 +144,9 @@ class Identity:
     uscc: str = ""
 
 
-def identity_for(subject: User, *, viewer: User, handling: bool = False) -> Identity:
+def identity_for(subject: User, *, viewer: User | None, handling: bool = False) -> Identity:
     """ID and phone numbers in full only for their owner and the handling staff."""
-    full = handling or (viewer.is_authenticated and viewer.pk == subject.pk)
+    full = handling or (viewer is not None and viewer.is_authenticated and viewer.pk == subject.pk)
     base = {
         "username": subject.username,
         "kind": subject.kind,

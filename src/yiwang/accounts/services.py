@@ -19,6 +19,7 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiwang.accounts.actor import Actor
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import ApiToken, Citizen, Enterprise, LoginThrottle, StaffPost, User
 from yiwang.accounts.selectors import ACCOUNTS_REVISION, token_digest
@@ -197,7 +198,7 @@ class IssuedToken:
 
 
 @transaction.atomic
-def issue_token(user: User, *, actor: User) -> IssuedToken:
+def issue_token(user: User, *, actor: Actor) -> IssuedToken:
     """A new bearer token; only its SHA-256 is stored, the raw value is shown once."""
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
@@ -216,7 +217,7 @@ def issue_token(user: User, *, actor: User) -> IssuedToken:
 
 
 @transaction.atomic
-def revoke_token(token: ApiToken, *, actor: User) -> None:
+def revoke_token(token: ApiToken, *, actor: Actor) -> None:
     if token.revoked_at is not None:
         return
     token.revoked_at = timezone.now()
@@ -247,7 +248,7 @@ def register_citizen(
     id_number: str,
     phone: str = "",
     region: Region | None = None,
-    actor: User | str | None,
+    actor: Actor,
     is_demo: bool = False,
 ) -> User:
     """A natural person's account, real-name: the ID number must be valid (GB 11643)."""
@@ -280,7 +281,7 @@ def register_enterprise(
     legal_representative: str,
     phone: str = "",
     region: Region | None = None,
-    actor: User | str | None,
+    actor: Actor,
     is_demo: bool = False,
 ) -> User:
     """A legal person's account, identified by a valid USCC (GB 32100)."""
@@ -315,7 +316,7 @@ def create_staff(
     password: str,
     display_name: str,
     posts: Iterable[Post],
-    actor: User | str | None,
+    actor: Actor,
     is_admin: bool = False,
     is_demo: bool = False,
 ) -> User:
@@ -342,7 +343,7 @@ def create_staff(
 DEMO_ACCOUNTS_FILE = Path(__file__).with_name("data") / "demo_accounts.json"
 
 
-def ensure_demo_accounts(password: str, *, actor: str) -> list[User]:
+def ensure_demo_accounts(password: str, *, actor: Actor) -> list[User]:
     """Create the demo accounts of interfaces.md that do not exist yet (idempotent).
 
     The accounts are data (accounts/data/demo_accounts.json); refused in production.
@@ -363,7 +364,7 @@ def ensure_demo_accounts(password: str, *, actor: str) -> list[User]:
     return created
 
 
-def _create_demo_account(entry: dict[str, Any], password: str, *, actor: str) -> User:
+def _create_demo_account(entry: dict[str, Any], password: str, *, actor: Actor) -> User:
     common: dict[str, Any] = {
         "username": entry["username"],
         "password": password,

@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
+from yiwang.accounts.actor import Actor, Channel, set_request_actor
 from yiwang.accounts.selectors import user_for_token
 from yiwang.common.errors import PermissionDenied
 
@@ -19,6 +20,7 @@ class BearerToken(HttpBearer):
         user = user_for_token(token)
         if user is not None:
             request.user = user
+            set_request_actor(request, Actor.of(user, Channel.TOKEN))
         return user
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.http import FileResponse, HttpRequest
 from ninja import Header, Router, Status
 
+from yiwang.accounts.actor import Actor, signed_in_actor
 from yiwang.cases import selectors, services
 from yiwang.cases.choices import CaseStatus, SpecialProcedure
 from yiwang.cases.clock import ClockView
@@ -27,17 +28,14 @@ from yiwang.cases.schemas import (
     TimelineOut,
 )
 from yiwang.common import idempotency
-from yiwang.common.errors import NotAuthenticated
 from yiwang.uploads.responses import attachment_response
 
 router = Router(tags=["cases"])
 
 
-def _user(request: HttpRequest) -> Any:
-    user = request.user
-    if not getattr(user, "is_authenticated", False):
-        raise NotAuthenticated(code="not_authenticated")
-    return user
+def _actor(request: HttpRequest) -> Actor:
+    """The request's actor (built once by the auth: token or session), signed in."""
+    return signed_in_actor(request)
 
 
 def _label(status: str) -> str:
@@ -162,7 +160,7 @@ def submit(
 ) -> Any:
     key = idempotency.parse_key(idempotency_key)
     submission = services.submit_case(
-        actor=_user(request),
+        actor=_actor(request),
         item_code=body.item_code,
         form=body.form,
         materials=[services.MaterialRef(m.material, m.upload_id) for m in body.materials],
@@ -188,7 +186,7 @@ def list_cases(
     status: str | None = None,
     page: int = 1,
 ) -> CaseListOut:
-    result = selectors.paginate(selectors.cases_for(_user(request), status=status), page)
+    result = selectors.paginate(selectors.cases_for(_actor(request), status=status), page)
     return CaseListOut(
         items=[
             CaseListItemOut(
@@ -215,7 +213,7 @@ def list_cases(
 
 @router.get("/cases/{case_no}", response=CaseOut, summary="办件详情", operation_id="getCase")
 def get_case(request: HttpRequest, case_no: str) -> CaseOut:
-    return case_out(selectors.case_detail_for(_user(request), case_no))
+    return case_out(selectors.case_detail_for(_actor(request), case_no))
 
 
 @router.get(
@@ -235,7 +233,7 @@ def get_case(request: HttpRequest, case_no: str) -> CaseOut:
     operation_id="downloadCaseMaterial",
 )
 def download_material(request: HttpRequest, case_no: str, material_id: int) -> FileResponse:
-    material = selectors.get_case_material_for(_user(request), case_no, material_id)
+    material = selectors.get_case_material_for(_actor(request), case_no, material_id)
     return attachment_response(material.upload)
 
 
@@ -243,7 +241,7 @@ def download_material(request: HttpRequest, case_no: str, material_id: int) -> F
     "/cases/{case_no}/actions", response=CaseOut, summary="办理操作", operation_id="actOnCase"
 )
 def act(request: HttpRequest, case_no: str, body: ActionIn) -> CaseOut:
-    user = _user(request)
+    actor = _actor(request)
     params: dict[str, Any] = {}
     if body.missing is not None:
         params["missing"] = [m.model_dump() for m in body.missing]
@@ -256,12 +254,12 @@ def act(request: HttpRequest, case_no: str, body: ActionIn) -> CaseOut:
     services.perform_action(
         case_no,
         body.action,
-        actor=user,
+        actor=actor,
         comment=body.comment,
         expected_version=body.version,
         **params,
     )
-    return case_out(selectors.case_detail_for(user, case_no))
+    return case_out(selectors.case_detail_for(actor, case_no))
 
 
 @router.get(

@@ -28,8 +28,8 @@ from django.conf import settings
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from yiwang.accounts.choices import UserKind
-from yiwang.accounts.selectors import identity_for, posts_of
+from yiwang.accounts.actor import NOTHING, Actor, PostGrant, as_actor, restrict, scope_rule
+from yiwang.accounts.selectors import identity_for
 from yiwang.cases.choices import TERMINAL_STATUSES, CaseAction, CaseStatus
 from yiwang.cases.clock import ClockView, clock_view
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, SupplementNotice, Suspension
@@ -37,82 +37,14 @@ from yiwang.cases.transitions import Relation, Who, transitions_from
 from yiwang.common.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.common.permissions import Permission
 from yiwang.common.personal import mask_text
-from yiwang.org.choices import RegionLevel, RoleScope
+from yiwang.org.choices import RegionLevel
 
 PAGE_SIZE = 20
 #: Deeper pages are refused (as the catalog does): an offset past the database's integer
 #: range is an error there, and nobody pages through 200 000 cases one page at a time.
 MAX_PAGE = 10_000
 
-# --- who is asking ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PostView:
-    """One post of a staff member, reduced to what case access needs."""
-
-    code: str
-    unit_name: str
-    hall_id: int | None
-    department_id: int | None
-    region_id: str
-    region_path: str
-    region_level: str
-    permissions: frozenset[str]
-    scope: str
-
-
-@dataclass(frozen=True)
-class Viewer:
-    user: Any
-    posts: tuple[PostView, ...] = ()
-    platform: bool = False  # the platform administrator: reads everything
-    supervised_paths: tuple[str, ...] = ()
-
-    @property
-    def is_staff(self) -> bool:
-        return bool(self.posts) or self.platform
-
-    def posts_with(self, permission: Permission) -> list[PostView]:
-        return [p for p in self.posts if permission in p.permissions]
-
-
-_VIEWER_ATTR = "_yiwang_case_viewer"
-
-
-def viewer_for(user: Any) -> Viewer:
-    """The posts and reach of `user` (one query, cached on the user object)."""
-    cached = getattr(user, _VIEWER_ATTR, None)
-    if cached is not None:
-        return cached
-    if user is None or not user.is_authenticated or not user.is_active:
-        return Viewer(user)
-    posts = tuple(
-        PostView(
-            code=post.code,
-            unit_name=post.unit.name,
-            hall_id=post.hall_id,
-            department_id=post.department_id,
-            region_id=post.region.code,
-            region_path=post.region.path,
-            region_level=post.region.level,
-            permissions=frozenset(post.role.permissions),
-            scope=post.role.scope,
-        )
-        for post in posts_of(user)
-    )
-    # As accounts.selectors.permissions_of grants, without asking for the posts again.
-    platform = (user.kind == UserKind.ADMIN and user.is_superuser) or any(
-        Permission.PLATFORM_ADMIN in p.permissions for p in posts
-    )
-    supervised = tuple(
-        p.region_path
-        for p in posts
-        if p.scope == RoleScope.REGION_BELOW and Permission.CASE_VIEW in p.permissions
-    )
-    viewer = Viewer(user, posts, platform, supervised)
-    setattr(user, _VIEWER_ATTR, viewer)
-    return viewer
+# --- who is asking: accounts.actor.Actor (one per request) ------------------------
 
 
 # --- relations of a person to a case (used by the transition engine) ----------------
@@ -122,7 +54,7 @@ def viewer_for(user: Any) -> Viewer:
 _STATION_LEVELS = frozenset({RegionLevel.TOWNSHIP, RegionLevel.VILLAGE})
 
 
-def _intake_posts(viewer: Viewer, case: Case) -> list[PostView]:
+def _intake_posts(viewer: Actor, case: Case) -> list[PostGrant]:
     if case.intake_region is not None:
         path = case.intake_region.path
         return [
@@ -137,7 +69,7 @@ def _intake_posts(viewer: Viewer, case: Case) -> list[PostView]:
     ]
 
 
-def acting_posts(viewer: Viewer, case: Case, who: Who) -> list[PostView]:
+def acting_posts(viewer: Actor, case: Case, who: Who) -> list[PostGrant]:
     """The posts through which the viewer may act as `who` on this case."""
     if who.relation in (Relation.APPLICANT, Relation.SYSTEM):
         return []
@@ -154,19 +86,19 @@ def acting_posts(viewer: Viewer, case: Case, who: Who) -> list[PostView]:
     return [p for p in posts if who.permission is None or who.permission in p.permissions]
 
 
-def fits(viewer: Viewer, case: Case, who: Who) -> bool:
+def fits(viewer: Actor, case: Case, who: Who) -> bool:
     """Whether the (non-system) viewer may act as `who` on this case."""
     if who.relation == Relation.SYSTEM:
         return False
     if who.relation == Relation.APPLICANT:
-        pk = getattr(viewer.user, "pk", None)
+        pk = viewer.pk
         return pk is not None and pk in (case.applicant_id, case.on_behalf_by_id)
     return bool(acting_posts(viewer, case, who))
 
 
-def allowed_actions(user: Any, case: Case) -> list[str]:
+def allowed_actions(actor: Actor, case: Case) -> list[str]:
     """The actions this person may take on the case now (for buttons and the API)."""
-    viewer = viewer_for(user)
+    viewer = as_actor(actor)
     return [
         str(row.action)
         for row in transitions_from(case.status)
@@ -177,45 +109,43 @@ def allowed_actions(user: Any, case: Case) -> list[str]:
 # --- scope --------------------------------------------------------------------------
 
 
-def _scope(viewer: Viewer) -> Q | None:
-    """The filter of the cases the viewer may see; None means everything."""
-    if viewer.platform:
+@scope_rule(Case)
+def case_scope(actor: Actor, permission: Permission) -> Q | None:
+    """The filter of the cases `actor` may see with `permission` (the module
+    docstring); None means every case."""
+    if actor.platform:
         return None
-    user = viewer.user
-    if user is None or not user.is_authenticated:
-        return Q(pk__in=[])
+    if not actor.is_authenticated:
+        return NOTHING
     parts = []
     # Applicants hold no posts and staff never apply (they submit *for* someone), so a
     # staff member's filter has no applicant term — which lets the inbox walk an index
     # in deadline order instead of sorting every case of the hall.
-    if user.kind in (UserKind.CITIZEN, UserKind.ENTERPRISE):
-        parts.append(Q(applicant=user))
-    view_posts = viewer.posts_with(Permission.CASE_VIEW)
-    departments = {p.department_id for p in view_posts if p.department_id}
-    halls = {p.hall_id for p in view_posts if p.hall_id}
+    if actor.is_applicant and permission == Permission.CASE_VIEW:
+        parts.append(Q(applicant_id=actor.pk))
+    posts = actor.posts_with(permission)
+    departments = {p.department_id for p in posts if p.department_id}
+    halls = {p.hall_id for p in posts if p.hall_id}
     if departments:
         parts.append(Q(department_id__in=departments))
     if halls:
         parts.append(Q(hall_id__in=halls))
-    for path in {p.region_path for p in view_posts if p.region_level in _STATION_LEVELS}:
+    for path in {p.region_path for p in posts if p.region_level in _STATION_LEVELS}:
         parts.append(Q(intake_region__path__startswith=path))
-    for path in viewer.supervised_paths:
+    for path in actor.paths_below(permission):
         parts.append(Q(region__path__startswith=path))
-    return reduce(or_, parts) if parts else Q(pk__in=[])
+    return reduce(or_, parts) if parts else NOTHING
 
 
-def cases_visible_to(user: Any) -> QuerySet[Case]:
-    """Every case `user` may see (see the module docstring)."""
-    viewer = viewer_for(user)
-    qs = Case.objects.all()
-    scope = _scope(viewer)
-    return qs if scope is None else qs.filter(scope)
+def cases_visible_to(actor: Actor) -> QuerySet[Case]:
+    """Every case `actor` may see (see the module docstring)."""
+    return restrict(Case.objects.all(), actor, Permission.CASE_VIEW)
 
 
-def get_case_for(user: Any, case_no: str) -> Case:
-    """The case if `user` may see it, else NotFound — a forbidden case looks missing."""
+def get_case_for(actor: Actor, case_no: str) -> Case:
+    """The case if `actor` may see it, else NotFound — a forbidden case looks missing."""
     case = (
-        cases_visible_to(user)
+        cases_visible_to(actor)
         .select_related(
             "item",
             "department",
@@ -236,8 +166,8 @@ def get_case_for(user: Any, case_no: str) -> Case:
     return case
 
 
-def _list_queryset(user: Any) -> QuerySet[Case]:
-    return cases_visible_to(user).select_related("item", "department", "intake_region")
+def _list_queryset(actor: Actor) -> QuerySet[Case]:
+    return cases_visible_to(actor).select_related("item", "department", "intake_region")
 
 
 def parse_status_filter(status: str | None) -> str | None:
@@ -252,9 +182,11 @@ def parse_status_filter(status: str | None) -> str | None:
     return status
 
 
-def my_cases(user: Any, *, status: str | None = None) -> QuerySet[Case]:
+def my_cases(actor: Actor, *, status: str | None = None) -> QuerySet[Case]:
     """An applicant's own cases, newest first (the citizen/enterprise centre)."""
-    qs = Case.objects.filter(applicant=user).select_related("item", "department", "intake_region")
+    qs = Case.objects.filter(applicant_id=as_actor(actor).pk).select_related(
+        "item", "department", "intake_region"
+    )
     status = parse_status_filter(status)
     if status == "open":
         qs = qs.exclude(status__in=TERMINAL_STATUSES)
@@ -263,12 +195,12 @@ def my_cases(user: Any, *, status: str | None = None) -> QuerySet[Case]:
     return qs.order_by("-submitted_at", "-id")
 
 
-def inbox_for(user: Any, *, status: str | None = None) -> QuerySet[Case]:
+def inbox_for(actor: Actor, *, status: str | None = None) -> QuerySet[Case]:
     """The staff workbench inbox: cases in scope, by deadline (soonest first, cases with
     no running clock last), then by arrival (the id: cases are numbered as they come).
     Open cases unless `status` says otherwise (a status value, ``open`` or ``all``).
     With one status, the (unit, status, due_on, id) indexes give this order directly."""
-    qs = _list_queryset(user)
+    qs = _list_queryset(actor)
     status = parse_status_filter(status)
     if status is None or status == "open":
         qs = qs.exclude(status__in=TERMINAL_STATUSES)
@@ -277,12 +209,12 @@ def inbox_for(user: Any, *, status: str | None = None) -> QuerySet[Case]:
     return qs.order_by(F("due_on").asc(nulls_last=True), "id")
 
 
-def cases_for(user: Any, *, status: str | None = None) -> QuerySet[Case]:
+def cases_for(actor: Actor, *, status: str | None = None) -> QuerySet[Case]:
     """GET /cases: an applicant's own cases, or a staff member's inbox."""
-    viewer = viewer_for(user)
-    if viewer.is_staff:
-        return inbox_for(user, status=status)
-    return my_cases(user, status=status)
+    actor = as_actor(actor)
+    if actor.is_staff:
+        return inbox_for(actor, status=status)
+    return my_cases(actor, status=status)
 
 
 @dataclass(frozen=True)
@@ -346,7 +278,7 @@ _HANDLING_PERMISSIONS = (
 )
 
 
-def is_handling(viewer: Viewer, case: Case) -> bool:
+def is_handling(viewer: Actor, case: Case) -> bool:
     """Handling staff: a post with a case permission beyond "view" in one of the case's
     units (intake, the department, the hall it is stationed in). They see the
     applicant's identity and materials in full; supervisors and administrators do not."""
@@ -355,17 +287,17 @@ def is_handling(viewer: Viewer, case: Case) -> bool:
     )
 
 
-def get_case_material_for(user: Any, case_no: str, material_id: int) -> CaseMaterial:
+def get_case_material_for(actor: Actor, case_no: str, material_id: int) -> CaseMaterial:
     """A file of the case, for the applicant and the handling staff only (NotFound outside
     the case's scope; PermissionDenied for those who see the case but not its files)."""
-    case = get_case_for(user, case_no)
+    actor = as_actor(actor)
+    case = get_case_for(actor, case_no)
     material = (
         CaseMaterial.objects.select_related("upload").filter(case=case, pk=material_id).first()
     )
     if material is None:
         raise NotFound(_("没有这个材料"), code="material_not_found")
-    viewer = viewer_for(user)
-    if getattr(user, "pk", None) != case.applicant_id and not is_handling(viewer, case):
+    if actor.pk != case.applicant_id and not is_handling(actor, case):
         raise PermissionDenied(
             _("申请材料仅申请人和经办人员可以查看"), code="materials_not_allowed"
         )
@@ -397,12 +329,12 @@ def _mask_rows(rows: list[Any], *names: str) -> list[Any]:
     return rows
 
 
-def case_detail_for(user: Any, case_no: str, *, on: date | None = None) -> CaseDetail:
-    """Everything `user` may see of one case: clock, timeline, materials, notices,
+def case_detail_for(actor: Actor, case_no: str, *, on: date | None = None) -> CaseDetail:
+    """Everything `actor` may see of one case: clock, timeline, materials, notices,
     special procedures and the actions they may take (a fixed number of queries)."""
-    case = get_case_for(user, case_no)
-    viewer = viewer_for(user)
-    is_applicant = getattr(user, "pk", None) == case.applicant_id
+    viewer = as_actor(actor)
+    case = get_case_for(viewer, case_no)
+    is_applicant = viewer.pk == case.applicant_id
     handling = is_handling(viewer, case)
     # ID and phone numbers in full for the applicant and the handling staff only; a
     # supervisor or the administrator reads them masked, in free text too.
@@ -440,8 +372,8 @@ def case_detail_for(user: Any, case_no: str, *, on: date | None = None) -> CaseD
         clock=clock_view(case, on),
         viewer_is_applicant=is_applicant,
         handling=handling,
-        applicant=identity_for(case.applicant, viewer=user, handling=handling),
-        allowed_actions=allowed_actions(user, case),
+        applicant=identity_for(case.applicant, viewer=viewer.user, handling=handling),
+        allowed_actions=allowed_actions(viewer, case),
         timeline=timeline,
         materials=materials,
         supplement_notices=notices,

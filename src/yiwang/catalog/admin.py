@@ -18,6 +18,7 @@ from django.contrib import admin
 from django.db import models, transaction
 from django.http import HttpRequest
 
+from yiwang.accounts.actor import request_actor
 from yiwang.catalog import services
 from yiwang.catalog.models import DeliveryMethod, Fee, Material, ProcessStep, ServiceItem
 from yiwang.common.errors import ValidationFailed
@@ -270,7 +271,7 @@ class ServiceItemAdmin(admin.ModelAdmin):
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         spec = spec_from_admin(form, formsets)
         saved = services.save_item(
-            spec, actor=request.user, item_id=form.instance.pk if change else None
+            spec, actor=request_actor(request), item_id=form.instance.pk if change else None
         )
         form.instance.pk = saved.pk
         form.instance.region_id = saved.region_id
@@ -279,12 +280,12 @@ class ServiceItemAdmin(admin.ModelAdmin):
             formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        services.delete_item(obj, actor=request.user)
+        services.delete_item(obj, actor=request_actor(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         with transaction.atomic():
             for obj in queryset:
-                services.delete_item(obj, actor=request.user)
+                services.delete_item(obj, actor=request_actor(request))
 
 
 class DeliveryMethodForm(forms.ModelForm):
@@ -317,7 +318,7 @@ class DeliveryMethodAdmin(admin.ModelAdmin):
         return ("code",) if obj is not None else ()
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        services.save_delivery_method(obj, actor=request.user)
+        services.save_delivery_method(obj, actor=request_actor(request))
 
     def get_deleted_objects(self, objs: Any, request: HttpRequest) -> Any:
         # Items offering a method protect it as cases do (services.delete_delivery_method
@@ -332,9 +333,9 @@ class DeliveryMethodAdmin(admin.ModelAdmin):
         return deleted, counts, perms_needed, [*protected, *users]
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        services.delete_delivery_method(obj, actor=request.user)
+        services.delete_delivery_method(obj, actor=request_actor(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         with transaction.atomic():
             for obj in queryset:
-                services.delete_delivery_method(obj, actor=request.user)
+                services.delete_delivery_method(obj, actor=request_actor(request))

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
+from yiwang.accounts.actor import Actor
 from yiwang.catalog.choices import (
     AcceptLevel,
     MaterialForm,
@@ -336,7 +337,7 @@ def _items_with_children() -> Any:
 
 
 def _write_item(
-    spec: ItemSpec, item: ServiceItem | None, *, department: Department, actor: Any
+    spec: ItemSpec, item: ServiceItem | None, *, department: Department, actor: Actor
 ) -> tuple[ServiceItem, str]:
     """Create or bring one item (and its children) up to the spec, audited; in a transaction.
 
@@ -458,7 +459,7 @@ def _sync_steps(
 _LABELS = {"delivery_method": "送达方式", "item": "事项"}
 
 
-def load_catalog_data(path: str | Path | None = None, *, actor: Any) -> LoadReport:
+def load_catalog_data(path: str | Path | None = None, *, actor: Actor) -> LoadReport:
     """Load (or bring up to date) delivery methods and items from a JSON file.
 
     The org data (departments, roles) must be loaded first. The whole file is checked
@@ -500,7 +501,7 @@ def load_catalog_data(path: str | Path | None = None, *, actor: Any) -> LoadRepo
 
 
 def _write_delivery_method(
-    spec: DeliveryMethodSpec, obj: DeliveryMethod | None, *, actor: Any
+    spec: DeliveryMethodSpec, obj: DeliveryMethod | None, *, actor: Actor
 ) -> str:
     values = {"name": spec.name, "needs_tracking": spec.needs_tracking}
     if obj is None:
@@ -529,7 +530,7 @@ def _write_delivery_method(
 # --------------------------------------------------------------------------- single saves
 
 
-def save_item(spec: ItemSpec, *, actor: Any, item_id: int | None = None) -> ServiceItem:
+def save_item(spec: ItemSpec, *, actor: Actor, item_id: int | None = None) -> ServiceItem:
     """Create an item (item_id None) or update the item with that id to the spec, audited.
 
     The same rules as the data file; a save that changes nothing writes no event.
@@ -558,13 +559,13 @@ def save_item(spec: ItemSpec, *, actor: Any, item_id: int | None = None) -> Serv
     return saved
 
 
-def set_item_active(item: ServiceItem, active: bool, *, actor: Any) -> ServiceItem:
+def set_item_active(item: ServiceItem, active: bool, *, actor: Actor) -> ServiceItem:
     """Take an item out of service (or back): it stays in the catalog and its cases."""
     spec = replace(spec_of(item), is_active=active)
     return save_item(spec, actor=actor, item_id=item.pk)
 
 
-def delete_item(item: ServiceItem, *, actor: Any) -> None:
+def delete_item(item: ServiceItem, *, actor: Actor) -> None:
     """Delete an item and its children, audited with its last state.
 
     Items that cases refer to are protected by the database; take those out of
@@ -585,7 +586,7 @@ def delete_item(item: ServiceItem, *, actor: Any) -> None:
         )
 
 
-def save_delivery_method(obj: DeliveryMethod, *, actor: Any) -> DeliveryMethod:
+def save_delivery_method(obj: DeliveryMethod, *, actor: Actor) -> DeliveryMethod:
     """Create or update one delivery method, audited (no event when nothing changed)."""
     spec = DeliveryMethodSpec(
         code=obj.code, name=obj.name.strip(), needs_tracking=obj.needs_tracking
@@ -602,7 +603,7 @@ def items_using_delivery_method(code: str) -> list[ServiceItem]:
     return list(ServiceItem.objects.filter(delivery_methods=code).order_by("code"))
 
 
-def delete_delivery_method(obj: DeliveryMethod, *, actor: Any) -> None:
+def delete_delivery_method(obj: DeliveryMethod, *, actor: Actor) -> None:
     """Delete one delivery method, audited.
 
     Refused while an item offers it: removing it silently from the items would change

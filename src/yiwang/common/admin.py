@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from yiwang.common import workdays
+from yiwang.common.audit import audit_actor_of
 from yiwang.common.errors import ValidationFailed
 from yiwang.common.models import AuditEvent, CalendarDay, CalendarYear
 
@@ -91,15 +92,18 @@ class CalendarDayAdmin(admin.ModelAdmin[CalendarDay]):
 
     def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
         workdays.set_day(
-            obj.date, is_workday=obj.is_workday, holiday_name=obj.holiday_name, actor=request.user
+            obj.date,
+            is_workday=obj.is_workday,
+            holiday_name=obj.holiday_name,
+            actor=audit_actor_of(request),
         )
 
     def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
-        workdays.clear_day(obj.date, actor=request.user)
+        workdays.clear_day(obj.date, actor=audit_actor_of(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarDay]) -> None:
         for day in queryset.order_by("date").values_list("date", flat=True):
-            workdays.clear_day(day, actor=request.user)
+            workdays.clear_day(day, actor=audit_actor_of(request))
 
 
 class CalendarYearForm(forms.ModelForm[CalendarYear]):
@@ -140,15 +144,15 @@ class CalendarYearAdmin(admin.ModelAdmin[CalendarYear]):
         return ["year", "updated_at"] if obj is not None else []
 
     def save_model(self, request: HttpRequest, obj: CalendarYear, form: Any, change: bool) -> None:
-        saved = workdays.publish_year(obj.year, obj.source, actor=request.user)
+        saved = workdays.publish_year(obj.year, obj.source, actor=audit_actor_of(request))
         obj.updated_at = saved.updated_at
 
     def delete_model(self, request: HttpRequest, obj: CalendarYear) -> None:
-        workdays.unpublish_year(obj.year, actor=request.user)
+        workdays.unpublish_year(obj.year, actor=audit_actor_of(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[CalendarYear]) -> None:
         for year in queryset.order_by("year").values_list("year", flat=True):
-            workdays.unpublish_year(year, actor=request.user)
+            workdays.unpublish_year(year, actor=audit_actor_of(request))
 
 
 @admin.register(AuditEvent)

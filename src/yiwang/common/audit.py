@@ -19,10 +19,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, cast
 
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from gmssl_pyx import sm3_hash
 
@@ -35,12 +37,52 @@ SEAL_BATCH = 2000
 logger = logging.getLogger("yiwang.audit")
 
 
-def _actor_fields(actor: Any) -> tuple[int | None, str]:
+class AuditActor(Protocol):
+    """Who acts, as the audit log records it: `accounts.actor.Actor` (the kernel imports
+    no app, so it names only what it needs)."""
+
+    @property
+    def audit_identity(self) -> tuple[int | None, str]: ...
+
+
+@dataclass(frozen=True)
+class KernelActor:
+    """The system acting from inside the kernel (a `common` management command), where
+    `accounts.actor.Actor.system(reason)` cannot be imported; recorded by its reason."""
+
+    reason: str
+
+    @property
+    def audit_identity(self) -> tuple[int | None, str]:
+        return None, self.reason
+
+
+#: What the audit log can name: an actor, or an account acting for itself.
+Auditable = AuditActor | AbstractBaseUser
+
+
+def audit_actor_of(request: HttpRequest) -> Auditable:
+    """The request's actor for the kernel's and org's admin pages: the `request.actor`
+    that accounts' ActorMiddleware sets (the kernel cannot name its type); the account
+    itself for a request that did not pass the middleware (built by hand)."""
+    actor = getattr(request, "actor", None)
     if actor is None:
-        return None, "system"
-    if isinstance(actor, str):
-        return None, actor
-    return getattr(actor, "pk", None), str(getattr(actor, "username", actor))
+        return cast(AbstractBaseUser, request.user)
+    return cast(AuditActor, actor)
+
+
+def _actor_fields(actor: AuditActor | AbstractBaseUser | Any) -> tuple[int | None, str]:
+    """(account id, actor text): the username of an account, the reason of a system
+    actor ("seed", "sweep", "system"). A bare string or None is refused: the system
+    acts as `Actor.system(reason)`."""
+    identity = getattr(actor, "audit_identity", None)
+    if identity is not None:
+        return identity
+    if isinstance(actor, AbstractBaseUser):
+        # An account acting for itself where no request's actor is at hand (the owner
+        # of an upload, the reader of a message, a test): its username.
+        return actor.pk, str(actor.get_username())
+    raise TypeError(f"an Actor is required, not {type(actor).__name__}")
 
 
 @dataclass(frozen=True)
@@ -83,7 +125,7 @@ def record(
     action: str,
     obj: Any = None,
     *,
-    actor: Any,
+    actor: Auditable,
     object_type: str | None = None,
     object_id: str | int | None = None,
     before: dict[str, Any] | None = None,
@@ -92,8 +134,8 @@ def record(
     """Append one audit event. Call inside the service's transaction.
 
     `obj` may be a model instance (its type and pk are taken) or None with
-    explicit `object_type`/`object_id`. `actor` is a user, a string naming a
-    system actor (e.g. "seed", "sweep"), or None for "system".
+    explicit `object_type`/`object_id`. `actor` is an `accounts.actor.Actor`: an
+    account (recorded by username) or `Actor.system(reason)` (recorded by reason).
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower

@@ -29,3 +29,6 @@ class Permission(StrEnum):
     SUPERVISION_VIEW = "region:supervision:view"
     # enterprise credit publicity
     CREDIT_PUBLISH = "unit:credit:publish"
+    # a registration authority (市场监管): list and remove the enterprises of the regions
+    # its department covers (企业经营异常名录管理办法 Art. 4)
+    CREDIT_DECIDE_LISTS = "unit:credit:decide-lists"

@@ -38,7 +38,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.common.audit import record
+from yiwang.common.audit import Auditable, record
 from yiwang.common.errors import ValidationFailed
 from yiwang.common.models import CalendarDay, CalendarYear
 
@@ -375,7 +375,7 @@ def _touch_year(year: int) -> None:
     CalendarYear.objects.filter(year=year).update(updated_at=timezone.now())
 
 
-def set_day(d: date, *, is_workday: bool, holiday_name: str, actor: Any) -> CalendarDay:
+def set_day(d: date, *, is_workday: bool, holiday_name: str, actor: Auditable) -> CalendarDay:
     """Enter one day of a notice (a holiday or a make-up working day). Audited.
 
     Setting a day to what it already is writes and records nothing.
@@ -397,7 +397,7 @@ def set_day(d: date, *, is_workday: bool, holiday_name: str, actor: Any) -> Cale
     return day
 
 
-def clear_day(d: date, *, actor: Any) -> bool:
+def clear_day(d: date, *, actor: Auditable) -> bool:
     """Remove a day's entry, so that it follows the weekend rule again. Audited.
 
     Returns whether there was an entry to remove.
@@ -442,7 +442,7 @@ def validate_year(year: int, source: str) -> str:
     return text
 
 
-def publish_year(year: int, source: str, *, actor: Any) -> CalendarYear:
+def publish_year(year: int, source: str, *, actor: Auditable) -> CalendarYear:
     """Mark a year's notice as entered: from now on its days count as published. Audited.
 
     Enter the year's days with `set_day` before or after; each change is seen at
@@ -464,7 +464,7 @@ def publish_year(year: int, source: str, *, actor: Any) -> CalendarYear:
     return row
 
 
-def unpublish_year(year: int, *, actor: Any) -> bool:
+def unpublish_year(year: int, *, actor: Auditable) -> bool:
     """Withdraw a year's publication; its day entries stay as a draft. Audited."""
     with transaction.atomic():
         row = CalendarYear.objects.select_for_update().filter(year=year).first()
@@ -509,7 +509,7 @@ def chinesecalendar_years() -> range:
     return range(min(chinese_calendar.holidays).year, max(chinese_calendar.holidays).year + 1)
 
 
-def seed_from_chinesecalendar(years: Iterable[int] = range(2004, 2027), *, actor: Any) -> int:
+def seed_from_chinesecalendar(years: Iterable[int] = range(2004, 2027), *, actor: Auditable) -> int:
     """Enter the notices of `years` from chinesecalendar 1.11.0; returns the day rows written.
 
     Only days that depart from the weekend rule are stored (~15 a year). A year

@@ -25,8 +25,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Header, Query, Router, Status
 
+from yiwang.accounts.actor import Actor, signed_in_actor
 from yiwang.common import idempotency
-from yiwang.common.errors import NotAuthenticated
 from yiwang.common.http import client_address
 from yiwang.credit import selectors, services
 from yiwang.credit.choices import ApplicationStatus
@@ -73,11 +73,9 @@ _THROTTLED = {
 }
 
 
-def _user(request: HttpRequest) -> Any:
-    user = request.user
-    if not user.is_authenticated:
-        raise NotAuthenticated(code="not_authenticated")
-    return user
+def _actor(request: HttpRequest) -> Actor:
+    """The request's actor (built once by the auth: token or session), signed in."""
+    return signed_in_actor(request)
 
 
 # --------------------------------------------------------------------------- shaping
@@ -268,7 +266,7 @@ def enterprise_detail(request: HttpRequest, uscc: str) -> EnterpriseDetail:
     operation_id="getEnterpriseCreditRecord",
 )
 def staff_detail(request: HttpRequest, uscc: str) -> EnterpriseDetail:
-    return detail_out(selectors.staff_record(_user(request), uscc))
+    return detail_out(selectors.staff_record(_actor(request), uscc))
 
 
 @router.post(
@@ -284,14 +282,14 @@ def publish_disclosure(
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ) -> Status:
     key = idempotency.parse_key(idempotency_key)
-    user = _user(request)
-    authority = selectors.acting_authority(user, body.department)
+    actor = _actor(request)
+    authority = selectors.acting_authority(actor, body.department)
     enterprise = selectors.get_enterprise(uscc)
     disclosure = services.publish_disclosure(
         enterprise,
         body.model_dump(exclude={"department", "source_ref"}),
-        department=authority.department,
-        actor=user,
+        department=authority,
+        actor=actor,
         source_ref=body.source_ref,
         idempotency_key=key,
     )
@@ -307,10 +305,10 @@ def publish_disclosure(
 def correct_disclosure(
     request: HttpRequest, disclosure_id: int, body: DisclosureCorrectionIn
 ) -> DisclosureOut:
-    user = _user(request)
-    disclosure, _ = selectors.disclosure_for_staff(user, disclosure_id)
+    actor = _actor(request)
+    disclosure, _ = selectors.disclosure_for_staff(actor, disclosure_id)
     changes = body.model_dump(exclude={"reason"}, exclude_unset=True)
-    updated = services.correct_disclosure(disclosure, changes, reason=body.reason, actor=user)
+    updated = services.correct_disclosure(disclosure, changes, reason=body.reason, actor=actor)
     return disclosure_out(updated, staff=True)
 
 
@@ -321,10 +319,10 @@ def correct_disclosure(
     operation_id="withdrawDisclosure",
 )
 def withdraw_disclosure(request: HttpRequest, disclosure_id: int, body: ReasonIn) -> DisclosureOut:
-    user = _user(request)
-    disclosure, _ = selectors.disclosure_for_staff(user, disclosure_id)
+    actor = _actor(request)
+    disclosure, _ = selectors.disclosure_for_staff(actor, disclosure_id)
     return disclosure_out(
-        services.withdraw_disclosure(disclosure, reason=body.reason, actor=user), staff=True
+        services.withdraw_disclosure(disclosure, reason=body.reason, actor=actor), staff=True
     )
 
 
@@ -341,17 +339,19 @@ def list_enterprise(
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ) -> Status:
     key = idempotency.parse_key(idempotency_key)
-    user = _user(request)
+    actor = _actor(request)
     enterprise = selectors.get_enterprise(uscc)
-    authority = selectors.acting_authority(user, body.department, enterprise=enterprise, lists=True)
+    authority = selectors.acting_authority(
+        actor, body.department, enterprise=enterprise, lists=True
+    )
     entry = services.list_enterprise(
         enterprise,
         list_kind=body.list,
         cause=body.cause,
         reason=body.reason,
         report_year=body.report_year,
-        department=authority.department,
-        actor=user,
+        department=authority,
+        actor=actor,
         idempotency_key=key,
     )
     return Status(201, entry_out(entry, staff=True))
@@ -364,14 +364,14 @@ def list_enterprise(
     operation_id="removeListEntry",
 )
 def remove_entry(request: HttpRequest, entry_id: int, body: RemovalIn) -> ListEntryOut:
-    user = _user(request)
-    entry, authority = selectors.entry_for_staff(user, entry_id)
-    if body.department and body.department != authority.department.code:
+    actor = _actor(request)
+    entry, authority = selectors.entry_for_staff(actor, entry_id)
+    if body.department and body.department != authority.code:
         authority = selectors.acting_authority(
-            user, body.department, enterprise=entry.enterprise, lists=True
+            actor, body.department, enterprise=entry.enterprise, lists=True
         )
     entry = services.remove_from_list(
-        entry, cause=body.cause, reason=body.reason, department=authority.department, actor=user
+        entry, cause=body.cause, reason=body.reason, department=authority, actor=actor
     )
     return entry_out(entry, staff=True)
 
@@ -383,15 +383,13 @@ def remove_entry(request: HttpRequest, entry_id: int, body: RemovalIn) -> ListEn
     operation_id="reverseListEvent",
 )
 def reverse_event(request: HttpRequest, event_id: int, body: ReasonIn) -> ListEntryOut:
-    user = _user(request)
-    event, authority = selectors.event_for_staff(user, event_id)
-    if body.department and body.department != authority.department.code:
+    actor = _actor(request)
+    event, authority = selectors.event_for_staff(actor, event_id)
+    if body.department and body.department != authority.code:
         authority = selectors.acting_authority(
-            user, body.department, enterprise=event.entry.enterprise, lists=True
+            actor, body.department, enterprise=event.entry.enterprise, lists=True
         )
-    reversal = services.reverse_event(
-        event, reason=body.reason, department=authority.department, actor=user
-    )
+    reversal = services.reverse_event(event, reason=body.reason, department=authority, actor=actor)
     return entry_out(
         ListEntry.objects.select_related("department").get(pk=reversal.entry_id), staff=True
     )
@@ -407,7 +405,7 @@ def removal_applications(
     request: HttpRequest, status: str = Query(ApplicationStatus.PENDING)
 ) -> list[ApplicationOut]:
     return [
-        application_out(a) for a in selectors.applications_for_staff(_user(request), status=status)
+        application_out(a) for a in selectors.applications_for_staff(_actor(request), status=status)
     ]
 
 
@@ -420,18 +418,18 @@ def removal_applications(
 def decide_application(
     request: HttpRequest, application_id: int, body: DecisionIn
 ) -> ApplicationOut:
-    user = _user(request)
-    application, authority = selectors.application_for_staff(user, application_id)
-    if body.department and body.department != authority.department.code:
+    actor = _actor(request)
+    application, authority = selectors.application_for_staff(actor, application_id)
+    if body.department and body.department != authority.code:
         authority = selectors.acting_authority(
-            user, body.department, enterprise=application.entry.enterprise, lists=True
+            actor, body.department, enterprise=application.entry.enterprise, lists=True
         )
     decided = services.decide_removal(
         application,
         approve=body.approve,
         reason=body.reason,
-        department=authority.department,
-        actor=user,
+        department=authority,
+        actor=actor,
     )
     return application_out(decided)
 
@@ -450,8 +448,8 @@ def _own_report_out(report: AnnualReport) -> AnnualReportOut:
     operation_id="getOwnCredit",
 )
 def own_credit(request: HttpRequest) -> OwnCreditOut:
-    user = _user(request)
-    enterprise = selectors.own_enterprise(user)
+    actor = _actor(request)
+    enterprise = selectors.own_enterprise(actor)
     today = timezone.localdate()
     entries = selectors.own_entries(enterprise)
     return OwnCreditOut(
@@ -480,7 +478,7 @@ def own_credit(request: HttpRequest) -> OwnCreditOut:
     operation_id="getOwnAnnualReport",
 )
 def own_report(request: HttpRequest, year: int) -> AnnualReportOut:
-    return _own_report_out(selectors.own_report(_user(request), year))
+    return _own_report_out(selectors.own_report(_actor(request), year))
 
 
 @router.post(
@@ -497,13 +495,13 @@ def file_report(
     """1 January – 30 June for the previous year; later is accepted and marked late.
     409 `report_already_filed` if that year is filed (correct it with PUT)."""
     key = idempotency.parse_key(idempotency_key)
-    user = _user(request)
-    enterprise = selectors.own_enterprise(user)
+    actor = _actor(request)
+    enterprise = selectors.own_enterprise(actor)
     report = services.file_annual_report(
         enterprise,
         body.year,
         body.model_dump(mode="json", exclude={"year"}),
-        actor=user,
+        actor=actor,
         idempotency_key=key,
     )
     return Status(201, _own_report_out(report))
@@ -518,10 +516,10 @@ def file_report(
 def correct_report(
     request: HttpRequest, year: int, body: AnnualReportCorrectionIn
 ) -> AnnualReportOut:
-    user = _user(request)
-    report = selectors.own_report(user, year)
+    actor = _actor(request)
+    report = selectors.own_report(actor, year)
     updated = services.correct_annual_report(
-        report, body.model_dump(mode="json", exclude={"reason"}), reason=body.reason, actor=user
+        report, body.model_dump(mode="json", exclude={"reason"}), reason=body.reason, actor=actor
     )
     return _own_report_out(updated)
 
@@ -539,13 +537,13 @@ def publish_immediate(
 ) -> Status:
     """Due within 20 working days of the change; later is accepted and marked late."""
     key = idempotency.parse_key(idempotency_key)
-    user = _user(request)
+    actor = _actor(request)
     info = services.publish_immediate_info(
-        selectors.own_enterprise(user),
+        selectors.own_enterprise(actor),
         kind=body.kind,
         changed_on=body.changed_on,
         content=body.content,
-        actor=user,
+        actor=actor,
         idempotency_key=key,
     )
     return Status(201, immediate_out(info))
@@ -564,9 +562,9 @@ def apply_for_removal(
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ) -> Status:
     key = idempotency.parse_key(idempotency_key)
-    user = _user(request)
-    entry = selectors.own_entry(user, entry_id)
+    actor = _actor(request)
+    entry = selectors.own_entry(actor, entry_id)
     application = services.apply_for_removal(
-        entry, statement=body.statement, actor=user, idempotency_key=key
+        entry, statement=body.statement, actor=actor, idempotency_key=key
     )
     return Status(201, application_out(application))

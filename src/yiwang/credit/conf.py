@@ -35,8 +35,9 @@ DEFAULTS: dict[str, Any] = {
     "SERIOUS_AFTER_YEARS": 3,
     "SERIOUS_REMINDER_DAYS": 60,
     "SERIOUS_MOVE_WORKDAYS": 10,
-    # Which departments register enterprises and decide the lists: codes ending so
-    # (org data: "<region>-market-regulation").
+    # Which department the system's own list decisions (sweeps) are recorded under:
+    # codes ending so (org data: "<region>-market-regulation"). A person's right to
+    # decide the lists is a post's permission (CREDIT_DECIDE_LISTS), never this.
     "REGISTRATION_DEPARTMENT_SUFFIX": "market-regulation",
     # Early pilot USCCs that fail the checksums but are real (registry imports only).
     "USCC_ALLOW_LIST": (),

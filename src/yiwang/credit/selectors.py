@@ -20,8 +20,8 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
 
-from yiwang.accounts.models import User
-from yiwang.accounts.selectors import has_permission, posts_of, uscc_of
+from yiwang.accounts.actor import NOTHING, Actor, as_actor, restrict, scope_rule
+from yiwang.accounts.selectors import posts_of, uscc_of
 from yiwang.common.errors import BadRequest, NotFound, PermissionDenied, ValidationFailed
 from yiwang.common.permissions import Permission
 from yiwang.common.validators import check_uscc
@@ -257,10 +257,10 @@ def public_record(uscc: str, *, today: date | None = None) -> PublicRecord:
     )
 
 
-def staff_record(actor: User, uscc: str) -> PublicRecord:
+def staff_record(actor: Actor, uscc: str) -> PublicRecord:
     """The full record for credit staff: withdrawn disclosures, revoked entries, every
     event including reversals."""
-    if not credit_authorities(actor):
+    if not as_actor(actor).posts_with(Permission.CREDIT_PUBLISH):
         raise PermissionDenied(_("需要信用信息公示岗位权限"), code="credit_staff_only")
     enterprise = get_enterprise(uscc)
     return PublicRecord(
@@ -291,66 +291,90 @@ def staff_record(actor: User, uscc: str) -> PublicRecord:
 
 
 # --------------------------------------------------------------------------- who may act
+#
+# Through accounts.actor: a post whose role grants CREDIT_PUBLISH publishes for its
+# department; one whose role grants CREDIT_DECIDE_LISTS (a registration authority's,
+# 市场监管) decides the lists of the enterprises of the regions its department covers.
+# A hall post acts for no one: halls are not authorities.
 
 
-@dataclass(frozen=True)
-class CreditAuthority:
-    """A department a staff member acts for in credit publicity, through one of their
-    posts. `decides_lists`: a registration authority (market regulation), which lists
-    and removes enterprises of the regions it covers."""
-
-    department: Department
-
-    @property
-    def decides_lists(self) -> bool:
-        return self.department.code.endswith(credit_setting("REGISTRATION_DEPARTMENT_SUFFIX"))
-
-    def covers(self, enterprise: Enterprise) -> bool:
-        return self.decides_lists and region_covers(
-            self.department.region_id, enterprise.region_code
-        )
-
-
-def credit_authorities(user: User | Any) -> list[CreditAuthority]:
-    """The departments `user` may publish for: those of posts whose role grants
-    CREDIT_PUBLISH (a hall post publishes nothing: halls are not authorities)."""
-    if not isinstance(user, User) or not has_permission(user, Permission.CREDIT_PUBLISH):
+def _departments_with(actor: Actor, permission: Permission) -> list[Department]:
+    """The departments the actor acts for with `permission`, in post order (the posts'
+    cached units: no query)."""
+    wanted = {p.department_id for p in actor.posts_with(permission) if p.department_id}
+    if not wanted or actor.user is None:
         return []
-    seen: dict[int, CreditAuthority] = {}
-    for post in posts_of(user):
-        if Permission.CREDIT_PUBLISH in post.role.permissions and post.department is not None:
-            seen.setdefault(post.department.pk, CreditAuthority(post.department))
-    return list(seen.values())
+    found: dict[int, Department] = {}
+    for post in posts_of(actor.user):
+        if post.department is not None and post.department_id in wanted:
+            found.setdefault(post.department.pk, post.department)
+    return list(found.values())
+
+
+def _credit_staff(actor: Actor) -> bool:
+    return bool(actor.posts_with(Permission.CREDIT_PUBLISH)) or bool(
+        actor.posts_with(Permission.CREDIT_DECIDE_LISTS)
+    )
+
+
+def _covered(actor: Actor, field: str) -> Q:
+    """Enterprises (through `field`) of the regions the actor's list-deciding posts cover."""
+    covered = NOTHING
+    for department in _departments_with(actor, Permission.CREDIT_DECIDE_LISTS):
+        covered |= Q(**{f"{field}__startswith": region_prefix(department.region_id)})
+    return covered
+
+
+@scope_rule(Disclosure)
+def disclosure_scope(actor: Actor, permission: Permission) -> Q | None:
+    """A department's own disclosures, for the posts granting `permission` there."""
+    departments = {p.department_id for p in actor.posts_with(permission) if p.department_id}
+    return Q(department_id__in=departments) if departments else NOTHING
+
+
+@scope_rule(ListEntry)
+def entry_scope(actor: Actor, permission: Permission) -> Q | None:
+    return _covered(actor, "enterprise__region_code") if permission else NOTHING
+
+
+@scope_rule(RemovalApplication)
+def application_scope(actor: Actor, permission: Permission) -> Q | None:
+    return _covered(actor, "entry__enterprise__region_code") if permission else NOTHING
 
 
 def acting_authority(
-    user: User | Any,
+    actor: Actor,
     department_code: str = "",
     *,
     enterprise: Enterprise | None = None,
     lists: bool = False,
-) -> CreditAuthority:
-    """The one department `user` acts for here, or PermissionDenied.
+) -> Department:
+    """The one department `actor` acts for here, or PermissionDenied.
 
     With several candidate departments the request must name one (`department_code`).
-    `lists=True` requires a registration authority covering `enterprise`'s region.
+    `lists=True` requires a post granting CREDIT_DECIDE_LISTS in a department whose
+    region covers `enterprise`'s.
     """
-    candidates = credit_authorities(user)
-    if not candidates:
+    actor = as_actor(actor)
+    if not _credit_staff(actor):
         raise PermissionDenied(_("需要信用信息公示岗位权限"), code="credit_staff_only")
     if lists:
         candidates = [
-            a
-            for a in candidates
-            if a.decides_lists and (enterprise is None or a.covers(enterprise))
+            d
+            for d in _departments_with(actor, Permission.CREDIT_DECIDE_LISTS)
+            if enterprise is None or region_covers(d.region_id, enterprise.region_code)
         ]
         if not candidates:
             raise PermissionDenied(
                 _("只有该企业登记地的登记机关（市场监管部门）可以作出名单决定"),
                 code="not_list_authority",
             )
+    else:
+        candidates = _departments_with(actor, Permission.CREDIT_PUBLISH)
+        if not candidates:
+            raise PermissionDenied(_("需要信用信息公示岗位权限"), code="credit_staff_only")
     if department_code:
-        chosen = [a for a in candidates if a.department.code == department_code]
+        chosen = [d for d in candidates if d.code == department_code]
         if not chosen:
             raise PermissionDenied(
                 _("您不能以部门 %(department_code)s 的名义操作")
@@ -362,38 +386,37 @@ def acting_authority(
         raise ValidationFailed(
             _("您在多个部门任职，请指明以哪个部门的名义操作（department）"),
             field="department",
-            choices=[a.department.code for a in candidates],
+            choices=[d.code for d in candidates],
             code="department_required",
         )
     return candidates[0]
 
 
-def disclosure_for_staff(
-    user: User | Any, disclosure_id: int
-) -> tuple[Disclosure, CreditAuthority]:
+def disclosure_for_staff(actor: Actor, disclosure_id: int) -> tuple[Disclosure, Department]:
     """A disclosure its own department's staff may correct or withdraw; NotFound for
     anyone else (another department's records look absent, not forbidden)."""
-    mine = {a.department.pk: a for a in credit_authorities(user)}
-    if not mine:
+    actor = as_actor(actor)
+    if not actor.posts_with(Permission.CREDIT_PUBLISH):
         raise PermissionDenied(_("需要信用信息公示岗位权限"), code="credit_staff_only")
     disclosure = (
-        Disclosure.objects.select_related("enterprise", "department")
-        .filter(pk=disclosure_id, department_id__in=list(mine))
+        restrict(Disclosure.objects.all(), actor, Permission.CREDIT_PUBLISH)
+        .select_related("enterprise", "department")
+        .filter(pk=disclosure_id)
         .first()
     )
     if disclosure is None:
         raise NotFound(_("未找到本部门公示的该条信息"), code="disclosure_not_found")
-    return disclosure, mine[disclosure.department_id]
+    return disclosure, disclosure.department
 
 
-def entry_for_staff(user: User | Any, entry_id: int) -> tuple[ListEntry, CreditAuthority]:
+def entry_for_staff(actor: Actor, entry_id: int) -> tuple[ListEntry, Department]:
     entry = ListEntry.objects.select_related("enterprise", "department").filter(pk=entry_id).first()
     if entry is None:
         raise NotFound(_("未找到该名单记录"), code="entry_not_found")
-    return entry, acting_authority(user, enterprise=entry.enterprise, lists=True)
+    return entry, acting_authority(actor, enterprise=entry.enterprise, lists=True)
 
 
-def event_for_staff(user: User | Any, event_id: int) -> tuple[ListEvent, CreditAuthority]:
+def event_for_staff(actor: Actor, event_id: int) -> tuple[ListEvent, Department]:
     event = (
         ListEvent.objects.select_related("entry__enterprise", "entry__department")
         .filter(pk=event_id)
@@ -401,12 +424,12 @@ def event_for_staff(user: User | Any, event_id: int) -> tuple[ListEvent, CreditA
     )
     if event is None:
         raise NotFound(_("未找到该名单事项"), code="event_not_found")
-    return event, acting_authority(user, enterprise=event.entry.enterprise, lists=True)
+    return event, acting_authority(actor, enterprise=event.entry.enterprise, lists=True)
 
 
 def application_for_staff(
-    user: User | Any, application_id: int
-) -> tuple[RemovalApplication, CreditAuthority]:
+    actor: Actor, application_id: int
+) -> tuple[RemovalApplication, Department]:
     application = (
         RemovalApplication.objects.select_related("entry__enterprise")
         .filter(pk=application_id)
@@ -414,26 +437,21 @@ def application_for_staff(
     )
     if application is None:
         raise NotFound(_("未找到该移出申请"), code="application_not_found")
-    return application, acting_authority(user, enterprise=application.entry.enterprise, lists=True)
+    return application, acting_authority(actor, enterprise=application.entry.enterprise, lists=True)
 
 
 def applications_for_staff(
-    user: User | Any, *, status: str = ApplicationStatus.PENDING
+    actor: Actor, *, status: str = ApplicationStatus.PENDING
 ) -> list[RemovalApplication]:
     """The removal applications in the regions the actor's registration authorities
     cover, oldest deadline first."""
-    authorities = [a for a in credit_authorities(user) if a.decides_lists]
-    if not authorities:
+    actor = as_actor(actor)
+    if not actor.posts_with(Permission.CREDIT_DECIDE_LISTS):
         raise PermissionDenied(
             _("只有登记机关（市场监管部门）处理移出申请"), code="not_list_authority"
         )
-    covered = Q()
-    for authority in authorities:
-        covered |= Q(
-            entry__enterprise__region_code__startswith=region_prefix(authority.department.region_id)
-        )
     qs = (
-        RemovalApplication.objects.filter(covered)
+        restrict(RemovalApplication.objects.all(), actor, Permission.CREDIT_DECIDE_LISTS)
         .select_related("entry__enterprise")
         .order_by("due_on", "id")
     )
@@ -443,7 +461,9 @@ def applications_for_staff(
 
 
 def registration_authorities() -> dict[str, Department]:
-    """Registration authorities by region code, for decisions the system makes."""
+    """Registration authorities by region code, for decisions the system makes (which
+    department a sweep's listing is recorded under; staff decide through their posts'
+    CREDIT_DECIDE_LISTS, decision 0008)."""
     suffix = credit_setting("REGISTRATION_DEPARTMENT_SUFFIX")
     found: dict[str, Department] = {}
     for root in region_tree(down_to="province"):
@@ -465,9 +485,9 @@ def registration_authority_for(
 # --------------------------------------------------------------------------- the enterprise itself
 
 
-def own_enterprise(user: User | Any) -> Enterprise:
+def own_enterprise(actor: Actor) -> Enterprise:
     """The registry entry of the signed-in enterprise account, or NotFound/PermissionDenied."""
-    uscc = uscc_of(user)
+    uscc = uscc_of(as_actor(actor).user)
     if uscc is None:
         raise PermissionDenied(_("仅企业账户可以报送"), code="enterprise_only")
     enterprise = Enterprise.objects.filter(uscc=uscc).first()
@@ -509,16 +529,16 @@ def own_entries(enterprise: Enterprise) -> list[ListEntry]:
     )
 
 
-def own_entry(user: User | Any, entry_id: int) -> ListEntry:
-    enterprise = own_enterprise(user)
+def own_entry(actor: Actor, entry_id: int) -> ListEntry:
+    enterprise = own_enterprise(actor)
     entry = ListEntry.objects.filter(pk=entry_id, enterprise=enterprise).first()
     if entry is None:
         raise NotFound(_("未找到该名单记录"), code="entry_not_found")
     return entry
 
 
-def own_report(user: User | Any, year: int) -> AnnualReport:
-    enterprise = own_enterprise(user)
+def own_report(actor: Actor, year: int) -> AnnualReport:
+    enterprise = own_enterprise(actor)
     report = AnnualReport.objects.filter(enterprise=enterprise, year=year).first()
     if report is None:
         raise NotFound(_("尚未报送 %(year)s 年度报告") % {"year": year}, code="report_not_found")

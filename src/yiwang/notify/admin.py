@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from yiwang.accounts.actor import request_actor
 from yiwang.common.errors import InvalidTransition
 from yiwang.notify import services
 from yiwang.notify.choices import DeliveryStatus
@@ -89,7 +90,7 @@ class DeliveryAdmin(ReadOnlyAdmin):
         done = 0
         for delivery in queryset.filter(status=DeliveryStatus.FAILED):
             try:
-                services.requeue_delivery(delivery, actor=request.user)
+                services.requeue_delivery(delivery, actor=request_actor(request))
                 done += 1
             except InvalidTransition:
                 continue  # someone else requeued it meanwhile

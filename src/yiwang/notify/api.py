@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from yiwang.accounts.actor import request_actor
 from yiwang.accounts.models import User
 from yiwang.common.errors import NotAuthenticated
 from yiwang.notify import selectors, services
@@ -64,4 +65,4 @@ def list_messages(
 def read_message(request: HttpRequest, message_id: int) -> MessageOut:
     user = _current_user(request)
     message = selectors.get_message_for(user, message_id)
-    return _out(services.mark_read(message, actor=user))
+    return _out(services.mark_read(message, actor=request_actor(request)))

@@ -25,6 +25,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from yiwang.accounts.actor import Actor
 from yiwang.common.audit import record
 from yiwang.common.personal import mask_text
 from yiwang.notify.channels import Channel, ChannelError, configured_channels
@@ -33,7 +34,7 @@ from yiwang.notify.models import Delivery
 
 logger = logging.getLogger("yiwang.notify")
 
-DISPATCH_ACTOR = "notify-dispatch"
+DISPATCH_ACTOR = Actor.system("notify-dispatch")
 #: A claim older than this is taken to belong to a worker that died mid-send.
 CLAIM_LEASE = timedelta(hours=1)
 #: A dispatcher stops sending its batch after this long and hands the rest back,

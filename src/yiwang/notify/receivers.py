@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from yiwang.accounts.actor import Actor
 from yiwang.accounts.models import User
 from yiwang.notify.services import notify
+
+#: The login throttle, as the audit log names it.
+LOGIN_THROTTLE = Actor.system("login-throttle")
 
 
 def tell_owner_of_login_attack(sender: Any, *, user: User, failures: int, **kwargs: Any) -> None:
@@ -21,5 +25,5 @@ def tell_owner_of_login_attack(sender: Any, *, user: User, failures: int, **kwar
         ),
         object_type="accounts.user",
         object_id=str(user.pk),
-        actor="login-throttle",
+        actor=LOGIN_THROTTLE,
     )

@@ -9,12 +9,11 @@ in `notify.dispatch` (services -> tasks -> dispatch: no circle).
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiwang.accounts.actor import Actor, as_actor
 from yiwang.accounts.models import User
 from yiwang.common.audit import record
 from yiwang.common.db import insert_rows
@@ -34,7 +33,7 @@ def notify(
     body: str,
     object_type: str = "",
     object_id: str = "",
-    actor: Any,
+    actor: Actor,
 ) -> Message:
     """Put a message in the recipient's inbox and queue it on every external channel.
 
@@ -88,9 +87,10 @@ def _enqueue_dispatch() -> None:
     dispatch_pending.enqueue()
 
 
-def mark_read(message: Message, *, actor: User) -> Message:
+def mark_read(message: Message, *, actor: Actor) -> Message:
     """The recipient has read the message. Idempotent: reading it again changes nothing."""
-    if not isinstance(actor, User) or actor.pk != message.recipient_id:
+    actor = as_actor(actor)
+    if actor.pk is None or actor.pk != message.recipient_id:
         raise NotFound(_("没有这条消息"), code="not_found")
     with transaction.atomic():
         now = timezone.now()
@@ -102,7 +102,7 @@ def mark_read(message: Message, *, actor: User) -> Message:
     return message
 
 
-def requeue_delivery(delivery: Delivery, *, actor: Any) -> Delivery:
+def requeue_delivery(delivery: Delivery, *, actor: Actor) -> Delivery:
     """An operator sends a failed delivery again (after fixing the gateway, or having
     checked that an "outcome unknown" one did not arrive). Attempts start over."""
     with transaction.atomic():

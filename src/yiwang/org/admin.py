@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.db import models, transaction
 from django.http import HttpRequest
 
+from yiwang.common.audit import audit_actor_of
 from yiwang.common.errors import ValidationFailed
 from yiwang.common.permissions import Permission
 from yiwang.org import services
@@ -35,15 +36,15 @@ class AuditedAdmin(admin.ModelAdmin):
     form = CheckedForm
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        services.save_org_object(obj, actor=request.user)
+        services.save_org_object(obj, actor=audit_actor_of(request))
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        services.delete_org_object(obj, actor=request.user)
+        services.delete_org_object(obj, actor=audit_actor_of(request))
 
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet[Any]) -> None:
         with transaction.atomic():
             for obj in queryset:
-                services.delete_org_object(obj, actor=request.user)
+                services.delete_org_object(obj, actor=audit_actor_of(request))
 
 
 @admin.register(Region)

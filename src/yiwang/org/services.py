@@ -25,7 +25,7 @@ from django.db import models, transaction
 from django.forms.models import model_to_dict
 from django.utils.translation import gettext as _
 
-from yiwang.common.audit import record
+from yiwang.common.audit import Auditable, record
 from yiwang.common.errors import ValidationFailed
 from yiwang.common.loading import LoadReport
 from yiwang.common.permissions import Permission
@@ -432,7 +432,7 @@ def _apply(
     code: str,
     values: dict[str, Any],
     *,
-    actor: Any,
+    actor: Auditable,
     report: LoadReport,
 ) -> M:
     """Create the object or update its changed fields, auditing either; no-op if equal."""
@@ -458,7 +458,7 @@ def _apply(
     return obj
 
 
-def load_org_data(path: str | Path | None = None, *, actor: Any) -> LoadReport:
+def load_org_data(path: str | Path | None = None, *, actor: Auditable) -> LoadReport:
     """Load (or bring up to date) the org master data from a JSON file, in one transaction.
 
     The whole file is validated first (region codes and levels, parents, hall kinds per
@@ -487,7 +487,9 @@ def load_org_data(path: str | Path | None = None, *, actor: Any) -> LoadReport:
     return report
 
 
-def _load_regions(rows: list[_RegionRow], *, actor: Any, report: LoadReport) -> dict[str, Region]:
+def _load_regions(
+    rows: list[_RegionRow], *, actor: Auditable, report: LoadReport
+) -> dict[str, Region]:
     existing = Region.objects.in_bulk([r.code for r in rows])
     paths: dict[str, str] = {}
     out: dict[str, Region] = {}
@@ -515,7 +517,7 @@ def _load_regions(rows: list[_RegionRow], *, actor: Any, report: LoadReport) -> 
 
 
 def _load_halls(
-    rows: list[_HallRow], regions: Mapping[str, Region], *, actor: Any, report: LoadReport
+    rows: list[_HallRow], regions: Mapping[str, Region], *, actor: Auditable, report: LoadReport
 ) -> dict[str, ServiceHall]:
     existing = ServiceHall.objects.in_bulk([r.code for r in rows], field_name="code")
     out: dict[str, ServiceHall] = {}
@@ -545,7 +547,7 @@ def _load_departments(
     regions: Mapping[str, Region],
     halls: Mapping[str, ServiceHall],
     *,
-    actor: Any,
+    actor: Auditable,
     report: LoadReport,
 ) -> dict[str, Department]:
     existing = Department.objects.in_bulk([r.code for r in rows], field_name="code")
@@ -573,7 +575,7 @@ def _load_departments(
     return out
 
 
-def _load_roles(rows: list[_RoleRow], *, actor: Any, report: LoadReport) -> dict[str, Role]:
+def _load_roles(rows: list[_RoleRow], *, actor: Auditable, report: LoadReport) -> dict[str, Role]:
     existing = Role.objects.in_bulk([r.code for r in rows])
     out: dict[str, Role] = {}
     for row in rows:
@@ -596,7 +598,7 @@ def _load_posts(
     halls: Mapping[str, ServiceHall],
     departments: Mapping[str, Department],
     *,
-    actor: Any,
+    actor: Auditable,
     report: LoadReport,
 ) -> None:
     existing = Post.objects.in_bulk([r.code for r in rows], field_name="code")
@@ -716,7 +718,7 @@ def _check_department_move(dept: Department, old_region: str | None, new_region:
         )
 
 
-def save_org_object(obj: M, *, actor: Any) -> M:
+def save_org_object(obj: M, *, actor: Auditable) -> M:
     """Create or update one region, hall, department, role or post, audited.
 
     A region's parent is fixed by its code (checked here), so its path is computed once
@@ -746,7 +748,7 @@ def save_org_object(obj: M, *, actor: Any) -> M:
     return obj
 
 
-def delete_org_object(obj: models.Model, *, actor: Any) -> None:
+def delete_org_object(obj: models.Model, *, actor: Auditable) -> None:
     """Delete one org object, audited (the database protects objects still referenced)."""
     key = _AUDIT_KEYS[type(obj)]
     with transaction.atomic():

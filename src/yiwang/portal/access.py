@@ -3,7 +3,7 @@
 - the public pages: anyone;
 - the citizen/enterprise centre: signed-in applicants (自然人、法人);
 - the staff workbench: signed-in people who hold a post through which they see cases
-  (the cases app's `viewer_for` decides), or the platform administrator.
+  (the request's actor, accounts.actor, says), or the platform administrator.
 
 Anonymous visitors are sent to the login page; a signed-in person in the wrong area
 gets a 403 page that says where to go instead. Which *case* someone may see is the
@@ -21,9 +21,9 @@ from django.http import HttpRequest, HttpResponseBase
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from yiwang.accounts.actor import Actor, as_actor, request_actor
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import User
-from yiwang.cases.selectors import viewer_for
 from yiwang.portal.errors import error_page
 
 View = TypeVar("View", bound=Callable[..., HttpResponseBase])
@@ -37,12 +37,19 @@ def current_user(request: HttpRequest) -> User:
     return user
 
 
+def current_actor(request: HttpRequest) -> Actor:
+    """The signed-in person's actor, built once per request (accounts.actor)."""
+    actor = request_actor(request)
+    assert actor.is_authenticated
+    return actor
+
+
 def is_applicant(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.kind in APPLICANT_KINDS
 
 
 def is_case_staff(user: Any) -> bool:
-    return bool(getattr(user, "is_authenticated", False)) and viewer_for(user).is_staff
+    return bool(getattr(user, "is_authenticated", False)) and as_actor(user).is_staff
 
 
 def applicant_required(view: View) -> View:
@@ -62,7 +69,7 @@ def applicant_required(view: View) -> View:
 def staff_required(view: View) -> View:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not is_case_staff(request.user):
+        if not request_actor(request).is_staff:
             return error_page(
                 request,
                 _("工作台仅供政务服务工作人员使用。群众和企业请在“我的办件”中查看办理进度。"),

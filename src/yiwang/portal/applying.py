@@ -29,9 +29,15 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from yiwang.accounts.actor import Actor
 from yiwang.accounts.models import User
 from yiwang.cases.services import MaterialRef, Submission, perform_action, submit_case
-from yiwang.common.errors import DomainError, PayloadTooLarge, UnsupportedMediaType
+from yiwang.common.errors import (
+    DomainError,
+    PayloadTooLarge,
+    PermissionDenied,
+    UnsupportedMediaType,
+)
 from yiwang.portal.errors import error_page
 from yiwang.uploads.content import KINDS, safe_name, sniff_file
 from yiwang.uploads.services import max_upload_bytes, store_upload, too_large_error
@@ -159,14 +165,22 @@ def check_files(files: Sequence[tuple[str, UploadedFile]], names: Mapping[str, s
             raise _named(exc, name) from None
 
 
-def submit_application(app: Application, *, actor: User, names: Mapping[str, str]) -> Submission:
+def _owner(actor: Actor) -> User:
+    """The account the files are stored for (a signed-in person: the views require one)."""
+    if actor.user is None:
+        raise PermissionDenied(_("请先登录"), code="sign_in_required")
+    return actor.user
+
+
+def submit_application(app: Application, *, actor: Actor, names: Mapping[str, str]) -> Submission:
     """Store the files and submit the application, all or nothing (see the module)."""
     check_files(app.files, names)
+    owner = _owner(actor)
     with transaction.atomic():
         refs = []
         for code, file in app.files:
             try:
-                upload = store_upload(file, owner=actor, idempotency_key=f"{app.key}-{code}")
+                upload = store_upload(file, owner=owner, idempotency_key=f"{app.key}-{code}")
             except DomainError as exc:
                 raise _named(exc, names.get(code, code)) from None
             refs.append(MaterialRef(code, str(upload.id)))
@@ -204,7 +218,7 @@ def answer_supplement(
     case_no: str,
     files: Sequence[tuple[str, UploadedFile]],
     *,
-    actor: User,
+    actor: Actor,
     names: Mapping[str, str],
     comment: str = "",
     version: int | None = None,
@@ -212,11 +226,12 @@ def answer_supplement(
     """Answer a supplement notice (补正): store the new files and resubmit the case, all
     or nothing. Which materials the notice asks for, the cases service checks."""
     check_files(files, names)
+    owner = _owner(actor)
     with transaction.atomic():
         refs = []
         for code, file in files:
             try:
-                upload = store_upload(file, owner=actor)
+                upload = store_upload(file, owner=owner)
             except DomainError as exc:
                 raise _named(exc, names.get(code, code)) from None
             refs.append({"material": code, "upload_id": str(upload.id)})

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from yiwang.accounts.actor import Actor
 from yiwang.accounts.services import ensure_demo_accounts
 from yiwang.cases.services import seed_demo_cases, seed_demo_reference_data
 from yiwang.catalog.services import load_catalog_data
@@ -17,33 +18,36 @@ from yiwang.org.services import load_org_data
 
 DEMO_PASSWORD = "yiwang-demo-2026"  # noqa: S105 - published on purpose, refused in production
 
+#: The demo seed, as the audit log names it.
+SEED = Actor.system("seed")
+
 
 def seed_demo(say: Callable[[str], None]) -> int:
     """Run every seed step; returns how many things were created (0 on a second run)."""
     if settings.ENV == "production":
         raise PermissionDenied(_("生产环境不能写入演示数据"), code="demo_refused_in_production")
     created = 0
-    days = seed_from_chinesecalendar(actor="seed")
+    days = seed_from_chinesecalendar(actor=SEED)
     say(f"calendar: {days} holiday and make-up days written" if days else "calendar: up to date")
     created += days
-    report = load_org_data(actor="seed")
+    report = load_org_data(actor=SEED)
     say(f"org: {report}")
     created += report.created_total
-    users = ensure_demo_accounts(DEMO_PASSWORD, actor="seed")
+    users = ensure_demo_accounts(DEMO_PASSWORD, actor=SEED)
     say(f"accounts: {len(users)} demo accounts created" if users else "accounts: up to date")
     created += len(users)
-    catalog = load_catalog_data(actor="seed")
+    catalog = load_catalog_data(actor=SEED)
     say(f"catalog: {catalog}")
     created += catalog.created_total
-    references = seed_demo_reference_data(actor="seed")
-    cases = len(seed_demo_cases(actor="seed"))
+    references = seed_demo_reference_data(actor=SEED)
+    cases = len(seed_demo_cases(actor=SEED))
     say(
         f"cases: {references} reference records, {cases} demo cases"
         if references or cases
         else "cases: up to date"
     )
     created += references + cases
-    enterprises = seed_demo_credit(actor="seed")
+    enterprises = seed_demo_credit(actor=SEED)
     say(f"credit: {enterprises} records" if enterprises else "credit: up to date")
     created += enterprises
     return created

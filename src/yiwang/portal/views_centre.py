@@ -27,6 +27,7 @@ from yiwang.notify import selectors as notify_selectors
 from yiwang.notify.services import mark_read
 from yiwang.portal.access import (
     applicant_required,
+    current_actor,
     current_user,
     is_applicant,
     signed_in_required,
@@ -89,7 +90,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         intake_region=form.cleaned_data.get("intake_region") or None,
     )
     with Refusal(request) as refused:
-        submission = submit_application(application, actor=current_user(request), names=names)
+        submission = submit_application(application, actor=current_actor(request), names=names)
     if refused:
         return _apply_page(request, item, form, refused.status)
     remember_query_code(request, submission)
@@ -105,7 +106,7 @@ def _apply_page(request: HttpRequest, item: Any, form: Any, status: int) -> Http
 @require_GET
 def submitted(request: HttpRequest, case_no: str) -> HttpResponse:
     """The case number and — this once — the query code of a new application."""
-    detail = case_selectors.case_detail_for(current_user(request), case_no)
+    detail = case_selectors.case_detail_for(current_actor(request), case_no)
     context = {
         "section": "centre",
         "page": present_case(detail),
@@ -121,15 +122,15 @@ def submitted(request: HttpRequest, case_no: str) -> HttpResponse:
 @require_GET
 def my_cases(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "") or None
-    qs = case_selectors.my_cases(current_user(request), status=status)
+    qs = case_selectors.my_cases(current_actor(request), status=status)
     page = case_selectors.paginate(qs, page_number(request))
     context = {"section": "centre", "result": page, "status": status or ""}
     return render(request, "portal/centre/cases.html", context)
 
 
 def _own_case_page(request: HttpRequest, case_no: str, *, status: int = 200) -> HttpResponse:
-    user = current_user(request)
-    detail = case_selectors.case_detail_for(user, case_no)
+    actor = current_actor(request)
+    detail = case_selectors.case_detail_for(actor, case_no)
     if not detail.viewer_is_applicant:  # a case they see as staff is not theirs here
         raise NotFound(_("办件 %(no)s 不存在") % {"no": case_no}, code="case_not_found")
     page = present_case(detail)
@@ -157,7 +158,7 @@ def case_view(request: HttpRequest, case_no: str) -> HttpResponse:
 @require_POST
 def case_action(request: HttpRequest, case_no: str) -> HttpResponse:
     """The applicant's own actions: answer the supplement notice, or withdraw."""
-    user = current_user(request)
+    actor = current_actor(request)
     too_large = upload_too_large(request)
     if too_large is not None:
         messages.error(request, too_large.detail)
@@ -173,7 +174,7 @@ def case_action(request: HttpRequest, case_no: str) -> HttpResponse:
     version = form.cleaned_data.get("version")
     with Refusal(request) as refused:
         if action == CaseAction.RESUBMIT:
-            detail = case_selectors.case_detail_for(user, case_no)
+            detail = case_selectors.case_detail_for(actor, case_no)
             names = {m.material_code: m.material_name for m in detail.materials}
             notice = case_selectors.open_supplement_notice(detail.case)
             listed = [i["material"] for i in (notice.items if notice else [])]
@@ -184,11 +185,22 @@ def case_action(request: HttpRequest, case_no: str) -> HttpResponse:
                 if (file := request.FILES.get(material_field(code))) is not None
             ]
             answer_supplement(
-                case_no, files, actor=user, names=names, comment=comment, version=version
+                case_no,
+                files,
+                actor=actor,
+                names=names,
+                comment=comment,
+                version=version,
             )
             messages.success(request, _("补正材料已提交，办件已重新进入受理环节。"))
         else:
-            perform_action(case_no, action, actor=user, comment=comment, expected_version=version)
+            perform_action(
+                case_no,
+                action,
+                actor=actor,
+                comment=comment,
+                expected_version=version,
+            )
             messages.success(request, _("申请已撤回。"))
     if refused:
         return _own_case_page(request, case_no, status=refused.status)
@@ -230,7 +242,7 @@ def _case_base(user: Any) -> str:
 def message_read(request: HttpRequest, message_id: int) -> HttpResponse:
     user = current_user(request)
     message = notify_selectors.get_message_for(user, message_id)
-    mark_read(message, actor=user)
+    mark_read(message, actor=current_actor(request))
     if is_partial(request):
         context = {
             "message": message,

@@ -31,7 +31,7 @@ from yiwang.catalog.choices import CaseType
 from yiwang.catalog.selectors import get_active_item
 from yiwang.common.errors import NotFound
 from yiwang.common.http import client_address
-from yiwang.portal.access import current_user, is_applicant
+from yiwang.portal.access import current_actor, current_user, is_applicant
 from yiwang.portal.applying import (
     Application,
     remember_query_code,
@@ -163,7 +163,9 @@ def confirm(request: HttpRequest, code: str) -> HttpResponse:
                 )
                 names = {m.code: m.name for m in item.materials.all()}
                 with Refusal(request) as refused:
-                    submission = submit_application(application, actor=user, names=names)
+                    submission = submit_application(
+                        application, actor=current_actor(request), names=names
+                    )
                 if refused:
                     status = refused.status
                 else:
@@ -188,7 +190,7 @@ def result(request: HttpRequest, case_no: str) -> HttpResponse:
     """The outcome on screen: issued at once, or handed to a clerk with the reasons."""
     if not is_applicant(request.user):
         return redirect("portal:kiosk")
-    detail = case_selectors.case_detail_for(current_user(request), case_no)
+    detail = case_selectors.case_detail_for(current_actor(request), case_no)
     checks = [e for e in detail.timeline if e.kind == EventKind.AUTO_CHECK]
     failed = [
         c.get("reason", "")

@@ -24,7 +24,7 @@ from yiwang.cases.choices import CaseAction, CaseStatus, SpecialProcedure
 from yiwang.cases.selectors import CaseDetail
 from yiwang.cases.services import perform_action
 from yiwang.common.errors import NotFound
-from yiwang.portal.access import applicant_required, current_user, staff_required
+from yiwang.portal.access import applicant_required, current_actor, staff_required
 from yiwang.portal.errors import Refusal
 from yiwang.portal.forms_cases import (
     ACTION_FIELDS,
@@ -50,7 +50,7 @@ APPLICANT_ACTIONS = frozenset({CaseAction.RESUBMIT, CaseAction.WITHDRAW})
 def inbox(request: HtmxHttpRequest) -> HttpResponse:
     """Cases in the person's scope, soonest deadline first; open ones unless filtered."""
     status = request.GET.get("status", "") or "open"
-    qs = case_selectors.inbox_for(current_user(request), status=status)
+    qs = case_selectors.inbox_for(current_actor(request), status=status)
     result = case_selectors.paginate(qs, page_number(request))
     context = {
         "section": "workbench",
@@ -109,7 +109,7 @@ def _case_context(detail: CaseDetail) -> dict[str, Any]:
 def _render_case(
     request: HttpRequest, case_no: str, *, status: int = 200, partial: bool = False
 ) -> HttpResponse:
-    detail = case_selectors.case_detail_for(current_user(request), case_no)
+    detail = case_selectors.case_detail_for(current_actor(request), case_no)
     template = "portal/workbench/_case_body.html" if partial else "portal/workbench/case.html"
     return render(request, template, _case_context(detail), status=status)
 
@@ -125,9 +125,9 @@ def case_detail(request: HttpRequest, case_no: str) -> HttpResponse:
 def case_action(request: HtmxHttpRequest, case_no: str) -> HttpResponse:
     """Take one action; the answer is the case again (a fragment for htmx) with the
     outcome as a message and the error's status when it was refused."""
-    user = current_user(request)
+    actor = current_actor(request)
     partial = is_partial(request)
-    detail = case_selectors.case_detail_for(user, case_no)
+    detail = case_selectors.case_detail_for(actor, case_no)
     form = ActionForm(request.POST, materials=detail.case.item.materials.all())
     if not form.is_valid():
         messages.error(request, form.first_error())
@@ -139,7 +139,7 @@ def case_action(request: HtmxHttpRequest, case_no: str) -> HttpResponse:
         perform_action(
             case_no,
             action,
-            actor=user,
+            actor=actor,
             comment=form.cleaned_data.get("comment") or "",
             expected_version=form.cleaned_data.get("version"),
             **form.params(),
@@ -159,7 +159,7 @@ def _download(request: HttpRequest, case_no: str, material_id: int) -> HttpRespo
     """A material's file, to the applicant and the staff handling the case only (a
     supervisor reads the case, not the applicant's documents): the cases selector
     decides, the uploads app serves it with its safe headers."""
-    material = case_selectors.get_case_material_for(current_user(request), case_no, material_id)
+    material = case_selectors.get_case_material_for(current_actor(request), case_no, material_id)
     return attachment_response(material.upload)
 
 

@@ -14,6 +14,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import Header, Router, Status
 from ninja.decorators import decorate_view
 
+from yiwang.accounts.actor import signed_in_actor
 from yiwang.accounts.models import User
 from yiwang.common import idempotency
 from yiwang.common.errors import NotAuthenticated
@@ -96,5 +97,5 @@ def upload_file(
     operation_id="downloadUpload",
 )
 def download_file(request: HttpRequest, upload_id: str) -> FileResponse:
-    upload = selectors.get_upload_for(_current_user(request), upload_id)
+    upload = selectors.get_upload_for(signed_in_actor(request), upload_id)
     return attachment_response(upload)

@@ -11,7 +11,6 @@ import hashlib
 import logging
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -20,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiwang.accounts.actor import Actor
 from yiwang.accounts.models import User
 from yiwang.common import idempotency
 from yiwang.common.audit import record
@@ -153,13 +153,17 @@ def _delete_stored(name: str | None) -> None:
         logger.exception("could not delete refused upload %s; the orphan sweep will retry", name)
 
 
+#: The orphan sweep, as the audit log names it.
+SWEEP_ACTOR = Actor.system("upload-sweep")
+
+
 def _month_dirs(now: datetime) -> list[str]:
     this = now.replace(day=1)
     previous = (this - timedelta(days=1)).replace(day=1)
     return [f"{UPLOAD_DIR}/{d:%Y/%m}" for d in (previous, this)]
 
 
-def delete_orphan_files(*, now: datetime | None = None, actor: Any = "upload-sweep") -> int:
+def delete_orphan_files(*, now: datetime | None = None, actor: Actor = SWEEP_ACTOR) -> int:
     """Delete stored files that no upload row refers to (this and last month's folders).
 
     They come from a transaction that stored a file and then rolled back (the caller's,

@@ -12,17 +12,18 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from yiwang.accounts.actor import Actor, PostGrant
 from yiwang.cases.choices import CaseAction, EventKind
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial
-from yiwang.cases.selectors import PostView, Viewer
 from yiwang.catalog.models import DeliveryMethod, ServiceItem
 from yiwang.common.db import insert_rows
 from yiwang.common.errors import ValidationFailed
 from yiwang.notify.services import notify
 from yiwang.uploads.selectors import uploads_for
 
-#: The platform acting by itself (deemed acceptance, automatic decisions).
-SYSTEM_ACTOR = "system"
+#: The platform acting by itself (deemed acceptance, automatic decisions); the audit
+#: log records it as "system".
+SYSTEM_ACTOR = Actor.system("system")
 
 
 SYSTEM_UNIT = "系统"
@@ -64,7 +65,7 @@ def material_ref(m: MaterialRef | Mapping[str, Any]) -> MaterialRef:
 
 
 def check_materials(
-    actor: Any,
+    actor: Actor,
     item_materials: Mapping[str, Any],
     refs: Sequence[MaterialRef],
     *,
@@ -162,8 +163,8 @@ class _Change:
 
     case: Case
     action: CaseAction
-    actor: Any  # a user, or SYSTEM_ACTOR
-    viewer: Viewer | None
+    actor: Actor  # an account's, or SYSTEM_ACTOR
+    viewer: Actor | None  # None when the system acts
     comment: str
     params: Mapping[str, Any]
     now: datetime
@@ -171,7 +172,7 @@ class _Change:
     from_status: str
     target: str
     unit: str
-    acting_post: PostView | None
+    acting_post: PostGrant | None
     kind: str = EventKind.ACTION
     data: dict[str, Any] = field(default_factory=dict)
     subject: str = ""
@@ -189,7 +190,7 @@ def record_event(
     action: str,
     from_status: str,
     to_status: str,
-    actor: Any,
+    actor: Actor | None,
     unit: str,
     comment: str,
     data: dict[str, Any],
@@ -201,7 +202,7 @@ def record_event(
         action=action,
         from_status=from_status,
         to_status=to_status,
-        actor=actor if actor not in (None, SYSTEM_ACTOR) else None,
+        actor=actor.user if actor is not None else None,
         unit=unit[:100],
         comment=comment,
         data=json.loads(json.dumps(data, default=str, ensure_ascii=False)),
@@ -211,7 +212,7 @@ def record_event(
     return event
 
 
-def tell_applicant(case: Case, actor: Any, subject: str, body: str) -> None:
+def tell_applicant(case: Case, actor: Actor, subject: str, body: str) -> None:
     """The applicant's message (notify outbox), in this transaction. Only what the
     applicant owns: their case number, item, dates and the reasons given to them."""
     notify(

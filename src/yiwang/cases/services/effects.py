@@ -113,7 +113,11 @@ def _request_supplement(ch: _Change) -> None:
     _only_what_may_still_be_raised(case, items)
     notice_items = list(items.values())
     SupplementNotice.objects.create(
-        case=case, items=notice_items, comment=ch.comment, issued_at=ch.now, issued_by=ch.actor
+        case=case,
+        items=notice_items,
+        comment=ch.comment,
+        issued_at=ch.now,
+        issued_by=ch.actor.account,
     )
     ch.data["missing"] = notice_items
     listed = "；".join(

@@ -9,21 +9,14 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from yiwang.accounts.actor import Actor, PostGrant, as_actor
 from yiwang.cases import clock
 from yiwang.cases.choices import CaseAction, CaseStatus
 from yiwang.cases.models import Case
-from yiwang.cases.selectors import (
-    PostView,
-    Viewer,
-    acting_posts,
-    cases_visible_to,
-    fits,
-    viewer_for,
-)
+from yiwang.cases.selectors import acting_posts, cases_visible_to, fits
 from yiwang.cases.services._common import (
     APPLICANT_UNIT,
     COMMENT_MAX,
-    SYSTEM_ACTOR,
     SYSTEM_UNIT,
     _Change,
     record_event,
@@ -55,7 +48,7 @@ def perform_action(
     case_no: str,
     action: str,
     *,
-    actor: Any,
+    actor: Actor,
     comment: str = "",
     expected_version: int | None = None,
     **params: Any,
@@ -80,7 +73,8 @@ def perform_action(
             allowed=list(CaseAction.values),
         ) from None
     with transaction.atomic(), audit.batch():
-        base = Case.objects if actor == SYSTEM_ACTOR else cases_visible_to(actor)
+        actor = as_actor(actor)
+        base = cases_visible_to(actor)  # the system actor sees every case
         case = (
             base.select_for_update(of=("self",))
             .select_related("item", "department", "hall", "region", "intake_region", "applicant")
@@ -106,7 +100,7 @@ def transition(
     case: Case,
     action: CaseAction,
     *,
-    actor: Any,
+    actor: Actor,
     comment: str = "",
     params: Mapping[str, Any] | None = None,
     announce: bool = True,
@@ -119,8 +113,9 @@ def transition(
             _("意见不能超过 %(comment_max)s 个字符") % {"comment_max": COMMENT_MAX},
             code="comment_too_long",
         )
-    system = actor == SYSTEM_ACTOR
-    viewer = None if system else viewer_for(actor)
+    actor = as_actor(actor)
+    system = actor.is_system
+    viewer = None if system else actor
     label = CaseAction(action).label
     if viewer is not None and not any(fits(viewer, case, w) for w in WHO_BY_ACTION[action]):
         raise PermissionDenied(
@@ -213,15 +208,15 @@ def _audit_data(data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _acting_unit(
-    viewer: Viewer | None, case: Case, who: frozenset[Who]
-) -> tuple[str, PostView | None]:
+    viewer: Actor | None, case: Case, who: frozenset[Who]
+) -> tuple[str, PostGrant | None]:
     if viewer is None:
         return SYSTEM_UNIT, None
     for w in sorted(who, key=lambda w: (w.relation, str(w.permission))):
         if not fits(viewer, case, w):
             continue
         if w.relation == Relation.APPLICANT:
-            if getattr(viewer.user, "pk", None) == case.applicant_id:
+            if viewer.pk == case.applicant_id:
                 return APPLICANT_UNIT, None
             # The clerk who submitted for the applicant (代办) acts for them.
             posts = acting_posts(viewer, case, INTAKE_CLERK)

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
+from yiwang.accounts.actor import Actor
 from yiwang.cases.auto_rules import HK_MACAO_PERMIT
 from yiwang.cases.models import Case, ExitRestriction, TravelDocument
 from yiwang.cases.services._common import MaterialRef
@@ -21,7 +22,7 @@ from yiwang.uploads.services import store_upload
 
 @transaction.atomic
 def record_travel_document(
-    *, holder_id_number: str, kind: str, number: str, valid_until: date, actor: Any
+    *, holder_id_number: str, kind: str, number: str, valid_until: date, actor: Actor
 ) -> TravelDocument:
     """Enter or update an exit-entry document on record (until the adapter exists)."""
     doc, created = TravelDocument.objects.update_or_create(
@@ -40,7 +41,7 @@ def record_travel_document(
 
 @transaction.atomic
 def record_exit_restriction(
-    *, holder_id_number: str, authority: str, since: date, until: date | None = None, actor: Any
+    *, holder_id_number: str, authority: str, since: date, until: date | None = None, actor: Actor
 ) -> ExitRestriction:
     restriction = ExitRestriction.objects.create(
         holder_id_number=holder_id_number.upper(), authority=authority, since=since, until=until
@@ -66,7 +67,7 @@ DEMO_TRAVEL_DOCUMENTS = (
 )
 
 
-def seed_demo_reference_data(*, actor: Any) -> int:
+def seed_demo_reference_data(*, actor: Actor) -> int:
     """The reference records of the demo (idempotent); returns how many were created."""
     created = 0
     for entry in DEMO_TRAVEL_DOCUMENTS:
@@ -134,7 +135,7 @@ DEMO_CASES: tuple[
 )
 
 
-def seed_demo_cases(*, actor: Any) -> list[str]:
+def seed_demo_cases(*, actor: Actor) -> list[str]:
     """Create the demo cases through the same services the API uses; returns their
     numbers. Idempotent: nothing is created once the demo citizen has any case (or when
     the demo accounts do not exist)."""
@@ -157,9 +158,9 @@ def seed_demo_cases(*, actor: Any) -> list[str]:
                 )
                 materials.append(MaterialRef(material.code, str(upload.pk)))
         submission = submit_case(
-            actor=applicant, item_code=item_code, form=form, materials=materials, **extra
+            actor=Actor.of(applicant), item_code=item_code, form=form, materials=materials, **extra
         )
         for who, action, params in steps:
-            perform_action(submission.case.case_no, action, actor=users[who], **params)
+            perform_action(submission.case.case_no, action, actor=Actor.of(users[who]), **params)
         created.append(submission.case.case_no)
     return created

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from yiwang.accounts.actor import Actor, PostGrant, as_actor
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.selectors import applicant_by_identifier, identity_for
 from yiwang.cases import clock
@@ -25,7 +26,7 @@ from yiwang.cases.intake import (
     takes_in_at_stations,
 )
 from yiwang.cases.models import Case
-from yiwang.cases.selectors import PostView, Viewer, acting_posts, query_code_digest, viewer_for
+from yiwang.cases.selectors import acting_posts, query_code_digest
 from yiwang.cases.services._common import (
     APPLICANT_UNIT,
     QUERY_CODE_ALPHABET,
@@ -75,11 +76,11 @@ class Application:
     as it stands: who applies, through which channel and post, for which item, with
     which form, materials, uploads and delivery method, taken in where."""
 
-    actor: Any
+    actor: Actor
     item: ServiceItem
     applicant: Any
     channel: Channel
-    clerk_post: PostView | None  # the post of a clerk submitting for the applicant
+    clerk_post: PostGrant | None  # the post of a clerk submitting for the applicant
     intake: Region | None  # the township station, for items taken in at one
     form: dict[str, Any]
     refs: tuple[MaterialRef, ...]
@@ -90,7 +91,7 @@ class Application:
 
 def submit_case(
     *,
-    actor: Any,
+    actor: Actor,
     item_code: str,
     form: Mapping[str, Any] | None = None,
     materials: Sequence[MaterialRef | Mapping[str, Any]] = (),
@@ -109,7 +110,8 @@ def submit_case(
     `common.idempotency`). An instant item with automatic rules is decided in the same
     transaction.
     """
-    if not getattr(actor, "is_authenticated", False):
+    actor = as_actor(actor)
+    if not actor.is_authenticated:
         raise PermissionDenied(_("请先登录"), code="sign_in_required")
     refs = tuple(material_ref(m) for m in materials)
     body = [item_code, form, refs, delivery, on_behalf_of, intake_region, channel]
@@ -148,7 +150,7 @@ def _replay(record: IdempotencyRecord) -> Submission:
 
 def check_application(
     *,
-    actor: Any,
+    actor: Actor,
     item_code: str,
     form: dict[str, Any],
     refs: Sequence[MaterialRef],
@@ -161,8 +163,8 @@ def check_application(
     writes nothing. Raises the first DomainError; returns what `persist_application`
     writes."""
     item = get_active_item(item_code)
-    viewer = viewer_for(actor)
-    applicant, chosen_channel = _applicant_and_channel(actor, viewer, on_behalf_of, channel)
+    viewer = actor
+    applicant, chosen_channel = _applicant_and_channel(actor, on_behalf_of, channel)
     _check_service_object(item, applicant)
     intake = _intake_region(item, intake_code, viewer, applicant)
     clerk_post = None
@@ -207,7 +209,7 @@ def persist_application(app: Application, claim: idempotency.Claim | None) -> Su
         pk=reserve_case_pk(),
         item=item,
         applicant=app.applicant,
-        on_behalf_by=actor if app.clerk_post else None,
+        on_behalf_by=actor.user if app.clerk_post else None,
         channel=app.channel,
         status=CaseStatus.SUBMITTED,
         form=app.form,
@@ -266,22 +268,22 @@ def persist_application(app: Application, claim: idempotency.Claim | None) -> Su
 
 
 def _applicant_and_channel(
-    actor: Any, viewer: Viewer, on_behalf_of: str | None, channel: str | None
+    actor: Actor, on_behalf_of: str | None, channel: str | None
 ) -> tuple[Any, Channel]:
-    if not getattr(actor, "is_authenticated", False):
+    if actor.user is None:
         raise PermissionDenied(_("请先登录"), code="sign_in_required")
     if on_behalf_of:
-        if not viewer.posts_with(Permission.CASE_ACCEPT):
+        if not actor.posts_with(Permission.CASE_ACCEPT):
             raise PermissionDenied(_("只有窗口或站点的受理人员可以代办申请"), code="not_a_clerk")
         return _applicant_by_identifier(on_behalf_of), Channel.WINDOW
-    if actor.kind not in (UserKind.CITIZEN, UserKind.ENTERPRISE):
+    if actor.user.kind not in (UserKind.CITIZEN, UserKind.ENTERPRISE):
         raise PermissionDenied(
             _("工作人员不能以本人名义申请；代办时请填写申请人的身份号码或统一社会信用代码"),
             code="staff_cannot_apply",
         )
     if channel == Channel.KIOSK:
-        return actor, Channel.KIOSK
-    return actor, Channel.ONLINE
+        return actor.user, Channel.KIOSK
+    return actor.user, Channel.ONLINE
 
 
 def _applicant_by_identifier(value: str) -> Any:
@@ -302,7 +304,7 @@ def _check_service_object(item: ServiceItem, applicant: Any) -> None:
 
 
 def _intake_region(
-    item: ServiceItem, code: str | None, viewer: Viewer, applicant: Any
+    item: ServiceItem, code: str | None, viewer: Actor, applicant: Any
 ) -> Region | None:
     """For an item accepted at a township station: the township (or village) it goes to —
     as asked, else the clerk's own station, else the applicant's home township."""
@@ -336,7 +338,7 @@ def _intake_region(
     )
 
 
-def _clerk_may_take_in(viewer: Viewer, item: ServiceItem, intake: Region | None) -> PostView:
+def _clerk_may_take_in(viewer: Actor, item: ServiceItem, intake: Region | None) -> PostGrant:
     """The post through which a clerk submits for an applicant: one that may accept it."""
     probe = Case(
         department=item.department,
@@ -350,7 +352,7 @@ def _clerk_may_take_in(viewer: Viewer, item: ServiceItem, intake: Region | None)
     return posts[0]
 
 
-def _auto_decide(case: Case, actor: Any) -> None:
+def _auto_decide(case: Case, actor: Actor) -> None:
     """Evaluate the item's auto_rules; pass -> accept, approve, issue (and deliver when
     nothing has to be handed over) in this transaction; fail -> manual review, reasons
     on the timeline. The applicant gets one message for the whole automatic decision."""

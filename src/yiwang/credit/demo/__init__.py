@@ -4,10 +4,13 @@ domain imports it; tests, benchmarks and `yiwang demo` do."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from yiwang.accounts.actor import Actor
 
 
-def seed_demo_credit(*, actor: Any) -> int:
+def seed_demo_credit(*, actor: Actor) -> int:
     """A few thousand Jilin market entities with disclosures, annual reports and the
     lists, plus the demo `enterprise` account's registry entry; idempotent (a second
     run creates nothing). Returns how many records it created. See `seed`."""

@@ -19,6 +19,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from yiwang.accounts.actor import Actor
 from yiwang.common import workdays
 from yiwang.common.audit import record
 from yiwang.credit import rules, selectors, services
@@ -69,7 +70,7 @@ PUBLISHING_DEPARTMENTS = (
 )
 
 
-def seed(*, actor: Any, today: date | None = None, count: int = DEMO_COUNT) -> int:
+def seed(*, actor: Actor, today: date | None = None, count: int = DEMO_COUNT) -> int:
     today = today or timezone.localdate()
     rng = random.Random(DEMO_SEED)  # noqa: S311 - synthetic data, no secret
     created = _registry(today, count, actor=actor)
@@ -99,7 +100,7 @@ def _demo_usccs(count: int, today: date) -> list[str]:
     return [r["uscc"] for r in _rows(count, today)]
 
 
-def _registry(today: date, count: int, *, actor: Any) -> int:
+def _registry(today: date, count: int, *, actor: Actor) -> int:
     cleaned = [
         (i, cleaning.clean_enterprise_row(r, today=today))
         for i, r in enumerate(_rows(count, today))
@@ -116,7 +117,7 @@ def _registry(today: date, count: int, *, actor: Any) -> int:
     return counts.inserted
 
 
-def _disclosures(enterprises: list[Enterprise], today: date, *, actor: Any) -> int:
+def _disclosures(enterprises: list[Enterprise], today: date, *, actor: Actor) -> int:
     departments = loader.known_departments()
     codes = [c for c in PUBLISHING_DEPARTMENTS if c in departments]
     if not codes:
@@ -220,7 +221,7 @@ ON_TIME_OLDER = 0.997
 LATE_SHARE = 0.4  # of those who missed the period, how many filed later
 
 
-def _reports(enterprises: list[Enterprise], today: date, *, actor: Any) -> int:
+def _reports(enterprises: list[Enterprise], today: date, *, actor: Actor) -> int:
     closed = rules.latest_closed_report_year(today) or today.year - 2
     existing = set(
         AnnualReport.objects.filter(enterprise__in=enterprises).values_list("enterprise_id", "year")
@@ -272,7 +273,7 @@ def _reports(enterprises: list[Enterprise], today: date, *, actor: Any) -> int:
 
 
 def _immediate_info(
-    enterprises: list[Enterprise], today: date, rng: random.Random, *, actor: Any
+    enterprises: list[Enterprise], today: date, rng: random.Random, *, actor: Actor
 ) -> int:
     kinds = [k.value for k in ImmediateInfoKind]
     wanted = []
@@ -312,7 +313,7 @@ def _immediate_info(
     return len(new)
 
 
-def _lists(today: date, *, actor: Any) -> int:
+def _lists(today: date, *, actor: Actor) -> int:
     created = 0
     closed = rules.latest_closed_report_year(today)
     if closed is None:
@@ -361,7 +362,7 @@ def _lists(today: date, *, actor: Any) -> int:
     return created
 
 
-def _escalations_until(today: date, *, actor: Any) -> int:
+def _escalations_until(today: date, *, actor: Actor) -> int:
     listed = ListEntry.objects.filter(list_kind=ListKind.ABNORMAL, status=EntryStatus.ACTIVE)
     days = set()
     for on in listed.values_list("listed_on", flat=True).distinct():
@@ -374,7 +375,7 @@ def _escalations_until(today: date, *, actor: Any) -> int:
     return done
 
 
-def _staff_listings(today: date, *, actor: Any) -> int:
+def _staff_listings(today: date, *, actor: Actor) -> int:
     """Listings for the other causes, one near its three years (so its reminder is
     public now), and exposure of some serious violators."""
     authorities = selectors.registration_authorities()

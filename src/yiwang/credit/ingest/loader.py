@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from tqdm import tqdm
 
+from yiwang.accounts.actor import Actor, as_actor
 from yiwang.common.audit import record
 from yiwang.common.errors import ValidationFailed
 from yiwang.credit.choices import (
@@ -390,7 +391,7 @@ def load_file(
     path: str | Path,
     *,
     kind: str = LoadKind.ENTERPRISES,
-    actor: Any,
+    actor: Actor,
     fmt: str | None = None,
     batch_size: int | None = None,
     rejects_path: str | Path | None = None,
@@ -584,5 +585,6 @@ def load_file(
     )
 
 
-def _label(actor: Any) -> str:
-    return str(getattr(actor, "username", actor) or "system")[:150]
+def _label(actor: Actor) -> str:
+    """The run's actor as the audit log names it (the username, or the reason)."""
+    return as_actor(actor).label[:150]

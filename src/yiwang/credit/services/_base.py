@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiwang.accounts.actor import Actor, as_actor
 from yiwang.accounts.models import User
 from yiwang.accounts.selectors import enterprise_user
 from yiwang.common.audit import record
@@ -27,21 +28,20 @@ from yiwang.notify.services import notify
 logger = logging.getLogger("yiwang.credit")
 
 #: The actor of the automatic list decisions, as the audit log names it.
-SWEEP_ACTOR = "credit-sweep"
+SWEEP_ACTOR = Actor.system("credit-sweep")
 
 
 def _today(today: date | None) -> date:
     return today or timezone.localdate()
 
 
-def _actor_user(actor: Any) -> User | None:
-    return actor if isinstance(actor, User) else None
+def _actor_user(actor: Actor) -> User | None:
+    return as_actor(actor).user
 
 
-def _actor_label(actor: Any) -> str:
-    if isinstance(actor, User):
-        return actor.display_name or actor.username
-    return str(actor or "system")
+def _actor_label(actor: Actor) -> str:
+    """The name a list decision shows: the person's, or the system actor's reason."""
+    return as_actor(actor).display_label
 
 
 def _text(data: Mapping[str, Any], name: str, *, max_length: int, required: bool = True) -> str:
@@ -127,7 +127,7 @@ def correct_with_revision(
     *,
     snapshot: Callable[[Revised], dict[str, Any]],
     reason: str,
-    actor: Any,
+    actor: Actor,
     event: str,
     unchanged: str,
     stamp: str = "",
@@ -176,7 +176,7 @@ def _notify_enterprise(
     subject: str,
     body: str,
     *,
-    actor: Any,
+    actor: Actor,
     object_type: str,
     object_id: Any,
     user: Any = _LOOK_UP,

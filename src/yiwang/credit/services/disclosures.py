@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from yiwang.accounts.models import User
+from yiwang.accounts.actor import Actor, as_actor
 from yiwang.common import idempotency
 from yiwang.common.audit import record
 from yiwang.common.errors import (
@@ -116,14 +116,19 @@ def _disclosure_data(d: Disclosure) -> dict[str, Any]:
 
 
 def _require_department(
-    actor: Any, department: Department, *, enterprise: Enterprise | None = None, lists: bool = False
+    actor: Actor,
+    department: Department,
+    *,
+    enterprise: Enterprise | None = None,
+    lists: bool = False,
 ) -> None:
     """Services check again what the API's lookup checked: the actor acts for the
-    department (system actors, named by a string, act for whom they are given)."""
-    if not isinstance(actor, User):
+    department (the system actor acts for the department it is given)."""
+    actor = as_actor(actor)
+    if actor.is_system:
         return
     allowed = selectors.acting_authority(actor, department.code, enterprise=enterprise, lists=lists)
-    if allowed.department.pk != department.pk:
+    if allowed.pk != department.pk:
         raise PermissionDenied(_("您不能以该部门的名义操作"), code="not_your_department")
 
 
@@ -132,7 +137,7 @@ def publish_disclosure(
     data: Mapping[str, Any],
     *,
     department: Department,
-    actor: Any,
+    actor: Actor,
     source: str = DisclosureSource.MANUAL,
     source_ref: str = "",
     idempotency_key: str = "",
@@ -212,7 +217,7 @@ def correct_disclosure(
     data: Mapping[str, Any],
     *,
     reason: str,
-    actor: Any,
+    actor: Actor,
     today: date | None = None,
 ) -> Disclosure:
     """A correction (信息更正): the record becomes the next version; the version it
@@ -247,7 +252,7 @@ def correct_disclosure(
 
 
 @transaction.atomic
-def withdraw_disclosure(disclosure: Disclosure, *, reason: str, actor: Any) -> Disclosure:
+def withdraw_disclosure(disclosure: Disclosure, *, reason: str, actor: Actor) -> Disclosure:
     """Withdraw from publicity (e.g. a penalty annulled on review); kept with its reason."""
     reason = reason.strip()
     if not reason:

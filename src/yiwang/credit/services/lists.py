@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yiwang.accounts.actor import Actor
 from yiwang.common import idempotency
 from yiwang.common.audit import record
 from yiwang.common.errors import (
@@ -55,7 +56,7 @@ def _add_event(
     kind: str,
     *,
     on: date,
-    actor: Any,
+    actor: Actor,
     department: Department | None,
     reason: str = "",
     reverses: ListEvent | None = None,
@@ -103,7 +104,7 @@ def list_enterprise(
     cause: str,
     reason: str,
     department: Department,
-    actor: Any,
+    actor: Actor,
     report_year: int | None = None,
     today: date | None = None,
     idempotency_key: str = "",
@@ -226,7 +227,7 @@ def _list_enterprise(
     return entry
 
 
-def _notify_listing(entry: ListEntry, *, actor: Any, user: Any = _LOOK_UP) -> None:
+def _notify_listing(entry: ListEntry, *, actor: Actor, user: Any = _LOOK_UP) -> None:
     label = ListKind(entry.list_kind).label
     _notify_enterprise(
         entry.enterprise,
@@ -245,7 +246,7 @@ def _remove(
     *,
     cause: str,
     reason: str,
-    actor: Any,
+    actor: Actor,
     department: Department | None,
     today: date,
 ) -> ListEntry:
@@ -294,7 +295,7 @@ def remove_from_list(
     cause: str,
     reason: str,
     department: Department,
-    actor: Any,
+    actor: Actor,
     today: date | None = None,
 ) -> ListEntry:
     """A registration authority removes an entry: the cause cured, listed in error, or
@@ -334,7 +335,7 @@ def remove_from_list(
 
 
 def _close_application(
-    application: RemovalApplication, *, approved: bool, reason: str, actor: Any
+    application: RemovalApplication, *, approved: bool, reason: str, actor: Actor
 ) -> None:
     application.status = ApplicationStatus.APPROVED if approved else ApplicationStatus.REJECTED
     application.decided_at = timezone.now()
@@ -347,7 +348,7 @@ def apply_for_removal(
     entry: ListEntry,
     *,
     statement: str,
-    actor: Any,
+    actor: Actor,
     today: date | None = None,
     idempotency_key: str = "",
 ) -> RemovalApplication:
@@ -424,7 +425,7 @@ def decide_removal(
     approve: bool,
     reason: str,
     department: Department | None,
-    actor: Any,
+    actor: Actor,
     today: date | None = None,
 ) -> RemovalApplication:
     """The registration authority decides an application: removal, or a refusal with
@@ -493,7 +494,12 @@ REVERSIBLE = (EventKind.LISTED, EventKind.REMINDED, EventKind.REMOVED, EventKind
 
 @transaction.atomic
 def reverse_event(
-    event: ListEvent, *, reason: str, department: Department, actor: Any, today: date | None = None
+    event: ListEvent,
+    *,
+    reason: str,
+    department: Department,
+    actor: Actor,
+    today: date | None = None,
 ) -> ListEvent:
     """Undo a list move made in error, with a reason; the move and its reversal both stay
     in the history (the public sees the effective history).

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from yiwang.accounts.actor import Actor
 from yiwang.common import idempotency
 from yiwang.common.audit import record
 from yiwang.common.errors import (
@@ -237,7 +238,7 @@ def file_annual_report(
     year: int,
     data: Mapping[str, Any],
     *,
-    actor: Any,
+    actor: Actor,
     today: date | None = None,
     idempotency_key: str = "",
 ) -> AnnualReport:
@@ -303,7 +304,7 @@ def _file_annual_report(
 
 @transaction.atomic
 def correct_annual_report(
-    report: AnnualReport, data: Mapping[str, Any], *, reason: str, actor: Any
+    report: AnnualReport, data: Mapping[str, Any], *, reason: str, actor: Actor
 ) -> AnnualReport:
     """The enterprise corrects its report (年报修改): a new version, history kept; the
     filing date and lateness stay those of the first filing."""
@@ -329,7 +330,7 @@ def publish_immediate_info(
     kind: str,
     changed_on: date,
     content: str,
-    actor: Any,
+    actor: Actor,
     today: date | None = None,
     idempotency_key: str = "",
 ) -> ImmediateInfo:

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from yiwang.accounts.actor import Actor
 from yiwang.accounts.selectors import enterprise_users
 from yiwang.common.audit import record
 from yiwang.credit import rules, selectors
@@ -65,7 +66,7 @@ class SweepResult:
 
 
 def list_missing_annual_reports(
-    *, today: date | None = None, actor: Any = SWEEP_ACTOR, batch_size: int = 1000
+    *, today: date | None = None, actor: Actor = SWEEP_ACTOR, batch_size: int = 1000
 ) -> SweepResult:
     """Put every enterprise that did not report on time on the abnormal list
     (经营异常名录管理办法 Art. 6: within 10 working days after 30 June).
@@ -191,7 +192,7 @@ def _escalation_candidates(today: date, *, reminder: bool) -> list[ListEntry]:
     return list(qs.filter(~Exists(pending)).order_by("listed_on", "pk"))
 
 
-def escalate_long_abnormal(*, today: date | None = None, actor: Any = SWEEP_ACTOR) -> SweepResult:
+def escalate_long_abnormal(*, today: date | None = None, actor: Actor = SWEEP_ACTOR) -> SweepResult:
     """Three years on the abnormal list without cure: a public reminder in the last
     60 days, then the serious violation list within 10 working days (经营异常名录管理办法
     Art. 16). Entries whose cause is verifiably cured, or with a pending application,
@@ -241,7 +242,7 @@ def escalate_long_abnormal(*, today: date | None = None, actor: Any = SWEEP_ACTO
     return result
 
 
-def _escalate(entry: ListEntry, *, today: date, actor: Any) -> bool:
+def _escalate(entry: ListEntry, *, today: date, actor: Actor) -> bool:
     locked = _locked_entry(entry)
     if locked.status != EntryStatus.ACTIVE:
         return False
@@ -301,7 +302,7 @@ def _escalate(entry: ListEntry, *, today: date, actor: Any) -> bool:
 
 
 def process_due_removal_applications(
-    *, today: date | None = None, actor: Any = SWEEP_ACTOR
+    *, today: date | None = None, actor: Actor = SWEEP_ACTOR
 ) -> SweepResult:
     """Applications whose decision day has come: where the system can verify the cure
     itself (the missing report is filed) and `AUTO_REMOVE_VERIFIED_WHEN_DUE` is on, the

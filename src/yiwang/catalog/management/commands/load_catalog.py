@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from yiwang.accounts.actor import Actor
 from yiwang.catalog.services import DEFAULT_DATA_FILE, load_catalog_data
 from yiwang.common.errors import ValidationFailed
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            report = load_catalog_data(options["file"], actor=options["actor"])
+            report = load_catalog_data(options["file"], actor=Actor.system(options["actor"]))
         except ValidationFailed as exc:
             raise CommandError(f"invalid: {exc.detail}") from exc
         except OSError as exc:

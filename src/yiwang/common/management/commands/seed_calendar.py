@@ -6,7 +6,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from yiwang.common.audit import KernelActor
 from yiwang.common.workdays import seed_from_chinesecalendar
+
+#: The seed, as the audit log names it (the kernel imports no app: not accounts.Actor).
+SEED = KernelActor("seed")
 
 
 class Command(BaseCommand):
@@ -16,5 +20,5 @@ class Command(BaseCommand):
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        written = seed_from_chinesecalendar(actor="seed")
+        written = seed_from_chinesecalendar(actor=SEED)
         self.stdout.write(f"wrote {written} calendar days")

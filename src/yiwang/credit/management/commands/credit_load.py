@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from yiwang.accounts.actor import Actor
 from yiwang.common.errors import DomainError
 from yiwang.credit.choices import LoadKind
 from yiwang.credit.ingest.loader import load_file
@@ -36,7 +37,7 @@ class Command(BaseCommand):
             report = load_file(
                 options["file"],
                 kind=options["kind"],
-                actor="credit_load",
+                actor=Actor.system("credit_load"),
                 fmt=options["format"],
                 batch_size=options["batch_size"],
                 rejects_path=options["rejects"],
