@@ -10,14 +10,21 @@ from typing import Any
 
 import pytest
 
+from tests import seeding
 from yiwang.catalog.services import DEFAULT_DATA_FILE
 
 
-@pytest.fixture
-def catalog(jilin: None) -> None:
+@seeding.step("catalog", after=("jilin",))
+def _seed_catalog() -> None:
     from yiwang.catalog.services import load_catalog_data
 
     load_catalog_data(actor="test")
+
+
+@pytest.fixture
+@seeding.provides("catalog")
+def catalog(jilin: None) -> None:
+    seeding.ensure("catalog")
 
 
 @pytest.fixture
