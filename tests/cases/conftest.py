@@ -15,6 +15,7 @@ from django.test import Client
 
 from tests import seeding
 from tests.cases import items as demo_items
+from tests.problems import assert_problem as problem  # noqa: F401  (the cases tests' name)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: A minimal file that passes the uploads app's content check (PDF header and trailer).
@@ -174,12 +175,3 @@ class CaseApi:
 @pytest.fixture
 def api(client: Client, api_login: Callable[[str], str], world: dict[str, Any]) -> CaseApi:
     return CaseApi(client, api_login)
-
-
-def problem(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    if code is not None:
-        assert body["code"] == code, body
-    return body
