@@ -130,13 +130,14 @@ OPERATIONS: dict[str, Rule] = {
         denied=CREDIT_STAFF,
         special={"admin": NOT_AUTHORITY},
     ),
-    # (the walk reverses the listing event of an entry it has just removed: not allowed)
+    # (the walk reverses the listing event of an entry it has just removed: the removal
+    # must be reversed first)
     "POST /credit/list-events/{event_id}/reversal": Rule(
         allowed={"publisher-jilin-market": 409},
         denied=CREDIT_STAFF,
         special={
             "admin": NOT_AUTHORITY,
-            "publisher-jilin-market": (409, "invalid_transition"),
+            "publisher-jilin-market": (409, "later_events_first"),
         },
     ),
     "GET /credit/removal-applications": Rule(
