@@ -1,32 +1,80 @@
 """Fixtures shared by every app's tests: the Jilin org data and the demo accounts,
-created through the same services the seed uses."""
+created through the same services the seed uses — once per group of tests, each test
+isolated by its transaction (tests/seeding.py)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from tests import seeding
 from yiwang.accounts.actor import Actor
 
 DEMO_PASSWORD = "yiwang-demo-2026"
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Each seed group's tests one after another; the browser tests on one worker
+    (one Chromium, one live server; `--dist loadgroup` in pyproject.toml)."""
+    for item in items:
+        if item.get_closest_marker("browser") is not None:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+    seeding.sort_by_group(items)
+
+
+@pytest.fixture(scope="session")
+def _seed_outer(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
+    """The outer transaction that holds the current group's seed, per process (worker)."""
+    seeding.OUTER.blocker = django_db_blocker
+    yield seeding.OUTER
+    seeding.OUTER.close()
+
+
 @pytest.fixture
-def jilin(db: Any) -> None:
+def _seed_switch(request: pytest.FixtureRequest, _seed_outer: Any) -> None:
+    group = request.node.stash.get(seeding.GROUP_KEY, None)
+    if group is None:  # collected by a path that skipped the sorting hook
+        group = seeding.group_of(request.node)  # type: ignore[arg-type]
+    _seed_outer.switch(group)
+
+
+@pytest.fixture
+def _django_db_helper(_seed_switch: None, _django_db_helper: None) -> None:
+    """pytest-django's database set-up, once this test's group seed is in place (the
+    test's own transaction is then a savepoint inside the group's)."""
+    return _django_db_helper
+
+
+@seeding.step("jilin")
+def _seed_jilin() -> None:
     from yiwang.org.services import load_org_data
 
     load_org_data(actor=Actor.system("test"))
 
 
-@pytest.fixture
-def demo_users(jilin: None) -> dict[str, Any]:
-    from yiwang.accounts.models import User
+@seeding.step("demo_users", after=("jilin",))
+def _seed_demo_users() -> None:
     from yiwang.accounts.services import ensure_demo_accounts
 
     ensure_demo_accounts(DEMO_PASSWORD, actor=Actor.system("test"))
+
+
+@pytest.fixture
+@seeding.provides("jilin")
+def jilin(db: Any) -> None:
+    seeding.ensure("jilin")
+
+
+@pytest.fixture
+@seeding.provides("demo_users")
+def demo_users(jilin: None) -> dict[str, Any]:
+    from yiwang.accounts.models import User
+
+    seeding.ensure("demo_users")
     return {u.username: u for u in User.objects.filter(is_demo=True)}
 
 

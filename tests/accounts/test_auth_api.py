@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 from django.test import Client
 from django.utils import timezone
+from tests.problems import assert_problem as _problem
 
 from yiwang.accounts.actor import Actor
 from yiwang.accounts.models import ApiToken
@@ -27,16 +28,6 @@ def _login(client: Client, username: str, password: str, addr: str = "10.0.0.1")
         content_type="application/json",
         REMOTE_ADDR=addr,
     )
-
-
-def _problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["status"] == status
-    assert body["code"] == code
-    assert "Traceback" not in response.content.decode()
-    return body
 
 
 def test_citizen_logs_in_and_gets_a_token_that_identifies_them(

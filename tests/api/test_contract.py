@@ -8,16 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.problems import assert_problem as _assert_problem
+
 pytestmark = pytest.mark.django_db
-
-
-def _assert_problem(response: Any, status: int, code: str) -> None:
-    assert response.status_code == status
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
-    assert (body["status"], body["code"]) == (status, code)
-    assert body["title"]
-    assert "Traceback" not in response.content.decode()
 
 
 def test_openapi_describes_the_login_contract(client: Client) -> None:

@@ -13,7 +13,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from tests import seeding
 from tests.cases import items as demo_items
+from tests.problems import assert_problem as problem  # noqa: F401  (the cases tests' name)
 from yiwang.accounts.actor import Actor
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -43,21 +45,33 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
     return frozen_clock
 
 
-@pytest.fixture
-def calendar(db: Any) -> None:
-    """The published holiday notices of 2025 and 2026 (2027 stays unpublished)."""
+@seeding.step("cases.calendar")
+def _seed_calendar() -> None:
     from yiwang.common.workdays import seed_from_chinesecalendar
 
     seed_from_chinesecalendar(range(2025, 2027), actor=Actor.system("test"))
 
 
-@pytest.fixture
-def world(demo_users: dict[str, Any], calendar: None) -> dict[str, Any]:
-    """Org data, demo accounts, calendar, the demo catalog and the demo reference data."""
+@seeding.step("cases.world", after=("demo_users", "cases.calendar"))
+def _seed_world() -> None:
     from yiwang.cases.services import seed_demo_reference_data
 
     demo_items.load()
     seed_demo_reference_data(actor=Actor.system("test"))
+
+
+@pytest.fixture
+@seeding.provides("cases.calendar")
+def calendar(db: Any) -> None:
+    """The published holiday notices of 2025 and 2026 (2027 stays unpublished)."""
+    seeding.ensure("cases.calendar")
+
+
+@pytest.fixture
+@seeding.provides("cases.world")
+def world(demo_users: dict[str, Any], calendar: None) -> dict[str, Any]:
+    """Org data, demo accounts, calendar, the demo catalog and the demo reference data."""
+    seeding.ensure("cases.world")
     return demo_users
 
 
@@ -162,12 +176,3 @@ class CaseApi:
 @pytest.fixture
 def api(client: Client, api_login: Callable[[str], str], world: dict[str, Any]) -> CaseApi:
     return CaseApi(client, api_login)
-
-
-def problem(response: Any, status: int, code: str | None = None) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    if code is not None:
-        assert body["code"] == code, body
-    return body

@@ -11,7 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.cases import items
-from tests.cases.conftest import CaseApi, FrozenClock, problem
+from tests.cases.conftest import CaseApi, FrozenClock
+from tests.problems import assert_problem as problem
 from yiwang.cases.choices import CaseStatus
 from yiwang.cases.models import Case
 from yiwang.cases.selectors import allowed_actions

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.cases import items
-from tests.cases.conftest import CaseApi, FrozenClock, problem
+from tests.cases.conftest import CaseApi, FrozenClock
+from tests.problems import assert_problem as problem
 from yiwang.cases import tasks
 from yiwang.cases.models import Case, SupplementNotice
 from yiwang.common.models import AuditEvent

@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from tests.cases import items
-from tests.cases.conftest import CaseApi, FrozenClock, problem
+from tests.cases.conftest import CaseApi, FrozenClock
+from tests.problems import assert_problem as problem
 from yiwang.common.models import AuditEvent
 from yiwang.notify.models import Message
 

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from tests.cases import items
-from tests.cases.conftest import PDF, CaseApi, FrozenClock, problem
+from tests.cases.conftest import PDF, CaseApi, FrozenClock
+from tests.problems import assert_problem as problem
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, CaseNumberCounter
 from yiwang.common.models import AuditEvent
 from yiwang.common.models import IdempotencyRecord as IdempotencyKey

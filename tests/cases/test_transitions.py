@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from tests.cases import items
-from tests.cases.conftest import CaseApi, FrozenClock, problem
+from tests.cases.conftest import CaseApi, FrozenClock
+from tests.problems import assert_problem as problem
 from yiwang.cases.choices import TERMINAL_STATUSES, CaseAction, CaseStatus
 from yiwang.cases.transitions import SYSTEM, TRANSITIONS, WHO_BY_ACTION, transitions_from
 from yiwang.notify.models import Message

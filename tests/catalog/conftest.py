@@ -10,15 +10,22 @@ from typing import Any
 
 import pytest
 
+from tests import seeding
 from yiwang.accounts.actor import Actor
 from yiwang.catalog.services import DEFAULT_DATA_FILE
 
 
-@pytest.fixture
-def catalog(jilin: None) -> None:
+@seeding.step("catalog", after=("jilin",))
+def _seed_catalog() -> None:
     from yiwang.catalog.services import load_catalog_data
 
     load_catalog_data(actor=Actor.system("test"))
+
+
+@pytest.fixture
+@seeding.provides("catalog")
+def catalog(jilin: None) -> None:
+    seeding.ensure("catalog")
 
 
 @pytest.fixture

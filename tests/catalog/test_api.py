@@ -11,6 +11,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from tests.problems import assert_problem as _problem
 from yiwang.accounts.actor import Actor
 from yiwang.catalog.selectors import get_active_item, get_item, search_items
 from yiwang.catalog.services import save_item, set_item_active, spec_of
@@ -29,14 +30,6 @@ CONTRACT_ITEM = {
     "visits",
     "stars",
 }
-
-
-def _problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert (body["status"], body["code"]) == (status, code)
-    return body
 
 
 def test_list_has_the_contract_fields(catalog: None, client: Client) -> None:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from tests.cases import items as demo_items
 from tests.credit.conftest import DEMO_USCC, make_enterprise, report_data
 from tests.uploads import samples
+from yiwang.accounts.actor import Actor
 from yiwang.cases.models import Case
 from yiwang.cases.services.numbering import close_counter_connection
 from yiwang.common import idempotency
@@ -241,9 +242,9 @@ def world(demo_users: dict[str, Any], make_enterprise: Any, client: Client) -> C
     from yiwang.cases.services import seed_demo_reference_data
     from yiwang.common.workdays import seed_from_chinesecalendar
 
-    seed_from_chinesecalendar(actor="test")
+    seed_from_chinesecalendar(actor=Actor.system("test"))
     demo_items.load()
-    seed_demo_reference_data(actor="test")
+    seed_demo_reference_data(actor=Actor.system("test"))
     make_enterprise(
         uscc=DEMO_USCC,
         name="长春一网示范科技有限公司",

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import transaction
 
+from tests import seeding
 from yiwang.accounts.actor import Actor
 from yiwang.common.validators import make_uscc
 from yiwang.credit.demo import synthetic
@@ -20,12 +21,18 @@ MakeEnterprise = Callable[..., Enterprise]
 DEMO_USCC = "91220101MA17Y8K34M"
 
 
-@pytest.fixture
-def calendar(db: Any) -> None:
-    """The State Council notices 2004–2026 (the rules' periods are working days)."""
+@seeding.step("credit.calendar")
+def _seed_calendar() -> None:
     from yiwang.common import workdays
 
     workdays.seed_from_chinesecalendar(actor=Actor.system("test"))
+
+
+@pytest.fixture
+@seeding.provides("credit.calendar")
+def calendar(db: Any) -> None:
+    """The State Council notices 2004–2026 (the rules' periods are working days)."""
+    seeding.ensure("credit.calendar")
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from tests.credit.conftest import DEMO_USCC, MakeEnterprise, report_data
+from tests.problems import assert_problem as _problem
 from yiwang.accounts.actor import Actor
 from yiwang.credit import services
 from yiwang.credit.models import DailyViews, Enterprise, ListEntry, RateCounter
@@ -19,14 +20,6 @@ from yiwang.org.models import Department
 
 pytestmark = pytest.mark.usefixtures("calendar")
 API = "/api/v1"
-
-
-def _problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code
-    return body
 
 
 # --------------------------------------------------------------------------- public

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.problems import assert_problem as _problem
 from yiwang.accounts.actor import Actor
 from yiwang.notify.models import Message
 from yiwang.notify.services import notify
@@ -31,12 +32,6 @@ def _send(user: Any, n: int = 1, **kwargs: Any) -> list[Message]:
 
 def _auth(token: str) -> dict[str, Any]:
     return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-
-
-def _problem(response: Any, status: int, code: str) -> None:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == code
 
 
 def test_anonymous_is_401_problem(client: Client, demo_users: dict[str, Any]) -> None:

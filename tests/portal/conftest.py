@@ -18,6 +18,7 @@ import pytest
 from django.test import Client
 
 import yiwang.org
+from tests import seeding
 from yiwang.accounts.actor import Actor
 
 DEMO_PASSWORD = "yiwang-demo-2026"
@@ -78,10 +79,8 @@ def frozen(monkeypatch: pytest.MonkeyPatch) -> FrozenClock:
     return frozen_clock
 
 
-@pytest.fixture
-def world(demo_users: dict[str, Any]) -> dict[str, Any]:
-    """Org data, demo accounts, the 2025–2026 holiday calendar, the demo catalog and the
-    kiosk's reference data — all through the services the demo seed uses."""
+@seeding.step("portal.world", after=("demo_users",))
+def _seed_world() -> None:
     from yiwang.cases.services import seed_demo_reference_data
     from yiwang.catalog.services import load_catalog_data
     from yiwang.common.workdays import seed_from_chinesecalendar
@@ -89,6 +88,14 @@ def world(demo_users: dict[str, Any]) -> dict[str, Any]:
     seed_from_chinesecalendar(range(2025, 2027), actor=Actor.system("test"))
     load_catalog_data(actor=Actor.system("test"))
     seed_demo_reference_data(actor=Actor.system("test"))
+
+
+@pytest.fixture
+@seeding.provides("portal.world")
+def world(demo_users: dict[str, Any]) -> dict[str, Any]:
+    """Org data, demo accounts, the 2025–2026 holiday calendar, the demo catalog and the
+    kiosk's reference data — all through the services the demo seed uses."""
+    seeding.ensure("portal.world")
     return demo_users
 
 

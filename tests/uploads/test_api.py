@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.files.uploadhandler import TemporaryFileUploadHandler
 from django.test import Client
 
+from tests.problems import assert_problem as _problem
 from tests.uploads import samples
 from tests.uploads.conftest import stored_files
 from yiwang.uploads.models import Upload
@@ -27,15 +28,6 @@ def _auth(token: str) -> dict[str, Any]:
 
 def _file(data: bytes, name: str = "申请表.pdf", content_type: str = "application/pdf") -> Any:
     return SimpleUploadedFile(name, data, content_type=content_type)
-
-
-def _problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content[:500]
-    assert response["Content-Type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert (body["status"], body["code"]) == (status, code)
-    assert "Traceback" not in response.content.decode()
-    return body
 
 
 def _download(client: Client, upload_id: str, **headers: Any) -> tuple[Any, bytes]:

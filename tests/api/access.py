@@ -1,0 +1,166 @@
+"""The access table of the API: for every operation (`METHOD /path` as the OpenAPI
+document names it, without /api/v1), who is allowed and what everyone else is told.
+
+Keys of a rule: `allowed` maps a demo account (or EVERYONE signed in) to its answer;
+`denied` is the answer of every other signed-in account — 403 with a code when the
+action is refused, 404 when the object is hidden (it must look exactly missing);
+`anonymous` is the answer without a token; `special` lists accounts whose answer is
+neither (an administrator who sees a record but may not change it, for instance).
+A new app adds its routes here; tests/api/test_access_walk.py fails until it does.
+The walk's requests (bodies, which objects) are in the walk itself."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yiwang.accounts
+
+ANONYMOUS = "(no token)"
+EVERYONE = "*"
+#: Every demo account of the seed: a new one must appear in the table where it is allowed.
+DEMO_ACCOUNTS = [
+    a["username"]
+    for a in json.loads(
+        (Path(yiwang.accounts.__file__).parent / "data" / "demo_accounts.json").read_text(
+            encoding="utf-8"
+        )
+    )["accounts"]
+]
+
+Answer = tuple[int, str | None]
+NO_TOKEN: Answer = (401, "not_authenticated")
+
+
+@dataclass(frozen=True)
+class Rule:
+    allowed: dict[str, int]
+    denied: Answer | None = None
+    anonymous: Answer | int = NO_TOKEN
+    special: dict[str, Answer] = field(default_factory=dict)
+
+
+def expected(rule: Rule, role: str) -> Answer:
+    if role == ANONYMOUS:
+        return rule.anonymous if isinstance(rule.anonymous, tuple) else (rule.anonymous, None)
+    if role in rule.special:
+        return rule.special[role]
+    if role in rule.allowed:
+        return rule.allowed[role], None
+    if EVERYONE in rule.allowed:
+        return rule.allowed[EVERYONE], None
+    assert rule.denied is not None, f"{role} is neither allowed nor denied"
+    return rule.denied
+
+
+PUBLIC_200 = Rule(allowed={EVERYONE: 200}, anonymous=200)
+SIGNED_IN_200 = Rule(allowed={EVERYONE: 200})
+SEES_NANGUAN = ("citizen", "clerk-nanguan", "reviewer-nanguan", "supervisor-jilin", "admin")
+CASE_HIDDEN: Answer = (404, "case_not_found")
+CREDIT_STAFF: Answer = (403, "credit_staff_only")
+ENTERPRISE_ONLY: Answer = (403, "enterprise_only")
+NOT_AUTHORITY: Answer = (403, "not_list_authority")
+
+OPERATIONS: dict[str, Rule] = {
+    # accounts: anyone may try to sign in (the walk's wrong password is refused alike)
+    "POST /auth/login": Rule(
+        allowed={}, denied=(401, "invalid_credentials"), anonymous=(401, "invalid_credentials")
+    ),
+    "GET /auth/me": SIGNED_IN_200,
+    "POST /auth/logout": Rule(allowed={EVERYONE: 204}),
+    # catalog: public
+    "GET /items": PUBLIC_200,
+    "GET /items/{code}": PUBLIC_200,
+    # uploads: anyone signed in stores; a file is its owner's, hidden from everyone else
+    "POST /uploads": Rule(allowed={EVERYONE: 201}),
+    "GET /uploads/{upload_id}": Rule(allowed={"citizen": 200}, denied=(404, "not_found")),
+    # cases (the walk's application has no materials: allowed to apply, incomplete)
+    "POST /cases": Rule(
+        allowed={"citizen": 422, "enterprise": 422},
+        denied=(403, "staff_cannot_apply"),
+        special=dict.fromkeys(("citizen", "enterprise"), (422, "materials_missing")),
+    ),
+    "GET /cases": SIGNED_IN_200,
+    "GET /cases/{case_no}": Rule(allowed=dict.fromkeys(SEES_NANGUAN, 200), denied=CASE_HIDDEN),
+    "GET /cases/{case_no}/materials/{material_id}": Rule(
+        allowed={"citizen": 200, "clerk-nanguan": 200, "reviewer-nanguan": 200},
+        denied=CASE_HIDDEN,
+        special=dict.fromkeys(("supervisor-jilin", "admin"), (403, "materials_not_allowed")),
+    ),
+    "POST /cases/{case_no}/actions": Rule(
+        allowed={"clerk-nanguan": 200},
+        denied=CASE_HIDDEN,
+        special=dict.fromkeys(
+            ("citizen", "reviewer-nanguan", "supervisor-jilin", "admin"),
+            (403, "action_not_allowed"),
+        ),
+    ),
+    "GET /public/cases/{case_no}": PUBLIC_200,  # with the query code
+    # credit, public (the walk's query is one character: refused alike, never 401)
+    "GET /public/enterprises": Rule(
+        allowed={}, denied=(400, "query_too_short"), anonymous=(400, "query_too_short")
+    ),
+    "GET /public/enterprises/{uscc}": PUBLIC_200,
+    # credit, staff: the market regulator publishes and lists; the administrator reads
+    "GET /credit/enterprises/{uscc}": Rule(
+        allowed={"admin": 200, "publisher-jilin-market": 200}, denied=CREDIT_STAFF
+    ),
+    "POST /credit/enterprises/{uscc}/disclosures": Rule(
+        allowed={"admin": 201, "publisher-jilin-market": 201}, denied=CREDIT_STAFF
+    ),
+    "POST /credit/disclosures/{disclosure_id}/corrections": Rule(
+        allowed={"publisher-jilin-market": 200},
+        denied=CREDIT_STAFF,
+        special={"admin": (404, "disclosure_not_found")},  # another authority's record
+    ),
+    "POST /credit/disclosures/{disclosure_id}/withdrawal": Rule(
+        allowed={"publisher-jilin-market": 200},
+        denied=CREDIT_STAFF,
+        special={"admin": (404, "disclosure_not_found")},
+    ),
+    # (the walk's enterprise is listed already: the authority is told so)
+    "POST /credit/enterprises/{uscc}/list-entries": Rule(
+        allowed={"publisher-jilin-market": 409},
+        denied=CREDIT_STAFF,
+        special={"admin": NOT_AUTHORITY, "publisher-jilin-market": (409, "already_listed")},
+    ),
+    "POST /credit/list-entries/{entry_id}/removal": Rule(
+        allowed={"publisher-jilin-market": 200},
+        denied=CREDIT_STAFF,
+        special={"admin": NOT_AUTHORITY},
+    ),
+    # (the walk reverses the listing event of an entry it has just removed: the removal
+    # must be reversed first)
+    "POST /credit/list-events/{event_id}/reversal": Rule(
+        allowed={"publisher-jilin-market": 409},
+        denied=CREDIT_STAFF,
+        special={
+            "admin": NOT_AUTHORITY,
+            "publisher-jilin-market": (409, "later_events_first"),
+        },
+    ),
+    "GET /credit/removal-applications": Rule(
+        allowed={"publisher-jilin-market": 200}, denied=NOT_AUTHORITY
+    ),
+    # (an unknown application: looks missing to everyone)
+    "POST /credit/removal-applications/{application_id}/decision": Rule(
+        allowed={}, denied=(404, "application_not_found")
+    ),
+    # credit, the enterprise's own (it has filed no report for last year yet)
+    "GET /enterprise/credit": Rule(allowed={"enterprise": 200}, denied=ENTERPRISE_ONLY),
+    "GET /enterprise/annual-reports/{year}": Rule(
+        allowed={}, denied=ENTERPRISE_ONLY, special={"enterprise": (404, "report_not_found")}
+    ),
+    "PUT /enterprise/annual-reports/{year}": Rule(
+        allowed={}, denied=ENTERPRISE_ONLY, special={"enterprise": (404, "report_not_found")}
+    ),
+    "POST /enterprise/annual-reports": Rule(allowed={"enterprise": 201}, denied=ENTERPRISE_ONLY),
+    "POST /enterprise/immediate-info": Rule(allowed={"enterprise": 201}, denied=ENTERPRISE_ONLY),
+    "POST /enterprise/list-entries/{entry_id}/removal-application": Rule(
+        allowed={"enterprise": 201}, denied=ENTERPRISE_ONLY
+    ),
+    # notify: a message is its recipient's
+    "GET /messages": SIGNED_IN_200,
+    "POST /messages/{message_id}/read": Rule(allowed={"citizen": 200}, denied=(404, "not_found")),
+}

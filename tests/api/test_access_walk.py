@@ -1,0 +1,166 @@
+"""Who may call what: every operation of the live OpenAPI document × every demo account
+× no token, from one access table (tests/api/access.py). A route missing from the table
+fails the walk; so does a table entry for a route that no longer exists.
+
+Denied an action: 403 (401 without a token); denied an object: 404, exactly as if it did
+not exist (an unknown id gives the same answer). The per-app walks
+(tests/cases/test_authorization.py, tests/credit/test_api.py) keep the finer checks —
+what a listing contains, which file comes back."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from tests.api.access import ANONYMOUS, DEMO_ACCOUNTS, OPERATIONS, expected
+from tests.cases import items
+from tests.cases.conftest import PDF, CaseApi
+from tests.credit.conftest import report_data
+from tests.problems import assert_problem
+from yiwang.accounts.actor import Actor
+from yiwang.credit.models import Enterprise
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+DISCLOSURE = {
+    "kind": "penalty",
+    "title": "虚假广告",
+    "document_no": "吉市监处罚〔2026〕1号",
+    "result": "罚款",
+    "amount": "2",
+    "legal_basis": "《中华人民共和国广告法》第五十五条",
+    "decided_on": "2026-05-20",
+}
+
+
+def _operations(client: Client) -> list[str]:
+    spec = client.get(f"{API}/openapi.json").json()
+    return [
+        f"{method.upper()} {path.removeprefix(API)}"
+        for path, methods in spec["paths"].items()
+        for method in methods
+    ]
+
+
+def test_every_route_is_in_the_access_table(client: Client) -> None:
+    live = _operations(client)
+    assert sorted(set(live) - set(OPERATIONS)) == [], "routes missing from tests/api/access.py"
+    assert sorted(set(OPERATIONS) - set(live)) == [], "table entries for no route"
+
+
+def _world(api: CaseApi, demo_users: dict[str, Any], uscc: str) -> dict[str, Any]:
+    """One object of every kind the paths name, owned by the demo accounts: a 南关区
+    case of the citizen, the citizen's upload and message, a disclosure and a listing
+    of the demo enterprise by the market regulator."""
+    from yiwang.notify.services import notify
+
+    case = api.apply("citizen", items.NANGUAN)
+    staff = Client()
+    staff.force_login(demo_users["publisher-jilin-market"])
+    disclosure = staff.post(
+        f"{API}/credit/enterprises/{uscc}/disclosures", DISCLOSURE, content_type="application/json"
+    )
+    assert disclosure.status_code == 201, disclosure.content
+    entry = staff.post(
+        f"{API}/credit/enterprises/{uscc}/list-entries",
+        {"list": "abnormal", "cause": "unreachable", "reason": "无法联系"},
+        content_type="application/json",
+    )
+    assert entry.status_code == 201, entry.content
+    message = notify(
+        demo_users["citizen"], subject="消息", body="正文", actor=Actor.system("cases")
+    )
+    return {
+        "code": items.NANGUAN,
+        "upload_id": api.upload("citizen"),
+        "case_no": case["case_no"],
+        "query_code": case["query_code"],
+        "material_id": api.detail("citizen", case["case_no"])["materials"][0]["id"],
+        "uscc": uscc,
+        "disclosure_id": disclosure.json()["id"],
+        "entry_id": entry.json()["id"],
+        "event_id": entry.json()["history"][0]["id"],
+        "application_id": 999_999,  # none exists: the decider learns that, nobody else
+        "year": date.today().year - 1,
+        "message_id": message.pk,
+    }
+
+
+def _bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        "POST /auth/login": {"username": "nobody", "password": "x"},
+        "POST /cases": {
+            "item_code": items.NANGUAN,
+            "form": items.form_for(items.NANGUAN),
+            "materials": [],
+        },
+        "POST /cases/{case_no}/actions": {"action": "accept"},
+        "POST /credit/enterprises/{uscc}/disclosures": DISCLOSURE,
+        "POST /credit/disclosures/{disclosure_id}/corrections": {
+            "reason": "金额有误",
+            "amount": "3",
+        },
+        "POST /credit/disclosures/{disclosure_id}/withdrawal": {"reason": "复议撤销"},
+        "POST /credit/enterprises/{uscc}/list-entries": {
+            "list": "abnormal",
+            "cause": "unreachable",
+            "reason": "无法联系",
+        },
+        "POST /credit/list-entries/{entry_id}/removal": {"cause": "error", "reason": "核实"},
+        "POST /credit/list-events/{event_id}/reversal": {"reason": "补报内容虚假"},
+        "POST /credit/removal-applications/{application_id}/decision": {
+            "approve": True,
+            "reason": "已补报",
+        },
+        "PUT /enterprise/annual-reports/{year}": report_data(reason="更正"),
+        "POST /enterprise/annual-reports": report_data(year=world["year"]),
+        "POST /enterprise/immediate-info": {
+            "kind": "license",
+            "changed_on": "2026-01-05",
+            "content": "取得许可",
+        },
+        "POST /enterprise/list-entries/{entry_id}/removal-application": {"statement": "已补报"},
+    }
+
+
+def _call(client: Client, operation: str, world: dict[str, Any], token: str | None) -> Any:
+    method, template = operation.split(" ", 1)
+    path = re.sub(r"\{(\w+)\}", lambda m: str(world[m.group(1)]), template)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    query = {"code": world["query_code"]} if template == "/public/cases/{case_no}" else {}
+    if method == "GET":
+        return client.get(API + path, query, **headers)  # type: ignore[arg-type]
+    if operation == "POST /uploads":
+        upload = SimpleUploadedFile("材料.pdf", PDF, content_type="application/pdf")
+        return client.post(API + path, {"file": upload}, **headers)  # type: ignore[arg-type]
+    body = _bodies(world).get(operation, {})
+    call = getattr(client, method.lower())
+    return call(API + path, body, content_type="application/json", **headers)
+
+
+@pytest.mark.parametrize("role", [*DEMO_ACCOUNTS, ANONYMOUS])
+def test_every_operation_for_every_role(
+    role: str,
+    api: CaseApi,
+    api_login: Any,
+    demo_users: dict[str, Any],
+    demo_registry: Enterprise,
+) -> None:
+    world = _world(api, demo_users, demo_registry.uscc)
+    token = None if role == ANONYMOUS else api_login(role)
+    client = Client()
+    # Signing out last: it ends the token the other calls use.
+    for operation in sorted(OPERATIONS, key=lambda op: op == "POST /auth/logout"):
+        response = _call(client, operation, world, token)
+        if response.streaming:  # read to the end: that closes the file (not `close()`,
+            b"".join(response.streaming_content)  # which would end the test's connection)
+        status, code = expected(OPERATIONS[operation], role)
+        assert response.status_code == status, (operation, role, response.content[:300])
+        if status >= 400:
+            assert_problem(response, status, code)
