@@ -328,3 +328,67 @@ def test_a_closed_case_is_late_when_decided_after_its_promised_deadline() -> Non
     assert undecided.overdue is False
     no_deadline = {**base, "promised_deadline": None}
     assert clock.clock_view(_case(**no_deadline, decided_on=date(2026, 9, 23))).overdue is False
+
+
+# --- the arrival day (a local rule, YIWANG_ARRIVAL_RULE) ---------------------------------------
+
+
+def _at(day: str, hour: int, minute: int = 0) -> Any:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    d = date.fromisoformat(day)
+    return datetime(d.year, d.month, d.day, hour, minute, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.mark.parametrize(
+    ("at", "arrives"),
+    [
+        (_at("2026-11-07", 10), date(2026, 11, 7)),  # Saturday
+        (_at("2026-11-06", 22), date(2026, 11, 6)),  # Friday night
+        (_at("2026-10-01", 9), date(2026, 10, 1)),  # National Day
+    ],
+)
+def test_by_default_an_application_arrives_the_calendar_day_it_is_received(
+    settings: Any, at: Any, arrives: date
+) -> None:
+    del settings.YIWANG_ARRIVAL_RULE  # the default when nothing is configured
+    assert clock.arrival_day(at) == arrives
+    settings.YIWANG_ARRIVAL_RULE = "calendar_day"
+    assert clock.arrival_day(at) == arrives
+
+
+@pytest.mark.parametrize(
+    ("at", "arrives"),
+    [
+        (_at("2026-11-06", 16, 59), date(2026, 11, 6)),  # Friday, before closing
+        (_at("2026-11-06", 17, 0), date(2026, 11, 9)),  # Friday at closing: Monday
+        (_at("2026-11-07", 10), date(2026, 11, 9)),  # Saturday: Monday
+        (_at("2026-11-08", 23, 59), date(2026, 11, 9)),  # Sunday night: Monday
+        (_at("2026-10-01", 9), date(2026, 10, 8)),  # National Day: the first day after it
+        (_at("2026-09-30", 18), date(2026, 10, 8)),  # the evening before it
+        (_at("2026-09-20", 10), date(2026, 9, 20)),  # a 调休 Sunday is a working day
+        (_at("2026-11-05", 1), date(2026, 11, 5)),  # a working day's early hours: that day
+    ],
+)
+def test_next_workday_rule_moves_holidays_and_after_hours_to_the_next_working_day(
+    settings: Any, at: Any, arrives: date
+) -> None:
+    settings.YIWANG_ARRIVAL_RULE = "next_workday"
+    settings.YIWANG_OFFICE_CLOSES = "17:00"
+    assert clock.arrival_day(at) == arrives
+
+
+def test_the_closing_time_is_configurable(settings: Any) -> None:
+    settings.YIWANG_ARRIVAL_RULE = "next_workday"
+    settings.YIWANG_OFFICE_CLOSES = "17:30"
+    assert clock.arrival_day(_at("2026-11-06", 17, 15)) == date(2026, 11, 6)
+    assert clock.arrival_day(_at("2026-11-06", 17, 30)) == date(2026, 11, 9)
+
+
+def test_an_unknown_arrival_rule_is_a_configuration_error(settings: Any) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    settings.YIWANG_ARRIVAL_RULE = "next_day"
+    with pytest.raises(ImproperlyConfigured):
+        clock.arrival_day(_at("2026-11-07", 10))

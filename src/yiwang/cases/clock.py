@@ -14,9 +14,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from yiwang.cases.choices import CaseStatus, DeadlineMark
@@ -40,6 +42,28 @@ def now() -> datetime:
 
 def today() -> date:
     return timezone.localdate(now())
+
+
+#: YIWANG_ARRIVAL_RULE: "calendar_day" (the default) — materials arrive the calendar day
+#: they are received, also on a holiday or after hours; "next_workday" — received on a
+#: day that is not a working day, or on a working day from YIWANG_OFFICE_CLOSES on, they
+#: arrive on the next working day (a local rule some provinces have; 行政许可法 is silent).
+ARRIVAL_RULES = ("calendar_day", "next_workday")
+
+
+def arrival_day(at: datetime) -> date:
+    """The day an application (or a supplement) counts as arrived: the Art. 32 window and
+    deemed acceptance run from it, the start day not counted (Art. 82). See ARRIVAL_RULES."""
+    local = timezone.localtime(at)
+    rule = str(getattr(settings, "YIWANG_ARRIVAL_RULE", "calendar_day"))
+    if rule == "calendar_day":
+        return local.date()
+    if rule != "next_workday":
+        raise ImproperlyConfigured(f"YIWANG_ARRIVAL_RULE must be one of {ARRIVAL_RULES}: {rule!r}")
+    closes = time.fromisoformat(str(getattr(settings, "YIWANG_OFFICE_CLOSES", "17:00")))
+    if workdays.is_workday(local.date()) and local.time() < closes:
+        return local.date()
+    return workdays.add(local.date(), 1).value
 
 
 @dataclass(frozen=True)
