@@ -287,3 +287,9 @@ def test_a_rolled_back_expiry_keeps_the_file(
         delete_expired_uploads()
     assert Upload.objects.get() == old
     assert (media / old.file.name).exists()
+
+
+def test_the_document_names_429_for_uploads(client: Client) -> None:
+    operation = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/uploads"]["post"]
+    assert {"413", "429"} <= set(operation["responses"])
+    assert "upload_rate_limited" in operation["responses"]["429"]["description"]

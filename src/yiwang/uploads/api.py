@@ -46,7 +46,11 @@ _MULTIPART_FILE = {
                 }
             }
         },
-    }
+    },
+    # The account's quotas (decision 0017): 413 also as upload_quota_exceeded.
+    "responses": {
+        429: {"description": "上传过于频繁（upload_rate_limited），Retry-After 为等待秒数"}
+    },
 }
 _FILE_BODY = {
     "responses": {

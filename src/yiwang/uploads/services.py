@@ -133,8 +133,11 @@ def _check_rate(owner: User, limits: Quotas, now: datetime) -> None:
     retry_after = max(1, math.ceil((frees_at - now).total_seconds()))
     window = int(limits.rate_window.total_seconds())
     raise RateLimited(
-        f"上传过于频繁：每个账号 {window // 60 or 1} 分钟内最多上传 {limits.rate_limit} 个文件，"
-        f"请 {retry_after} 秒后再试",
+        _(
+            "上传过于频繁：每个账号 %(minutes)s 分钟内最多上传 %(limit)s 个文件，"
+            "请 %(retry_after)s 秒后再试"
+        )
+        % {"minutes": window // 60 or 1, "limit": limits.rate_limit, "retry_after": retry_after},
         code="upload_rate_limited",
         retry_after=retry_after,
         limit=limits.rate_limit,
@@ -163,8 +166,11 @@ def _check_quota(owner: User, size: int, limits: Quotas, now: datetime) -> None:
                 extra["retry_after"] = max(1, math.ceil((expires_at - now).total_seconds()))
                 break
     raise PayloadTooLarge(
-        f"存储空间不足：每个账号最多保存 {_mb(limits.quota_bytes)} MB 的材料，"
-        f"已用 {_mb(used)} MB，本文件 {_mb(size)} MB",
+        _(
+            "存储空间不足：每个账号最多保存 %(quota)s MB 的材料，已用 %(used)s MB，"
+            "本文件 %(size)s MB"
+        )
+        % {"quota": _mb(limits.quota_bytes), "used": _mb(used), "size": _mb(size)},
         code="upload_quota_exceeded",
         **extra,
     )
