@@ -359,5 +359,17 @@ if os.environ.get("YIWANG_SMS_URL"):
 YIWANG_NOTIFY_MAX_ATTEMPTS = 5
 YIWANG_NOTIFY_RETRY_SECONDS = 60
 YIWANG_UPLOAD_MAX_BYTES = int(os.environ.get("YIWANG_UPLOAD_MAX_BYTES", str(10 * 1024 * 1024)))
+# When an application received on a holiday or after hours arrives (cases.clock.arrival_day):
+# "calendar_day" (that day, the default) or "next_workday" (from YIWANG_OFFICE_CLOSES on).
+YIWANG_ARRIVAL_RULE = os.environ.get("YIWANG_ARRIVAL_RULE", "calendar_day")
+YIWANG_OFFICE_CLOSES = os.environ.get("YIWANG_OFFICE_CLOSES", "17:00")
+# Per-account upload quotas (uploads.services, decision 0017); 0 switches one off.
+YIWANG_UPLOAD_RATE_LIMIT = int(os.environ.get("YIWANG_UPLOAD_RATE_LIMIT", "60"))
+YIWANG_UPLOAD_RATE_WINDOW_SECONDS = int(os.environ.get("YIWANG_UPLOAD_RATE_WINDOW_SECONDS", "3600"))
+YIWANG_UPLOAD_QUOTA_BYTES = int(os.environ.get("YIWANG_UPLOAD_QUOTA_BYTES", str(500 * 1024 * 1024)))
+# An upload no case refers to is removed (file and row) by the upload sweep at this age.
+YIWANG_UPLOAD_UNATTACHED_MAX_AGE_HOURS = int(
+    os.environ.get("YIWANG_UPLOAD_UNATTACHED_MAX_AGE_HOURS", str(7 * 24))
+)
 
 CSRF_FAILURE_VIEW = "yiwang.portal.views.csrf_failure"

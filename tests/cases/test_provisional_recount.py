@@ -107,3 +107,38 @@ def test_a_deadline_still_in_an_unpublished_year_stays_provisional(
     assert _recount() == []
     case = Case.objects.get(case_no=case_no)
     assert (case.legal_deadline, case.deadlines_provisional) == (date(2027, 1, 18), True)
+
+
+def test_a_special_procedure_that_ran_into_an_unpublished_year_is_counted_again(
+    api: CaseApi, frozen: FrozenClock
+) -> None:
+    from yiwang.cases.models import Suspension
+
+    frozen.set("2026-12-21")  # Monday
+    case_no = api.apply("citizen", items.NANGUAN)["case_no"]
+    api.ok("clerk-nanguan", case_no, "accept")  # promised 2026-12-28, legal 2027-01-18
+    frozen.set("2026-12-23")
+    api.ok("reviewer-nanguan", case_no, "suspend", kind="expert_review", comment="专家评审")
+    frozen.set("2027-01-06")
+    resumed = api.ok("reviewer-nanguan", case_no, "resume")
+    # (Dec 23, Jan 6] on weekends only: Dec 24-25, 28-31, Jan 1, 4-6 = 10 working days.
+    case = Case.objects.get(case_no=case_no)
+    assert case.paused_workdays == 10
+    assert resumed["promised_deadline"] == "2027-01-11"  # 15 after Dec 21, weekends only
+    assert resumed["legal_deadline"] == "2027-02-01"  # 30 after Dec 21
+
+    _publish_2027_new_year()
+    _recount()
+    case = Case.objects.get(case_no=case_no)
+    # 元旦 fell inside the procedure: it paused 9 working days, not 10. The deadlines are
+    # 5 + 9 and 20 + 9 working days after Dec 21 without Jan 1 — the same days as before;
+    # counting the old 10 paused days on the new calendar would have moved both a day later.
+    assert case.paused_workdays == 9
+    assert Suspension.objects.get(case=case).workdays == 9
+    assert case.promised_deadline == date(2027, 1, 11)
+    assert case.legal_deadline == date(2027, 2, 1)
+    assert case.deadlines_provisional is False
+    event = AuditEvent.objects.get(object_id=case_no, action="case.deadlines_recounted")
+    assert event.before == {"paused_workdays": 10, "provisional": True}
+    assert event.after == {"paused_workdays": 9, "provisional": False}
+    assert _recount() == []  # idempotent

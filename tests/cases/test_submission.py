@@ -311,3 +311,18 @@ def test_a_nul_in_the_address_is_refused_before_any_lookup(api: CaseApi) -> None
     assert page.status_code == 400
     assert "空字符" in page.content.decode()
     assert api.detail("citizen", case_no)["status"] == "submitted"
+
+
+def test_an_application_on_a_saturday_arrives_on_saturday_or_monday_as_configured(
+    api: CaseApi, frozen: FrozenClock, settings: Any
+) -> None:
+    frozen.set("2026-11-07")  # Saturday
+    first = api.apply("citizen", items.NANGUAN)["case_no"]
+    assert Case.objects.get(case_no=first).arrived_on.isoformat() == "2026-11-07"
+    settings.YIWANG_ARRIVAL_RULE = "next_workday"
+    second = api.apply("citizen", items.NANGUAN)["case_no"]
+    case = Case.objects.get(case_no=second)
+    assert case.arrived_on.isoformat() == "2026-11-09"
+    # The Art. 32 window runs from Monday: its 5th working day is Monday Nov 16.
+    assert case.due_on is not None
+    assert case.due_on.isoformat() == "2026-11-16"

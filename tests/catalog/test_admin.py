@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 import pytest
+from django.db import IntegrityError
+from django.db.models import ProtectedError
 from django.test import Client
 
 from yiwang.accounts.actor import Actor
@@ -254,3 +256,47 @@ def test_moving_a_department_with_items_is_a_form_error(admin_client: Client) ->
     assert "不能从区划 220102 改到 222424" in response.content.decode()
     assert Department.objects.get(pk=dept.pk).region_id == "220102"
     assert AuditEvent.objects.count() == events
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        # Django's collector finds the case filed after the delete page checked.
+        lambda item: ProtectedError("cases refer to it", {item}),
+        # The database's foreign key finds it at commit (PostgreSQL, SQLite: deferred).
+        lambda item: IntegrityError("FOREIGN KEY constraint failed"),
+    ],
+    ids=["protected", "foreign_key"],
+)
+def test_an_item_a_case_was_filed_for_meanwhile_is_refused_not_500(
+    admin_client: Client, monkeypatch: pytest.MonkeyPatch, failure: Any
+) -> None:
+    from yiwang.catalog import services
+
+    item = ServiceItem.objects.get(code="222424102-LY-GG-001")
+
+    def delete_raced(obj: ServiceItem, *, actor: Any) -> None:
+        raise failure(obj)
+
+    monkeypatch.setattr(services, "delete_item", delete_raced)
+    url = f"/admin/catalog/serviceitem/{item.pk}/delete/"
+    response = admin_client.post(url, {"post": "yes"}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain == [(f"/admin/catalog/serviceitem/{item.pk}/change/", 302)]
+    page = response.content.decode()
+    assert "无法删除事项：有办件正在引用它" in page
+    assert "成功删除" not in page
+    assert "successfully" not in page.lower()
+    assert ServiceItem.objects.filter(pk=item.pk).exists()
+    assert not AuditEvent.objects.filter(action="catalog.item_deleted").exists()
+
+    bulk = admin_client.post(
+        "/admin/catalog/serviceitem/",
+        {"action": "delete_selected", "_selected_action": [str(item.pk)], "post": "yes"},
+        follow=True,
+    )
+    assert bulk.status_code == 200
+    page = bulk.content.decode()
+    assert "无法删除事项：有办件正在引用它" in page
+    assert "成功删除" not in page
+    assert ServiceItem.objects.filter(pk=item.pk).exists()

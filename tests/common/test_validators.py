@@ -663,3 +663,69 @@ def test_any_text_is_either_valid_or_validation_failed(
         assert outcome.detail
     else:
         assert isinstance(outcome, str)
+
+
+# --- printed forms: spaces and hyphens are dropped before the check ---------------------
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        "91110000 600037341L",  # as on the business licence: region, organisation code, check
+        "9111 0000 6000 3734 1L",
+        "91110000-600037341-L",
+        "91110000\u3000600037341\u3000L",  # full-width spaces from a Chinese input method
+        " 91110000\u00a0600037341l ",  # a no-break space from a web page, lower-case l
+        "91110000\u2013600037341\uff0dL",  # an en dash and a full-width hyphen
+    ],
+)
+def test_uscc_printed_with_spaces_or_hyphens_is_compacted(printed: str) -> None:
+    assert check_uscc(printed) == USCC_VECTOR
+
+
+def test_uscc_compacted_is_still_checked() -> None:
+    with pytest.raises(ValidationFailed) as exc_info:
+        check_uscc("91110000 600037341K")
+    assert rule_of(exc_info) == "check_char"
+    assert exc_info.value.detail == "check character should be L, not K"
+
+
+def test_uscc_allow_list_is_compared_compacted() -> None:
+    pilot = "91110000600037341K"
+    assert check_uscc("91110000 600037341K", allow_list=[pilot]) == pilot
+
+
+ID_1990 = make_id_number("110101", date(1990, 3, 7), 123)
+
+
+@pytest.mark.parametrize(
+    "printed",
+    [
+        f"{ID_1990[:6]}-{ID_1990[6:14]}-{ID_1990[14:]}",  # 110101-19900307-123X
+        f"{ID_1990[:6]} {ID_1990[6:14]} {ID_1990[14:]}",
+        f"{ID_1990[:6]} {ID_1990[6:10]} {ID_1990[10:14]} {ID_1990[14:]}",
+        f"{ID_1990[:6]}\u3000{ID_1990[6:14]}\u3000{ID_1990[14:]}",
+    ],
+)
+def test_id_printed_with_spaces_or_hyphens_is_compacted(printed: str) -> None:
+    assert check_id_number(printed, today=TODAY) == ID_1990
+
+
+def test_id_compacted_lower_x_and_wrong_check_still_refused() -> None:
+    number = "11010519491231002X"
+    assert check_id_number("110105 19491231 002x", today=TODAY) == number
+    with pytest.raises(ValidationFailed) as exc_info:
+        check_id_number("110105-19491231-0021", today=TODAY)
+    assert rule_of(exc_info) == "check_char"
+
+
+def test_a_separator_typed_instead_of_a_character_is_named_as_typed() -> None:
+    # Compacting "1101051949123100-X" would leave 17 characters: the reason names the
+    # hyphen where it was typed rather than a length the user did not type.
+    with pytest.raises(ValidationFailed) as exc_info:
+        check_id_number("1101051949123100-X", today=TODAY)
+    assert rule_of(exc_info) == "charset"
+    assert exc_info.value.detail == "character 17 ('-') is not a digit"
+    with pytest.raises(ValidationFailed) as exc_info:
+        check_id_number("110105 1949123100X", today=TODAY)
+    assert rule_of(exc_info) == "charset"

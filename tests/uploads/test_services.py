@@ -256,7 +256,7 @@ def test_the_sweep_deletes_files_left_by_a_rolled_back_transaction(
     for path in files:
         _age(path, 2 * 3600)
     result = sweep_orphan_files.enqueue()
-    assert result.return_value == {"deleted": 1}
+    assert result.return_value == {"deleted": 1, "expired": 0}
     assert stored_files(media) == [media / kept.file.name]
     assert not orphan.exists()
     assert AuditEvent.objects.filter(action="uploads.orphan_deleted").count() == 1

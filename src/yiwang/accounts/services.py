@@ -252,8 +252,8 @@ def register_citizen(
     is_demo: bool = False,
 ) -> User:
     """A natural person's account, real-name: the ID number must be valid (GB 11643)."""
-    id_number = id_number.strip().upper()
-    check_id_number(id_number)
+    # The number as checked: spaces and hyphens of its printed form dropped, X upper.
+    id_number = check_id_number(id_number.strip().upper())
     if not real_name.strip():
         raise ValidationFailed(_("姓名不能为空"), code="real_name_missing")
     if phone and not (len(phone) == 11 and phone.isdigit() and phone.startswith("1")):

@@ -12,10 +12,13 @@ query (the working-day index is cached per process).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
 from yiwang.cases.choices import CaseStatus, DeadlineMark
@@ -39,6 +42,28 @@ def now() -> datetime:
 
 def today() -> date:
     return timezone.localdate(now())
+
+
+#: YIWANG_ARRIVAL_RULE: "calendar_day" (the default) — materials arrive the calendar day
+#: they are received, also on a holiday or after hours; "next_workday" — received on a
+#: day that is not a working day, or on a working day from YIWANG_OFFICE_CLOSES on, they
+#: arrive on the next working day (a local rule some provinces have; 行政许可法 is silent).
+ARRIVAL_RULES = ("calendar_day", "next_workday")
+
+
+def arrival_day(at: datetime) -> date:
+    """The day an application (or a supplement) counts as arrived: the Art. 32 window and
+    deemed acceptance run from it, the start day not counted (Art. 82). See ARRIVAL_RULES."""
+    local = timezone.localtime(at)
+    rule = str(getattr(settings, "YIWANG_ARRIVAL_RULE", "calendar_day"))
+    if rule == "calendar_day":
+        return local.date()
+    if rule != "next_workday":
+        raise ImproperlyConfigured(f"YIWANG_ARRIVAL_RULE must be one of {ARRIVAL_RULES}: {rule!r}")
+    closes = time.fromisoformat(str(getattr(settings, "YIWANG_OFFICE_CLOSES", "17:00")))
+    if workdays.is_workday(local.date()) and local.time() < closes:
+        return local.date()
+    return workdays.add(local.date(), 1).value
 
 
 @dataclass(frozen=True)
@@ -74,32 +99,57 @@ class Recount:
     legal: date | None
     issue: date | None
     provisional: bool
+    #: The working days of the finished special procedures, counted again (None when
+    #: they were not given, and the case's `paused_workdays` was used as it is).
+    paused: int | None = None
+    #: The same, per procedure, in the order given.
+    procedure_days: tuple[int, ...] = ()
 
 
-def recount_deadlines(case: Case) -> Recount:
+def paused_days(periods: Iterable[tuple[date, date]]) -> tuple[tuple[int, ...], bool]:
+    """Art. 45: the working days in (start, end] of each finished special procedure, on
+    today's calendar, and whether any of them is provisional (as `_end_suspension` counts
+    them when a procedure ends)."""
+    days: list[int] = []
+    provisional = False
+    for started_on, ended_on in periods:
+        counted = workdays.count(started_on, ended_on)
+        days.append(max(0, counted.value))
+        provisional = provisional or counted.provisional
+    return tuple(days), provisional
+
+
+def recount_deadlines(case: Case, procedures: Iterable[tuple[date, date]] | None = None) -> Recount:
     """The case's deadlines counted again on today's calendar, from what fixed them: the
     acceptance date and the limits accepted under, the working days of finished special
     procedures (Art. 45) and the extension (Art. 42), the decision date (Art. 44).
 
     Moving a deadline by N working days from a working day lands where counting all of
     them from the start does, so this equals the deadlines set step by step — counted
-    with the holiday notices published since. The days of a special procedure are kept
-    as they were counted when it ended.
+    with the holiday notices published since. `procedures` are the (start, end) days of
+    the finished special procedures: their working days are counted again too (a
+    procedure that ran into a year without a notice was counted on weekends only).
+    Without them the stored `paused_workdays` is used as it is.
     """
     promised = legal = issue = None
     provisional = False
+    paused_again: int | None = None
+    per_procedure: tuple[int, ...] = ()
+    if procedures is not None:
+        per_procedure, provisional = paused_days(procedures)
+        paused_again = sum(per_procedure)
     if case.accepted_on is not None and case.legal_limit_days is not None:
-        paused = case.paused_workdays
+        paused = case.paused_workdays if paused_again is None else paused_again
         p = workdays.add(case.accepted_on, (case.promised_limit_days or 0) + paused)
         lg = workdays.add(
             case.accepted_on, case.legal_limit_days + paused + case.extension_workdays
         )
         promised, legal = p.value, lg.value
-        provisional = p.provisional or lg.provisional
+        provisional = provisional or p.provisional or lg.provisional
     if case.decided_on is not None and case.issue_deadline is not None:
         i = workdays.add(case.decided_on, ISSUE_LIMIT_WORKDAYS)
         issue, provisional = i.value, provisional or i.provisional
-    return Recount(promised, legal, issue, provisional)
+    return Recount(promised, legal, issue, provisional, paused_again, per_procedure)
 
 
 def acceptance_deadline(arrived_on: date) -> workdays.WorkdayResult[date]:

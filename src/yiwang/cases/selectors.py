@@ -43,6 +43,10 @@ PAGE_SIZE = 20
 #: Deeper pages are refused (as the catalog does): an offset past the database's integer
 #: range is an error there, and nobody pages through 200 000 cases one page at a time.
 MAX_PAGE = 10_000
+#: The list's total is counted up to this many cases and then reported as "at least"
+#: (`Page.total_capped`), as the credit search does: an exact COUNT over a province's
+#: open cases scans them all on every inbox page; nobody pages through 500 pages.
+COUNT_CAP = 10_000
 
 # --- who is asking: accounts.actor.Actor (one per request) ------------------------
 
@@ -220,21 +224,26 @@ def cases_for(actor: Actor, *, status: str | None = None) -> QuerySet[Case]:
 @dataclass(frozen=True)
 class Page:
     rows: list[tuple[Case, ClockView]]
-    total: int
+    total: int  # exact up to COUNT_CAP; `total_capped` says there are more
     page: int
     page_size: int
+    total_capped: bool = False
 
 
 def paginate(qs: QuerySet[Case], page: int, *, on: date | None = None) -> Page:
-    """One page with each case's clock (two queries: the count and the rows)."""
+    """One page with each case's clock (two queries: the bounded count and the rows).
+
+    The count reads at most COUNT_CAP + 1 rows (SELECT COUNT(*) FROM (... LIMIT n)), so
+    its cost does not grow with the inbox; past the cap the total is the cap.
+    """
     if not 1 <= page <= MAX_PAGE:
         raise ValidationFailed(
             _("页码应为 1 到 %(max_page)s 的整数") % {"max_page": MAX_PAGE}, code="bad_page"
         )
-    total = qs.count()
+    counted = qs.order_by()[: COUNT_CAP + 1].count()
     start = (page - 1) * PAGE_SIZE
     rows = [(case, clock_view(case, on)) for case in qs[start : start + PAGE_SIZE]]
-    return Page(rows, total, page, PAGE_SIZE)
+    return Page(rows, min(counted, COUNT_CAP), page, PAGE_SIZE, counted > COUNT_CAP)
 
 
 # --- one case in full ---------------------------------------------------------------

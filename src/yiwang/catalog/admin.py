@@ -14,9 +14,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
-from django.db import models, transaction
-from django.http import HttpRequest
+from django.contrib import admin, messages
+from django.db import IntegrityError, models, transaction
+from django.db.models import ProtectedError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 
 from yiwang.accounts.actor import request_actor
 from yiwang.catalog import services
@@ -286,6 +288,39 @@ class ServiceItemAdmin(admin.ModelAdmin):
         with transaction.atomic():
             for obj in queryset:
                 services.delete_item(obj, actor=request_actor(request))
+
+    # The delete page lists the cases that protect an item and refuses; but a case filed
+    # between that check and the DELETE (an applicant submitting while the administrator
+    # confirms) makes the deletion fail: ProtectedError from Django's collector, or the
+    # database's foreign key at commit (IntegrityError). Either is a refusal, never a 500.
+    _REFUSED = "无法删除事项：有办件正在引用它（可能刚刚有人提交申请）。请改为停用该事项。"
+
+    def delete_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except (ProtectedError, IntegrityError):
+            self.message_user(request, self._REFUSED, messages.ERROR)
+            opts = self.model._meta
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id])
+            return HttpResponseRedirect(url)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            action, name, description = actions["delete_selected"]  # type: ignore[misc]
+
+            def delete_selected(modeladmin: Any, req: HttpRequest, queryset: Any) -> Any:
+                try:
+                    with transaction.atomic():  # commit here, so the foreign key is checked here
+                        return action(modeladmin, req, queryset)
+                except (ProtectedError, IntegrityError):
+                    self.message_user(req, self._REFUSED, messages.ERROR)
+                    return None
+
+            actions["delete_selected"] = (delete_selected, name, description)
+        return actions
 
 
 class DeliveryMethodForm(forms.ModelForm):

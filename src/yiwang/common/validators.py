@@ -63,6 +63,22 @@ def _require_str(value: object, field: str) -> str:
     return value
 
 
+#: What people type between the groups of a printed number: spaces (also the full-width
+#: and the no-break one) and hyphens (ASCII, Unicode's hyphens and dashes, the full-width
+#: one) — python-stdnum's `compact` drops spaces and hyphens too. Not line ends or tabs:
+#: those come from pasting a field with its neighbour, not from the printed form.
+_SEPARATORS = frozenset(" \u00a0\u3000-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d")
+
+
+def _compact(value: str, expected: int) -> str:
+    """`value` without the spaces and hyphens of its printed form ("91110000 600037341 2",
+    "110101-19900307-7XXX") when what remains has the `expected` length; otherwise
+    `value` itself, so that the reasons given name the characters as they were typed
+    (a hyphen typed *instead of* a character is "not allowed", not a short number)."""
+    compact = "".join(c for c in value if c not in _SEPARATORS)
+    return compact if len(compact) == expected else value
+
+
 def _require_length(value: str, expected: int, field: str) -> None:
     if len(value) != expected:
         raise _fail(
@@ -135,12 +151,13 @@ def check_id_number(value: str, *, today: date | None = None) -> str:
     first two digits a province-level code of GB/T 2260; the birth date
     (positions 7-14) a real date, not in the future (China time, or `today`).
     A lowercase `x` is accepted and returned as `X`, since citizens type it so.
-    The old 15-digit numbers are not accepted.
+    Spaces and hyphens, as the number is grouped on cards and forms, are dropped
+    first. The old 15-digit numbers are not accepted.
 
     Returns the normalised number.
     """
     field = "id_number"
-    value = _require_str(value, field)
+    value = _compact(_require_str(value, field), 18)
     _require_length(value, 18, field)
     for pos, ch in enumerate(value[:17], start=1):
         if ch not in _DIGITS:
@@ -243,12 +260,13 @@ def check_uscc(value: str, *, allow_list: Collection[str] = ()) -> str:
 
     `allow_list` holds real early pilot codes that fail the checksums; a value
     in it passes as it is. Registry imports may pass one, citizen-facing input
-    never does. Lowercase letters are accepted and returned uppercase.
+    never does. Lowercase letters are accepted and returned uppercase; spaces and
+    hyphens, as the code is grouped on licences, are dropped first.
 
     Returns the normalised code.
     """
     field = "uscc"
-    value = _require_str(value, field)
+    value = _compact(_require_str(value, field), 18)
     if allow_list and value.upper() in {entry.upper() for entry in allow_list}:
         return value.upper()
     _require_length(value, 18, field)

@@ -1,7 +1,9 @@
 """HTTP API of the uploads app (paths as in shared/design/interfaces.md).
 
 POST /uploads        multipart, field `file`: 201 {upload_id, name, size, content_type};
-                     413 too large, 415 not PDF/JPEG/PNG by content, 422 no file
+                     413 too large (`payload_too_large`) or the account's storage quota
+                     full (`upload_quota_exceeded`), 415 not PDF/JPEG/PNG by content,
+                     422 no file, 429 too many uploads (`upload_rate_limited`, Retry-After)
 GET /uploads/{id}    the file, to its owner only (404 for anyone else)
 
 The body is read by `handlers.received_file`, not a ninja File parameter, so that a
@@ -44,7 +46,11 @@ _MULTIPART_FILE = {
                 }
             }
         },
-    }
+    },
+    # The account's quotas (decision 0017): 413 also as upload_quota_exceeded.
+    "responses": {
+        429: {"description": "上传过于频繁（upload_rate_limited），Retry-After 为等待秒数"}
+    },
 }
 _FILE_BODY = {
     "responses": {

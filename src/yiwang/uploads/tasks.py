@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django_tasks import task
 
-from yiwang.uploads.services import delete_orphan_files
+from yiwang.uploads.services import delete_expired_uploads, delete_orphan_files
 
 
 @task()
 def sweep_orphan_files() -> dict[str, int]:
-    """Delete stored files that no upload refers to (see `services.delete_orphan_files`)."""
-    return {"deleted": delete_orphan_files()}
+    """Delete stored files that no upload refers to (`services.delete_orphan_files`), and
+    uploads no case refers to past their age (`services.delete_expired_uploads`)."""
+    expired = delete_expired_uploads()
+    return {"deleted": delete_orphan_files(), "expired": expired}

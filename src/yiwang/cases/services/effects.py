@@ -173,7 +173,8 @@ def _resubmit(ch: _Change) -> None:
     add_materials(case, materials, refs, uploads, ch.now)
     notice.answered_at = ch.now
     notice.save(update_fields=["answered_at"])
-    case.arrived_on = ch.today  # Art. 32: the acceptance window runs from the supplement
+    # Art. 32: the acceptance window runs from the supplement (arrived as configured).
+    case.arrived_on = clock.arrival_day(ch.now)
     ch.data["materials"] = sorted({r.material for r in refs})
     ch.subject = "补正材料已收到"
     ch.body = (

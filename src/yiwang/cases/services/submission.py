@@ -219,7 +219,7 @@ def persist_application(app: Application, claim: idempotency.Claim | None) -> Su
         hall=item.department.hall,
         intake_region=app.intake,
         submitted_at=now,
-        arrived_on=today,
+        arrived_on=clock.arrival_day(now),  # the calendar day, or the next working day
     )
     case.due_on = clock.governing_deadline(case)
     case.current_step = current_step(case)

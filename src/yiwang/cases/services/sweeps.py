@@ -7,10 +7,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Prefetch
 
 from yiwang.cases import clock
 from yiwang.cases.choices import TERMINAL_STATUSES, CaseAction, CaseStatus, EventKind
-from yiwang.cases.models import Case
+from yiwang.cases.models import Case, Suspension
 from yiwang.cases.services._common import (
     SYSTEM_ACTOR,
     SYSTEM_UNIT,
@@ -76,25 +77,46 @@ def recount_provisional_deadlines() -> list[str]:
     is open, to the applicant; the flag stays while a deadline still reaches into a year
     not yet published. Each case in its own transaction under the row lock; a case
     counted again on the same calendar does not change, so running it twice is harmless.
+
+    The finished special procedures are counted again as well (Art. 45: their working
+    days are not counted): one that ran into a year without a notice was counted on
+    weekends only, so a holiday in it adds a day to every deadline, a 调休 day takes one.
     """
     changed = []
     # Counted first without a lock: while no notice was published, nothing moves and
     # nothing is written (most hours, for every such case).
-    candidates = Case.objects.filter(deadlines_provisional=True).only(*_RECOUNT_FIELDS)
+    candidates = (
+        Case.objects.filter(deadlines_provisional=True)
+        .only(*_RECOUNT_FIELDS)
+        .prefetch_related(_FINISHED_PROCEDURES)
+    )
     for candidate in candidates.iterator(chunk_size=1000):
-        if not _needs_recount(candidate, clock.recount_deadlines(candidate)):
+        if not _needs_recount(candidate, _count_again(candidate)):
             continue
         with transaction.atomic():
             case = (
                 Case.objects.select_for_update(of=("self",))
                 .select_related("item", "applicant")
+                .prefetch_related(_FINISHED_PROCEDURES)
                 .get(pk=candidate.pk)
             )
-            counted = clock.recount_deadlines(case)
+            counted = _count_again(case)
             if case.deadlines_provisional and _needs_recount(case, counted):
                 _recount(case, counted)
                 changed.append(case.case_no)
     return changed
+
+
+_FINISHED_PROCEDURES = Prefetch(
+    "suspensions",
+    queryset=Suspension.objects.filter(ended_on__isnull=False).order_by("id"),
+    to_attr="finished_procedures",
+)
+
+
+def _count_again(case: Case) -> clock.Recount:
+    procedures = getattr(case, "finished_procedures", [])
+    return clock.recount_deadlines(case, [(s.started_on, s.ended_on) for s in procedures])
 
 
 _RECOUNT_FIELDS = (
@@ -120,8 +142,12 @@ def _moves(case: Case, counted: clock.Recount) -> dict[str, tuple[Any, Any, str]
     }
 
 
+def _paused_moves(case: Case, counted: clock.Recount) -> bool:
+    return counted.paused is not None and counted.paused != case.paused_workdays
+
+
 def _needs_recount(case: Case, counted: clock.Recount) -> bool:
-    return bool(_moves(case, counted)) or not counted.provisional
+    return bool(_moves(case, counted)) or _paused_moves(case, counted) or not counted.provisional
 
 
 def _recount(case: Case, counted: clock.Recount) -> None:
@@ -132,6 +158,14 @@ def _recount(case: Case, counted: clock.Recount) -> None:
     after = {attr: new for attr, (_old, new, _label) in moves.items()}
     for attr, new in after.items():
         setattr(case, attr, new)
+    if _paused_moves(case, counted):
+        before["paused_workdays"], after["paused_workdays"] = case.paused_workdays, counted.paused
+        case.paused_workdays = counted.paused or 0
+        procedures = getattr(case, "finished_procedures", [])
+        for procedure, days in zip(procedures, counted.procedure_days, strict=True):
+            if procedure.workdays != days:
+                procedure.workdays = days
+                procedure.save(update_fields=["workdays"])
     case.deadlines_provisional = counted.provisional
     case.due_on = clock.governing_deadline(case)
     case.save(update_fields=[*after, "deadlines_provisional", "due_on"])
@@ -146,8 +180,13 @@ def _recount(case: Case, counted: clock.Recount) -> None:
         after={**after, "provisional": counted.provisional},
     )
     if not moves:
-        return  # only the flag: every deadline is now on published calendars
+        return  # only the flag (or the paused days without a moved deadline)
     text = "；".join(f"{label}由{_fmt(old)}调整为{_fmt(new)}" for old, new, label in moves.values())
+    if "paused_workdays" in after:
+        text = (
+            f"特别程序不计算的工作日由{before['paused_workdays']}天调整为"
+            f"{after['paused_workdays']}天；{text}"
+        )
     pending = "（仍有年度节假日安排尚未公布，日期可能再调整）" if counted.provisional else ""
     record_event(
         case,
