@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from yiwang.accounts.actor import Actor
-from yiwang.accounts.selectors import identity_for, permissions_of, supervised_region_paths
+from yiwang.accounts.actor import Actor, permissions_of, supervised_region_paths
+from yiwang.accounts.selectors import identity_for
 from yiwang.accounts.services import ensure_demo_accounts, register_citizen, register_enterprise
 from yiwang.common.errors import Conflict, ValidationFailed
 from yiwang.common.logging import MaskPersonalData

@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from yiwang.accounts.actor import Actor
-from yiwang.accounts.selectors import permissions_of, posts_of
+from yiwang.accounts.actor import Actor, permissions_of
+from yiwang.accounts.selectors import posts_of
 from yiwang.common.permissions import Permission
 from yiwang.org import services as org_services
 

@@ -20,7 +20,7 @@ from django.test import Client
 from tests.api.access import ANONYMOUS, DEMO_ACCOUNTS, OPERATIONS, expected
 from tests.cases import items
 from tests.cases.conftest import PDF, CaseApi
-from tests.credit.conftest import report_data
+from tests.credit.conftest import DISCLOSURE, report_data
 from tests.problems import assert_problem
 from yiwang.accounts.actor import Actor
 from yiwang.credit.models import Enterprise
@@ -28,15 +28,6 @@ from yiwang.credit.models import Enterprise
 pytestmark = pytest.mark.django_db
 
 API = "/api/v1"
-DISCLOSURE = {
-    "kind": "penalty",
-    "title": "虚假广告",
-    "document_no": "吉市监处罚〔2026〕1号",
-    "result": "罚款",
-    "amount": "2",
-    "legal_basis": "《中华人民共和国广告法》第五十五条",
-    "decided_on": "2026-05-20",
-}
 
 
 def _operations(client: Client) -> list[str]:

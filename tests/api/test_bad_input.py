@@ -11,17 +11,9 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from tests.problems import assert_problem
+
 pytestmark = pytest.mark.django_db
-
-
-def _assert_problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
-    body: dict[str, Any] = response.json()
-    assert (body["status"], body["code"]) == (status, code), body
-    assert body["title"]
-    assert "Traceback" not in response.content.decode()
-    return body
 
 
 def _too_big() -> int:
@@ -66,7 +58,7 @@ def test_an_oversized_body_with_a_token_is_413(
         response = client.post(
             path, make(), content_type=content_type, HTTP_AUTHORIZATION=f"Bearer {token}"
         )
-    body = _assert_problem(response, 413, "payload_too_large")
+    body = assert_problem(response, 413, "payload_too_large")
     limit = int(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
     assert body["max_bytes"] == limit
     assert f"{limit:,}" in body["detail"]
@@ -82,7 +74,7 @@ def test_an_oversized_body_with_a_session_is_413(
     csrf = session.cookies["csrftoken"].value
     with caplog.at_level(logging.INFO):
         response = session.post(path, make(), content_type=content_type, HTTP_X_CSRFTOKEN=csrf)
-    _assert_problem(response, 413, "payload_too_large")
+    assert_problem(response, 413, "payload_too_large")
     _assert_one_line_in_the_log(caplog)
 
 
@@ -102,7 +94,7 @@ def test_a_multipart_body_whose_fields_are_too_big_is_413_with_a_session(
     response = session.post(
         "/api/v1/auth/logout", {"comment": "x" * _too_big()}, HTTP_X_CSRFTOKEN=csrf
     )
-    _assert_problem(response, 413, "payload_too_large")
+    assert_problem(response, 413, "payload_too_large")
 
 
 def test_a_broken_multipart_body_with_a_session_is_400(session: Client) -> None:
@@ -113,7 +105,7 @@ def test_a_broken_multipart_body_with_a_session_is_400(session: Client) -> None:
         content_type="multipart/form-data",  # and no boundary
         HTTP_X_CSRFTOKEN=csrf,
     )
-    _assert_problem(response, 400, "bad_request")
+    assert_problem(response, 400, "bad_request")
 
 
 def test_a_body_under_the_limit_still_works(client: Client, token: str) -> None:
@@ -152,7 +144,7 @@ def test_text_that_utf8_cannot_encode_is_refused_at_the_parser(
     response = client.post(
         "/api/v1/cases", body, "application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
     )
-    _assert_problem(response, 400, "invalid_text")
+    assert_problem(response, 400, "invalid_text")
 
 
 def test_a_surrogate_pair_is_ordinary_text(client: Client, token: str) -> None:
@@ -180,7 +172,7 @@ def test_a_session_without_its_csrf_token_gets_the_house_problem_in_its_language
 ) -> None:
     headers = {} if language is None else {"HTTP_ACCEPT_LANGUAGE": language}
     response = session.post("/api/v1/auth/logout", **headers)  # type: ignore[arg-type]
-    body = _assert_problem(response, 403, "csrf_failed")
+    body = assert_problem(response, 403, "csrf_failed")
     assert body["title"] == title
     assert detail in body["detail"]
     assert "CSRF check Failed" not in response.content.decode()

@@ -11,17 +11,16 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.problems import assert_problem
+
 pytestmark = pytest.mark.django_db
 
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def _problem(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/problem+json"
+    body = assert_problem(response, status, code)
     assert "Accept-Language" in response.get("Vary", "")  # caches keep the two apart
-    body: dict[str, Any] = response.json()
-    assert body["code"] == code
     return body
 
 

@@ -68,7 +68,7 @@ def test_a_region_below_post_reaches_the_region_only_with_the_permission(
     """One supervisor rule: a ``region_below`` post exercises the permissions its role
     grants over the region below it — a supervision role without case viewing does not
     see the cases there (accounts once granted the reach whatever the permission)."""
-    from yiwang.accounts.selectors import supervised_region_paths
+    from yiwang.accounts.actor import supervised_region_paths
     from yiwang.org.models import Role
     from yiwang.org.services import save_org_object
 

@@ -18,7 +18,8 @@ from django.test import Client
 from django.utils import timezone
 
 from tests.cases import items as demo_items
-from tests.credit.conftest import DEMO_USCC, make_enterprise, report_data
+from tests.credit.conftest import DEMO_USCC, DISCLOSURE, make_enterprise, report_data
+from tests.problems import assert_problem
 from tests.uploads import samples
 from yiwang.accounts.actor import Actor
 from yiwang.cases.models import Case
@@ -144,15 +145,6 @@ def _uploads(ctx: Ctx) -> tuple[str, Builder, Builder]:
     )
 
 
-DISCLOSURE = {
-    "kind": "penalty",
-    "title": "虚假广告",
-    "document_no": "吉市监处罚〔2026〕1号",
-    "result": "罚款",
-    "amount": "2",
-    "legal_basis": "《中华人民共和国广告法》第五十五条",
-    "decided_on": "2026-05-20",
-}
 LISTING = {"list": "abnormal", "cause": "unreachable", "reason": "无法联系"}
 
 
@@ -270,12 +262,6 @@ def _post(ctx: Ctx, user: str, url: str, build: Builder, key: str | None) -> Any
     return ctx.client.post(url, **build(), **headers)  # type: ignore[arg-type]
 
 
-def _problem(response: Any, status: int, code: str) -> None:
-    assert response.status_code == status, response.content[:500]
-    assert response["Content-Type"] == "application/problem+json"
-    assert response.json()["code"] == code
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
 def test_a_create_endpoint_answers_a_retry_with_the_same_object(
@@ -291,12 +277,14 @@ def test_a_create_endpoint_answers_a_retry_with_the_same_object(
     assert endpoint.model._default_manager.count() == before + 1
     assert IdempotencyRecord.objects.filter(key="retry-7f3a").count() == 1
 
-    _problem(_post(world, endpoint.user, url, other, "retry-7f3a"), 409, "idempotency_key_reused")
+    assert_problem(
+        _post(world, endpoint.user, url, other, "retry-7f3a"), 409, "idempotency_key_reused"
+    )
     assert endpoint.model._default_manager.count() == before + 1
 
     # 101 characters: refused, not cut to 100 (which would be another, valid key).
-    _problem(_post(world, endpoint.user, url, other, "k" * 101), 422, "bad_idempotency_key")
-    _problem(_post(world, endpoint.user, url, other, "键"), 422, "bad_idempotency_key")
+    assert_problem(_post(world, endpoint.user, url, other, "k" * 101), 422, "bad_idempotency_key")
+    assert_problem(_post(world, endpoint.user, url, other, "键"), 422, "bad_idempotency_key")
     assert endpoint.model._default_manager.count() == before + 1
     assert not IdempotencyRecord.objects.filter(key__startswith="kkk").exists()
 
@@ -310,7 +298,7 @@ def test_a_key_is_the_callers_own_and_one_per_operation(world: Ctx) -> None:
     assert mine.json()["upload_id"] != theirs.json()["upload_id"]
     # The same caller's key on another create endpoint is a reuse, never a replay.
     cases_url, case_body, _ = _cases(world)
-    _problem(
+    assert_problem(
         _post(world, "citizen", cases_url, case_body, "shared-key"), 409, "idempotency_key_reused"
     )
 

@@ -19,6 +19,16 @@ from yiwang.credit.models import Enterprise
 
 MakeEnterprise = Callable[..., Enterprise]
 DEMO_USCC = "91220101MA17Y8K34M"
+#: A penalty disclosure as a department publishes it through the API.
+DISCLOSURE = {
+    "kind": "penalty",
+    "title": "虚假广告",
+    "document_no": "吉市监处罚〔2026〕1号",
+    "result": "罚款",
+    "amount": "2",
+    "legal_basis": "《中华人民共和国广告法》第五十五条",
+    "decided_on": "2026-05-20",
+}
 
 
 @seeding.step("credit.calendar")

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client, override_settings
 from django.utils import timezone
 
-from tests.credit.conftest import DEMO_USCC, MakeEnterprise, report_data
+from tests.credit.conftest import DEMO_USCC, DISCLOSURE, MakeEnterprise, report_data
 from tests.problems import assert_problem as _problem
 from yiwang.accounts.actor import Actor
 from yiwang.credit import services
@@ -192,15 +192,6 @@ ROLES = [
     "admin",
     "publisher-jilin-market",
 ]
-DISCLOSURE = {
-    "kind": "penalty",
-    "title": "虚假广告",
-    "document_no": "吉市监处罚〔2026〕1号",
-    "result": "罚款",
-    "amount": "2",
-    "legal_basis": "《中华人民共和国广告法》第五十五条",
-    "decided_on": "2026-05-20",
-}
 
 
 def _endpoints(

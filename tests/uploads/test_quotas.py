@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
+from tests.problems import assert_problem
 from tests.uploads import samples
 from tests.uploads.conftest import stored_files
 from yiwang.common.errors import PayloadTooLarge, RateLimited
@@ -130,9 +131,7 @@ def test_the_api_answers_429_problem_json_with_retry_after(
     for _ in range(3):
         assert client.post(URL, {"file": _file()}, **auth).status_code == 201  # type: ignore[arg-type]
     response = client.post(URL, {"file": _file()}, **auth)  # type: ignore[arg-type]
-    assert response.status_code == 429
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
+    body = assert_problem(response, 429, "upload_rate_limited")
     assert (body["code"], body["status"]) == ("upload_rate_limited", 429)
     assert 1 <= int(response["Retry-After"]) <= 60
     assert response["Retry-After"] == str(body["retry_after"])
@@ -217,9 +216,7 @@ def test_the_api_answers_413_upload_quota_exceeded(
     first = client.post(URL, {"file": _file(samples.pdf(1000))}, **auth)  # type: ignore[arg-type]
     assert first.status_code == 201
     response = client.post(URL, {"file": _file(samples.pdf(1000))}, **auth)  # type: ignore[arg-type]
-    assert response.status_code == 413
-    assert response["Content-Type"] == "application/problem+json"
-    body = response.json()
+    body = assert_problem(response, 413, "upload_quota_exceeded")
     assert (body["code"], body["quota_bytes"], body["used_bytes"]) == (
         "upload_quota_exceeded",
         1500,

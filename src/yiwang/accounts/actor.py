@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import User
+from yiwang.accounts.selectors import posts_of
 from yiwang.common.errors import NotAuthenticated, PermissionDenied
 from yiwang.common.permissions import Permission
 from yiwang.org.choices import RoleScope
@@ -120,8 +121,6 @@ class Actor:
     def of(cls, user: Any, channel: Channel = Channel.DIRECT) -> Actor:
         """The actor of an account (None or an anonymous user: `anonymous()`). One
         posts lookup (accounts.selectors.posts_of, per-process cached)."""
-        from yiwang.accounts.selectors import posts_of
-
         if not isinstance(user, User) or not user.is_authenticated or not user.is_active:
             return cls.anonymous()
         posts = tuple(PostGrant.of(post) for post in posts_of(user))
@@ -198,6 +197,24 @@ class Actor:
 
     def __str__(self) -> str:
         return self.label
+
+
+def permissions_of(user: User) -> set[Permission]:
+    """The named permissions the account holds through its posts (accounts.actor)."""
+    # Fresh, not the actor cached on this account object: a test or a shell session
+    # that changes the posts asks again with the same object.
+    return set(Actor.of(user).permissions)
+
+
+def has_permission(user: User, permission: Permission) -> bool:
+    return permission in permissions_of(user)
+
+
+def supervised_region_paths(user: User) -> list[str]:
+    """Region paths under which a supervisor sees everything: the regions of the posts
+    that grant SUPERVISION_VIEW with scope ``region_below`` (the one reach rule of
+    accounts.actor)."""
+    return Actor.of(user).paths_below(Permission.SUPERVISION_VIEW)
 
 
 #: The platform acting by itself, when nothing names a more specific reason.

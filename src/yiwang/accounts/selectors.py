@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import ApiToken, Enterprise, StaffPost, User
-from yiwang.common.permissions import Permission
 from yiwang.common.personal import mask_id_number, mask_phone
 from yiwang.common.revisions import RevisionCache
 from yiwang.org.models import Post
@@ -108,28 +107,6 @@ def posts_of(user: User) -> list[Post]:
         )
 
     return list(_staff_posts.get(user.pk, load))
-
-
-def permissions_of(user: User) -> set[Permission]:
-    """The named permissions the account holds through its posts (accounts.actor)."""
-    from yiwang.accounts.actor import Actor
-
-    # Fresh, not the actor cached on this account object: a test or a shell session
-    # that changes the posts asks again with the same object.
-    return set(Actor.of(user).permissions)
-
-
-def has_permission(user: User, permission: Permission) -> bool:
-    return permission in permissions_of(user)
-
-
-def supervised_region_paths(user: User) -> list[str]:
-    """Region paths under which a supervisor sees everything: the regions of the posts
-    that grant SUPERVISION_VIEW with scope ``region_below`` (the one reach rule of
-    accounts.actor)."""
-    from yiwang.accounts.actor import Actor
-
-    return Actor.of(user).paths_below(Permission.SUPERVISION_VIEW)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from yiwang.common.errors import ValidationFailed
 from yiwang.common.validators import check_uscc
 from yiwang.credit.choices import DisclosureKind, EnterpriseKind, EnterpriseStatus
 from yiwang.credit.conf import credit_setting
-from yiwang.credit.services.disclosures import clean_disclosure
+from yiwang.credit.services.disclosures import DISCLOSURE_FIELDS, clean_disclosure
 
 ENTERPRISE_FIELDS = (
     "uscc",
@@ -166,18 +166,8 @@ def clean_enterprise_row(row: Mapping[str, Any], *, today: date) -> dict[str, An
 
 # --------------------------------------------------------------------------- disclosures
 
-DISCLOSURE_DATA = (
-    "kind",
-    "title",
-    "document_no",
-    "content",
-    "result",
-    "amount",
-    "legal_basis",
-    "decided_on",
-    "valid_from",
-    "valid_to",
-)
+#: The disclosure fields a load row carries: the service's own list (one copy).
+DISCLOSURE_DATA = DISCLOSURE_FIELDS
 
 
 def clean_disclosure_row(row: Mapping[str, Any], *, today: date) -> dict[str, Any]:
