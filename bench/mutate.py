@@ -173,7 +173,7 @@ def _workspace(root: Path) -> Path:
 
 def _alive(work: Path, tests: list[str], env: dict[str, str], timeout: int) -> bool:
     command = ["nice", "-n", "10", sys.executable, "-m", "pytest", "-q", "-x"]
-    command += ["-p", "no:randomly", "--reuse-db", *tests]
+    command += ["-n", "0", "-p", "no:randomly", "--reuse-db", *tests]  # one process per mutant
     try:
         done = subprocess.run(
             command, cwd=work, env=env, capture_output=True, timeout=timeout, check=False
