@@ -3,50 +3,22 @@ two clerks accepting at once, 50 retries of one submission, concurrent case numb
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.test import Client
 
 from tests.cases import items
 from tests.cases.conftest import CaseApi
+from tests.racing import race
 from yiwang.accounts.actor import Actor
 from yiwang.cases.models import Case, CaseEvent, CaseNumberCounter
-from yiwang.cases.services.numbering import close_counter_connection
 from yiwang.common.models import AuditEvent
 from yiwang.common.models import IdempotencyRecord as IdempotencyKey
 from yiwang.notify.models import Message
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _race(n: int, work: Callable[[int, Client], Any]) -> list[Any]:
-    """Run `work` in n threads released at the same moment; each has its own client and
-    database connection. Returns the results in thread order."""
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        client = Client()
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i, client)
-        except Exception as exc:  # reported by the assertions below
-            results[i] = exc
-        finally:
-            connection.close()
-            close_counter_connection()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
 
 
 @pytest.fixture
@@ -77,7 +49,7 @@ def test_two_clerks_accepting_at_once_one_wins_one_gets_409(
             **headers[i],  # type: ignore[arg-type]
         )
 
-    responses = _race(2, accept)
+    responses = race(2, accept)
     assert sorted(r.status_code for r in responses) == [200, 409], responses
     loser = next(r for r in responses if r.status_code == 409).json()
     assert loser["code"] == "invalid_transition"
@@ -99,7 +71,7 @@ def test_fifty_retries_of_one_submission_make_one_case(api: CaseApi) -> None:
     def submit(i: int, client: Client) -> Any:
         return client.post("/api/v1/cases", body, content_type="application/json", **headers)  # type: ignore[arg-type]
 
-    responses = _race(50, submit)
+    responses = race(50, submit)
     assert Counter(getattr(r, "status_code", r) for r in responses) == {201: 50}, responses
     answers = {(r.json()["case_no"], r.json()["query_code"]) for r in responses}
     assert len(answers) == 1
@@ -130,7 +102,7 @@ def test_concurrent_submissions_get_unique_consecutive_numbers(api: CaseApi) -> 
         )
 
     n = 20
-    responses = _race(n, submit)
+    responses = race(n, submit)
     assert [getattr(r, "status_code", r) for r in responses] == [201] * n, responses
     numbers = sorted(r.json()["case_no"] for r in responses)
     assert len(set(numbers)) == n

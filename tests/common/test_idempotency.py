@@ -5,14 +5,12 @@ concurrent first uses make one record."""
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
@@ -20,10 +18,10 @@ from django.utils import timezone
 from tests.cases import items as demo_items
 from tests.credit.conftest import DEMO_USCC, DISCLOSURE, make_enterprise, report_data
 from tests.problems import assert_problem
+from tests.racing import race
 from tests.uploads import samples
 from yiwang.accounts.actor import Actor
 from yiwang.cases.models import Case
-from yiwang.cases.services.numbering import close_counter_connection
 from yiwang.common import idempotency
 from yiwang.common.models import IdempotencyRecord
 from yiwang.credit.models import (
@@ -303,28 +301,6 @@ def test_a_key_is_the_callers_own_and_one_per_operation(world: Ctx) -> None:
     )
 
 
-def _race(n: int, work: Callable[[Client], Any]) -> list[Any]:
-    barrier = threading.Barrier(n)
-    results: list[Any] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(Client())
-        except Exception as exc:  # reported by the assertions below
-            results[i] = exc
-        finally:
-            connection.close()
-            close_counter_connection()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=[e.name for e in ENDPOINTS])
 def test_concurrent_first_uses_of_a_key_make_one_record(endpoint: Endpoint, world: Ctx) -> None:
@@ -335,7 +311,7 @@ def test_concurrent_first_uses_of_a_key_make_one_record(endpoint: Endpoint, worl
     def attempt(client: Client) -> Any:
         return client.post(url, **body(), **headers)  # type: ignore[arg-type]
 
-    responses = _race(6, attempt)
+    responses = race(6, lambda _i, client: attempt(client))
     assert [getattr(r, "status_code", r) for r in responses] == [201] * 6, responses
     # One answer, the first's (compared as JSON: PostgreSQL's jsonb orders the keys of
     # what it gives back, the winner answers from memory).
