@@ -30,7 +30,6 @@ RECHECK_SECONDS = 1.0
 V = TypeVar("V")
 
 _caches: list[RevisionCache[object]] = []
-_MISSING = object()
 
 
 def bump(name: str) -> None:
@@ -69,7 +68,7 @@ class RevisionCache(Generic[V]):
     def __init__(self, *names: str, max_entries: int = 1000) -> None:
         self.names = frozenset(names)
         self.max_entries = max_entries
-        self._values: OrderedDict[Hashable, object] = OrderedDict()
+        self._values: OrderedDict[Hashable, V] = OrderedDict()
         self._seen: dict[str, int] | None = None
         self._checked_at = float("-inf")
         self._lock = threading.Lock()
@@ -80,22 +79,20 @@ class RevisionCache(Generic[V]):
         if time.monotonic() - self._checked_at >= RECHECK_SECONDS:
             self._recheck()
         with self._lock:
-            stored = self._values.get(key, _MISSING)
-            if stored is not _MISSING:
+            found = key in self._values
+            if found:
                 self._values.move_to_end(key)
-        if stored is _MISSING:
-            stored = self._store(load())
+                value = self._values[key]
+        if not found:
+            value = load()
             with self._lock:
-                self._values[key] = stored
+                self._values[key] = value
                 if len(self._values) > self.max_entries:
                     self._values.popitem(last=False)
-        return self._copy(stored)
+        return self._copy(value)
 
-    def _store(self, value: V) -> object:
-        return value
-
-    def _copy(self, stored: object) -> V:
-        return stored  # type: ignore[return-value]
+    def _copy(self, stored: V) -> V:
+        return stored
 
     def _recheck(self) -> None:
         # Counters first, then data: a write in between leaves a value newer than the
@@ -121,7 +118,7 @@ class SnapshotCache(RevisionCache[V]):
     object it got changes nothing another request sees (issue 9.5).
     """
 
-    def _copy(self, stored: object) -> V:
+    def _copy(self, stored: V) -> V:
         return copy_instances(stored)
 
 
