@@ -128,7 +128,7 @@ def copy_instances(value: Any, _memo: dict[int, Any] | None = None) -> Any:
     prefetched children) and prefetched children, with mutable field values (JSON
     dicts and lists) copied too. A shared or cyclic reference stays one object.
 
-    Much cheaper than pickling (decision 0012) because nothing is encoded: each
+    Much cheaper than pickling (decision 0009: 64 µs against 334 µs for an item) because nothing is encoded: each
     instance's dict is copied and the prefetched querysets get new result lists. Their
     `query` is shared, which is safe: every queryset method clones it before changing it.
     """
