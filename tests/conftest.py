@@ -35,11 +35,18 @@ def _seed_outer(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
 
 
 @pytest.fixture
-def _seed_switch(request: pytest.FixtureRequest, _seed_outer: Any) -> None:
-    group = request.node.stash.get(seeding.GROUP_KEY, None)
+def _seed_switch(request: pytest.FixtureRequest, _seed_outer: Any) -> Iterator[None]:
+    node = request.node
+    group = node.stash.get(seeding.GROUP_KEY, None)
     if group is None:  # collected by a path that skipped the sorting hook
-        group = seeding.group_of(request.node)  # type: ignore[arg-type]
+        group = seeding.group_of(node)  # type: ignore[arg-type]
     _seed_outer.switch(group)
+    committed = node.stash.get(seeding.COMMITTED_KEY, None)
+    if committed is None:
+        committed = seeding.committed_steps_of(node)  # type: ignore[arg-type]
+    seeding.COMMITTED.prepare(committed, _seed_outer.blocker)
+    yield
+    seeding.COMMITTED.done()
 
 
 @pytest.fixture

@@ -13,8 +13,11 @@ savepoint inside that transaction (pytest-django's ordinary `db` rollback), so i
 exactly the data it saw when it seeded for itself, and whatever it writes disappears.
 
 Transactional tests (`transaction=True`, `transactional_db`, `live_server`) commit and
-flush the database; they run with no outer transaction and `ensure` builds their steps
-in the test itself, as before. So does any step a test reaches only at run time
+flush the database; they run with no outer transaction. Their steps are built, committed,
+for the first such test that wants them, and the database is then copied
+(tests/dbsnapshot.py); every later test of the process that wants the same steps gets the
+copy put back into its flushed database instead of a rebuild (`_Committed`). A test that
+resets sequences builds its steps itself, as does any step a test reaches only at run time
 (`request.getfixturevalue`): `ensure` falls back to building it, never to skipping it.
 The rule for a new app: a fixture that builds shared reference data registers a `@step`
 and marks itself `@provides`; a fixture that builds what one test changes stays plain.
@@ -123,6 +126,40 @@ class _Outer:
 OUTER = _Outer()
 
 
+class _Committed:
+    """The steps of the running transactional test, and a copy of the database for each
+    set of steps built so far in this process."""
+
+    def __init__(self) -> None:
+        self.steps: tuple[str, ...] = ()
+        self.snapshots: dict[tuple[str, ...], Any] = {}
+        self.restores = 0
+
+    def prepare(self, steps: tuple[str, ...], blocker: Any) -> None:
+        self.steps = ()
+        if not steps:
+            return
+        from tests import dbsnapshot
+
+        with blocker.unblock():
+            snapshot = self.snapshots.get(steps)
+            if snapshot is None:
+                for name in steps:
+                    STEPS[name].build()
+                self.snapshots[steps] = dbsnapshot.take()
+            else:
+                dbsnapshot.restore(snapshot)
+                self.restores += 1
+        self.steps = steps
+        _reset_process_caches()
+
+    def done(self) -> None:
+        self.steps = ()
+
+
+COMMITTED = _Committed()
+
+
 def _reset_process_caches() -> None:
     from yiwang.common.revisions import reset_all
     from yiwang.common.workdays import reset_cache
@@ -134,6 +171,8 @@ def _reset_process_caches() -> None:
 def ensure(name: str) -> None:
     """Build the seed step `name` unless this test's outer transaction already holds it."""
     if OUTER.atomic is not None and name in OUTER.steps:
+        return
+    if name in COMMITTED.steps:
         return
     STEPS[name].build()
 
@@ -177,6 +216,28 @@ def group_of(item: pytest.Item) -> tuple[str, ...]:
     """The seed steps the item's fixtures reach, in build order; () when the test commits."""
     if is_transactional(item):
         return ()
+    return steps_of(item)
+
+
+def committed_steps_of(item: pytest.Item) -> tuple[str, ...]:
+    """The steps a transactional test gets from a copy of the database; () for any other
+    test, and for one that resets sequences (it would reset them below the copied ids)."""
+    if not is_transactional(item) or "django_db_reset_sequences" in getattr(
+        item, "fixturenames", ()
+    ):
+        return ()
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (
+        marker.kwargs.get("reset_sequences") or marker.kwargs.get("serialized_rollback")
+    ):
+        return ()
+    if "django_db_serialized_rollback" in getattr(item, "fixturenames", ()):
+        return ()
+    return steps_of(item)
+
+
+def steps_of(item: pytest.Item) -> tuple[str, ...]:
+    """The seed steps the item's fixtures reach, in build order."""
     wanted: set[str] = set()
     for fixturedef in _used_fixturedefs(item):
         name = getattr(fixturedef.func, "_seed_step", None)
@@ -208,6 +269,7 @@ def _in_build_order(wanted: set[str]) -> tuple[str, ...]:
 
 
 GROUP_KEY = pytest.StashKey[tuple[str, ...]]()
+COMMITTED_KEY = pytest.StashKey[tuple[str, ...]]()
 
 
 def sort_by_group(items: list[pytest.Item]) -> None:
@@ -218,6 +280,7 @@ def sort_by_group(items: list[pytest.Item]) -> None:
     for index, item in enumerate(items):
         group = group_of(item)
         item.stash[GROUP_KEY] = group
+        item.stash[COMMITTED_KEY] = committed_steps_of(item)
         key = (is_transactional(item) or not uses_db(item), group)
         first_seen.setdefault(key, index)
         keys[id(item)] = (int(key[0]), first_seen[key])

@@ -86,23 +86,40 @@ def _wait_until_sealed(db: Path, seconds: float = 60) -> int:
     raise AssertionError("the worker did not seal the audit events")
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
-    port = _free_port()
-    proc = _start_demo(tmp_path, port)
-    base = f"http://127.0.0.1:{port}"
+class Demo:
+    """One `yiwang demo` on a fresh data dir, shared by this module's tests (a cold start
+    migrates and seeds the whole province: the costliest process of the suite)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.base = f"http://127.0.0.1:{_free_port()}"
+        self.proc = _start_demo(data_dir, int(self.base.rsplit(":", 1)[1]))
+        self._output: str | None = None
+
+    def output(self) -> str:
+        """Stop the demo (once) and return everything it printed."""
+        if self._output is None:
+            self._output = _stop(self.proc)
+        return self._output
+
+
+# Both tests on one worker, in this order: the second reads what the first started.
+pytestmark = pytest.mark.xdist_group("demo")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    started = Demo(tmp_path_factory.mktemp("demo-data-dir"))
     try:
-        _wait_for(base + "/", proc)
-        yield base, tmp_path, proc
+        _wait_for(started.base + "/", started.proc)
+        yield started
     finally:
-        if proc.poll() is None:
-            _stop(proc)
+        if started.proc.poll() is None:
+            started.output()
 
 
-def test_demo_serves_the_seeded_province_and_the_api(
-    demo: tuple[str, Path, subprocess.Popen[str]],
-) -> None:
-    base, data_dir, proc = demo
+def test_demo_serves_the_seeded_province_and_the_api(demo: Demo) -> None:
+    base, data_dir = demo.base, demo.data_dir
     assert len(CITIES) == 9
     home = _get(base + "/")
     for city in CITIES:
@@ -131,30 +148,26 @@ def test_demo_serves_the_seeded_province_and_the_api(
     # The worker runs beside the web server: its scheduler seals the seed's audit events.
     assert _wait_until_sealed(data_dir / "yiwang.sqlite3") > 0
 
-    out = _stop(proc)
+    out = demo.output()
     assert "clerk-nanguan" in out
     assert "yiwang-demo-2026" in out
     assert "Traceback" not in out
 
 
-def test_a_second_start_seeds_nothing(tmp_path: Path) -> None:
+def test_a_second_start_seeds_nothing(demo: Demo) -> None:
+    """The first start seeded (its output says what it created); seeding the same data dir
+    again — what every later `yiwang demo` does first — creates nothing."""
+    first = demo.output()
+    assert "demo accounts created" in first
     env = {k: v for k, v in os.environ.items() if not k.startswith(("YIWANG_", "DJANGO_"))}
-    env["YIWANG_DATA_DIR"] = str(tmp_path)
-
-    def seed() -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "yiwang.cli", "seed", "demo"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            check=True,
-        )
-        return result.stdout
-
-    subprocess.run(
-        [sys.executable, "-m", "yiwang.cli", "migrate", "-v0"], env=env, check=True, timeout=300
+    env["YIWANG_DATA_DIR"] = str(demo.data_dir)
+    again = subprocess.run(
+        [sys.executable, "-m", "yiwang.cli", "seed", "demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
     )
-    first = seed()
-    assert "created" in first.splitlines()[-1]
-    assert seed().splitlines()[-1] == "nothing to create: already seeded"
+    assert again.stdout.splitlines()[-1] == "nothing to create: already seeded"
+    assert "Traceback" not in again.stdout + again.stderr

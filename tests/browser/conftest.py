@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+from tests import seeding
+from yiwang.accounts.actor import Actor
+
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # in that same thread are ordinary synchronous code, so Django's async guard is lifted here.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -55,3 +58,22 @@ def shot(request: pytest.FixtureRequest) -> Any:
         return path
 
     return take
+
+
+@seeding.step("browser.approval", after=("demo_users",))
+def _seed_approval() -> None:
+    from yiwang.cases.services import seed_demo_reference_data
+    from yiwang.catalog.services import load_catalog_data
+    from yiwang.common.workdays import seed_from_chinesecalendar
+
+    seed_from_chinesecalendar(range(2025, 2027), actor=Actor.system("test"))
+    load_catalog_data(actor=Actor.system("test"))
+    seed_demo_reference_data(actor=Actor.system("test"))
+
+
+@pytest.fixture
+@seeding.provides("browser.approval")
+def approval_data(demo_users: dict[str, Any]) -> dict[str, Any]:
+    """The demo accounts, the 2025–2026 calendar, the demo catalog and reference data."""
+    seeding.ensure("browser.approval")
+    return demo_users

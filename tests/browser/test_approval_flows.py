@@ -23,23 +23,10 @@ from typing import Any
 import pytest
 
 from tests.portal.approval import FORESTRY, FORMS, NANGUAN, ZHANG_SAN_ID, small_pdf
-from yiwang.accounts.actor import Actor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "yiwang-demo-2026"
-
-
-@pytest.fixture
-def approval_data(demo_users: dict[str, Any]) -> dict[str, Any]:
-    from yiwang.cases.services import seed_demo_reference_data
-    from yiwang.catalog.services import load_catalog_data
-    from yiwang.common.workdays import seed_from_chinesecalendar
-
-    seed_from_chinesecalendar(range(2025, 2027), actor=Actor.system("test"))
-    load_catalog_data(actor=Actor.system("test"))
-    seed_demo_reference_data(actor=Actor.system("test"))
-    return demo_users
 
 
 @pytest.fixture

@@ -16,18 +16,6 @@ from yiwang.accounts.actor import Actor
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.fixture
-def kiosk_data(demo_users: dict[str, Any]) -> dict[str, Any]:
-    from yiwang.cases.services import seed_demo_reference_data
-    from yiwang.catalog.services import load_catalog_data
-    from yiwang.common.workdays import seed_from_chinesecalendar
-
-    seed_from_chinesecalendar(range(2025, 2027), actor=Actor.system("test"))
-    load_catalog_data(actor=Actor.system("test"))
-    seed_demo_reference_data(actor=Actor.system("test"))
-    return demo_users
-
-
 def _three_steps(page: Any, pass_scan: Path, shot: Any, prefix: str) -> str:
     page.goto(page.base_url + "/kiosk/")
     assert "请选择要办理的业务" in page.inner_text("main")
@@ -52,7 +40,7 @@ def _three_steps(page: Any, pass_scan: Path, shot: Any, prefix: str) -> str:
 
 
 def test_kiosk_endorsement_is_issued_at_once_or_handed_to_a_clerk(
-    kiosk_data: dict[str, Any], page: Any, shot: Any, tmp_path: Path
+    approval_data: dict[str, Any], page: Any, shot: Any, tmp_path: Path
 ) -> None:
     from yiwang.cases.services import record_exit_restriction
 

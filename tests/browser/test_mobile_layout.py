@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests import seeding
 from yiwang.accounts.actor import Actor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -39,19 +40,26 @@ MEASURE = """() => ({
 })"""
 
 
-@pytest.fixture
-def mobile_data(demo_users: dict[str, Any]) -> dict[str, Any]:
+@seeding.step("browser.mobile", after=("demo_users",))
+def _seed_mobile() -> None:
     from yiwang.cases.services import seed_demo_cases, seed_demo_reference_data
     from yiwang.catalog.services import load_catalog_data
     from yiwang.common.workdays import seed_from_chinesecalendar
     from yiwang.credit.demo import seed as credit_demo
-    from yiwang.credit.models import Disclosure
 
     seed_from_chinesecalendar(actor=Actor.system("test"))
     load_catalog_data(actor=Actor.system("test"))
     seed_demo_reference_data(actor=Actor.system("test"))
     seed_demo_cases(actor=Actor.system("test"))
     credit_demo.seed(actor=Actor.system("test"), count=200)  # a small registry is enough for layout
+
+
+@pytest.fixture
+@seeding.provides("browser.mobile")
+def mobile_data(demo_users: dict[str, Any]) -> dict[str, Any]:
+    from yiwang.credit.models import Disclosure
+
+    seeding.ensure("browser.mobile")
     disclosure = Disclosure.objects.select_related("enterprise").order_by("pk").first()
     assert disclosure is not None
     return {"uscc": disclosure.enterprise.uscc}

@@ -22,6 +22,10 @@ from yiwang.cli import NO_DATABASE_COMMANDS
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
+# One worker runs the module, so the module-scoped probe (a process forking ~45 commands)
+# runs once, not once per worker.
+pytestmark = pytest.mark.xdist_group("cli_empty_db")
+
 # Runs in the child interpreter: fork one `yiwang NAME ...` per command, collect each
 # one's exit status and output, print them as JSON.
 PROBE = r"""

@@ -15,8 +15,9 @@ from django.db.models import Model
 from django.test import Client
 from django.utils import timezone
 
+from tests import seeding
 from tests.cases import items as demo_items
-from tests.credit.conftest import DEMO_USCC, DISCLOSURE, make_enterprise, report_data
+from tests.credit.conftest import DEMO_USCC, DISCLOSURE, build_enterprise, report_data
 from tests.problems import assert_problem
 from tests.racing import race
 from tests.uploads import samples
@@ -32,8 +33,6 @@ from yiwang.credit.models import (
     RemovalApplication,
 )
 from yiwang.uploads.models import Upload
-
-__all__ = ["make_enterprise"]  # a fixture, imported for the tests below
 
 API = "/api/v1"
 
@@ -225,22 +224,29 @@ def test_the_table_covers_every_create_endpoint_of_the_api() -> None:
         assert "Idempotency-Key" in [p["name"] for p in params], path
 
 
-@pytest.fixture
-def world(demo_users: dict[str, Any], make_enterprise: Any, client: Client) -> Ctx:
-    """Org data, demo accounts, the calendar, the demo catalog and reference data, the
-    demo enterprise's registry entry; and a bearer token for each caller."""
+@seeding.step("idempotency.world", after=("demo_users",))
+def _seed_world() -> None:
     from yiwang.cases.services import seed_demo_reference_data
     from yiwang.common.workdays import seed_from_chinesecalendar
 
     seed_from_chinesecalendar(actor=Actor.system("test"))
     demo_items.load()
     seed_demo_reference_data(actor=Actor.system("test"))
-    make_enterprise(
+    build_enterprise(
+        1,
         uscc=DEMO_USCC,
         name="长春一网示范科技有限公司",
         region="220101",
         established_on="2019-03-18",
     )
+
+
+@pytest.fixture
+@seeding.provides("idempotency.world")
+def world(demo_users: dict[str, Any], client: Client) -> Ctx:
+    """Org data, demo accounts, the calendar, the demo catalog and reference data, the
+    demo enterprise's registry entry; and a bearer token for each caller."""
+    seeding.ensure("idempotency.world")
     tokens = {}
     for user in ("citizen", "enterprise", "publisher-jilin-market"):
         response = client.post(

@@ -45,25 +45,31 @@ def calendar(db: Any) -> None:
     seeding.ensure("credit.calendar")
 
 
+def build_enterprise(
+    n: int, *, region: str = "220102", category: str = "1", **overrides: Any
+) -> Enterprise:
+    """Registry entry number `n`: a synthetic row with `overrides`, upserted as a load would."""
+    row = synthetic.enterprise_row(n, seed=7, code_prefix="T")
+    row |= {
+        "uscc": make_uscc("9", category, region, synthetic.org_code("T", n)),
+        "region_code": region,
+        "status": "active",
+        "established_on": "2018-05-10",
+    }
+    row |= {k: (v.isoformat() if isinstance(v, date) else v) for k, v in overrides.items()}
+    cleaned = cleaning.clean_enterprise_row(row, today=date(2030, 1, 1))
+    with transaction.atomic():
+        loader.upsert_enterprises([(1, cleaned)])
+    return Enterprise.objects.get(uscc=cleaned["uscc"])
+
+
 @pytest.fixture
 def make_enterprise(db: Any) -> MakeEnterprise:
-    """A registry entry: a synthetic row with `overrides`, upserted as a load would."""
+    """`make(**overrides)`: the next registry entry of this test (build_enterprise)."""
     counter = iter(range(1, 10_000))
 
-    def make(*, region: str = "220102", category: str = "1", **overrides: Any) -> Enterprise:
-        n = next(counter)
-        row = synthetic.enterprise_row(n, seed=7, code_prefix="T")
-        row |= {
-            "uscc": make_uscc("9", category, region, synthetic.org_code("T", n)),
-            "region_code": region,
-            "status": "active",
-            "established_on": "2018-05-10",
-        }
-        row |= {k: (v.isoformat() if isinstance(v, date) else v) for k, v in overrides.items()}
-        cleaned = cleaning.clean_enterprise_row(row, today=date(2030, 1, 1))
-        with transaction.atomic():
-            loader.upsert_enterprises([(1, cleaned)])
-        return Enterprise.objects.get(uscc=cleaned["uscc"])
+    def make(**overrides: Any) -> Enterprise:
+        return build_enterprise(next(counter), **overrides)
 
     return make
 
