@@ -4,6 +4,8 @@ isolated by its transaction (tests/seeding.py)."""
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -14,6 +16,13 @@ from tests import seeding
 from yiwang.accounts.actor import Actor
 
 DEMO_PASSWORD = "yiwang-demo-2026"
+
+# Where PYTHONDONTWRITEBYTECODE is set (this project's CI image sets it), every process of
+# a run — each xdist worker, every `yiwang` subprocess — would compile every module again,
+# and pytest would re-rewrite every test module's asserts: ~6 s of CPU a worker on a cold
+# checkout (decision 0012). The caches are git-ignored; the suite writes them.
+sys.dont_write_bytecode = False
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
