@@ -88,7 +88,9 @@ def _check(tab: Any, shot: Any, path: str, step: str) -> None:
     response = tab.goto(tab.base_url + path)
     assert response is not None, path
     assert response.status == 200, path
-    tab.wait_for_load_state("networkidle")
+    # `goto` returned at the load event (the pages load nothing by script on their own);
+    # the web fonts may still be swapping in, and they change the widths measured below.
+    tab.evaluate("() => document.fonts.ready.then(() => true)")
     shot(tab, step)
     m = tab.evaluate(MEASURE)
     assert m["page"] <= m["screen"], (
