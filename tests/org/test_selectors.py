@@ -25,11 +25,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def jilin() -> None:
-    load_org_data(actor=Actor.system("seed"))
-
-
-@pytest.fixture
 def tiny(tmp_path: Path) -> None:
     """The same file cut down to the province, one city, one county and their halls."""
     data = json.loads(DEFAULT_DATA_FILE.read_text(encoding="utf-8"))

@@ -73,8 +73,8 @@ def test_first_load_creates_everything_with_one_audit_event_each() -> None:
     assert "区划 81" in str(report)
 
 
+@pytest.mark.usefixtures("jilin")  # the org data, loaded once for the group
 def test_paths_levels_and_defaults() -> None:
-    load_org_data(actor=Actor.system("seed"))
     village = Region.objects.get(code="222424102200")
     assert village.path == "220000/222400/222424/222424102/222424102200/"
     assert village.level == "village"
@@ -94,8 +94,8 @@ def test_paths_levels_and_defaults() -> None:
     assert Permission.CASE_REVIEW in role.permissions
 
 
+@pytest.mark.usefixtures("jilin")  # the org data, loaded once for the group
 def test_second_load_changes_nothing_and_writes_no_audit() -> None:
-    load_org_data(actor=Actor.system("seed"))
     before = row_counts()
 
     report = load_org_data(actor=Actor.system("seed"))
@@ -107,8 +107,8 @@ def test_second_load_changes_nothing_and_writes_no_audit() -> None:
     assert "无变化" in str(report)
 
 
+@pytest.mark.usefixtures("jilin")  # the org data, loaded once for the group
 def test_a_changed_name_updates_one_row_and_audits_it(tmp_path: Path) -> None:
-    load_org_data(actor=Actor.system("seed"))
     data = copy_data()
     hall = next(h for h in data["halls"] if h["code"] == "hall-222424")
     hall["name"] = "汪清县政务服务中心（新址）"
@@ -128,8 +128,8 @@ def test_a_changed_name_updates_one_row_and_audits_it(tmp_path: Path) -> None:
     assert "更新 大厅 1" in str(report)
 
 
+@pytest.mark.usefixtures("jilin")  # the org data, loaded once for the group
 def test_a_changed_role_permission_list_is_an_update(tmp_path: Path) -> None:
-    load_org_data(actor=Actor.system("seed"))
     data = copy_data()
     role = next(r for r in data["roles"] if r["code"] == "window_clerk")
     role["permissions"].append(Permission.CASE_ISSUE.value)
@@ -237,11 +237,11 @@ def test_a_bad_file_is_refused_whole_on_an_empty_database(
     assert row_counts() == (0, 0, 0, 0, 0, 0)
 
 
+@pytest.mark.usefixtures("jilin")  # the org data, loaded once for the group
 @pytest.mark.parametrize("spoil", BAD_FILES, ids=lambda f: f.__name__)
 def test_a_bad_file_changes_nothing_in_a_loaded_database(
     tmp_path: Path, spoil: Callable[[dict[str, Any]], str]
 ) -> None:
-    load_org_data(actor=Actor.system("seed"))
     before = row_counts()
     data = copy_data()
     _region(data, "220100")["name"] = "长春市（改名）"  # a good change in the same file
@@ -264,8 +264,8 @@ def test_not_json_is_a_validation_failure(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- single saves
 
 
+@pytest.mark.usefixtures("jilin")  # the org data, loaded once for the group
 def test_save_org_object_audits_before_and_after() -> None:
-    load_org_data(actor=Actor.system("seed"))
     hall = ServiceHall.objects.get(code="hall-220102")
     hall.address = "长春市南关区某路1号"
     count = AuditEvent.objects.count()
@@ -279,15 +279,15 @@ def test_save_org_object_audits_before_and_after() -> None:
     assert event.after == {"address": "长春市南关区某路1号"}
 
 
+@pytest.mark.usefixtures("jilin")  # the org data, loaded once for the group
 def test_save_org_object_without_changes_writes_no_event() -> None:
-    load_org_data(actor=Actor.system("seed"))
     count = AuditEvent.objects.count()
     services.save_org_object(Role.objects.get(code="reviewer"), actor=Actor.system("admin-test"))
     assert AuditEvent.objects.count() == count
 
 
+@pytest.mark.usefixtures("jilin")  # the org data, loaded once for the group
 def test_a_new_region_gets_its_path_from_its_parent() -> None:
-    load_org_data(actor=Actor.system("seed"))
     region = Region(code="222424102202", name="测试村", level="village", parent_id="222424102")
     services.save_org_object(region, actor=Actor.system("admin-test"))
     region.refresh_from_db()
@@ -308,8 +308,8 @@ def test_a_new_region_gets_its_path_from_its_parent() -> None:
         (lambda: Post(code="p", name="p", role_id="reviewer"), "单位"),
     ],
 )
+@pytest.mark.usefixtures("jilin")  # the org data, loaded once for the group
 def test_save_org_object_applies_the_file_rules(obj: Callable[[], Any], why: str) -> None:
-    load_org_data(actor=Actor.system("seed"))
     count = AuditEvent.objects.count()
     with pytest.raises(ValidationFailed) as info:
         services.save_org_object(obj(), actor=Actor.system("admin-test"))
@@ -317,8 +317,8 @@ def test_save_org_object_applies_the_file_rules(obj: Callable[[], Any], why: str
     assert AuditEvent.objects.count() == count
 
 
+@pytest.mark.usefixtures("jilin")  # the org data, loaded once for the group
 def test_delete_is_audited_with_the_old_state() -> None:
-    load_org_data(actor=Actor.system("seed"))
     post = Post.objects.get(code="222424-hall-window")
     pk = post.pk
     services.delete_org_object(post, actor=Actor.system("admin-test"))
@@ -342,8 +342,8 @@ def admin_request() -> Any:
     return request
 
 
+@pytest.mark.usefixtures("jilin")  # the org data, loaded once for the group
 def test_role_form_offers_permissions_and_rejects_unknown_ones() -> None:
-    load_org_data(actor=Actor.system("seed"))
     role = Role.objects.get(code="supervisor")
     ok = RoleForm(
         data={
@@ -365,10 +365,10 @@ def test_role_form_offers_permissions_and_rejects_unknown_ones() -> None:
     assert "permissions" in bad.errors
 
 
+@pytest.mark.usefixtures("jilin")  # the org data, loaded once for the group
 def test_admin_save_goes_through_the_audited_service() -> None:
     from django.contrib.admin.sites import site
 
-    load_org_data(actor=Actor.system("seed"))
     role = Role.objects.get(code="station_clerk")
     form = RoleForm(
         data={
@@ -390,10 +390,10 @@ def test_admin_save_goes_through_the_audited_service() -> None:
     assert Role.objects.get(code="station_clerk").permissions == [Permission.CASE_VIEW.value]
 
 
+@pytest.mark.usefixtures("jilin")  # the org data, loaded once for the group
 def test_admin_form_shows_rule_violations_as_errors() -> None:
     from django.contrib.admin.sites import site
 
-    load_org_data(actor=Actor.system("seed"))
     form_class = ServiceHallAdmin(ServiceHall, site).get_form(admin_request())
     form = form_class(
         data={
