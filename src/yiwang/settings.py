@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.cases",
     "yiwang.credit",
+    "yiwang.licenses",
     "yiwang.portal",
 ]
 
