@@ -222,6 +222,11 @@ class License(models.Model):
     def version_text(self) -> str:
         return f"{self.version:03d}"
 
+    @property
+    def seal_name(self) -> str:
+        """The seal the version is issued under (印章名称): the issuer's e-license seal."""
+        return f"{self.issuer.name}电子证照专用章"
+
     def status_on(self, day: date) -> str:
         """The status a holder or an officer sees on `day`: the stored one, or
         `expired` for a valid license outside its validity period."""

@@ -114,7 +114,7 @@ def license_for(actor: Actor, identifier: str) -> License:
     identifier = parse_identifier(identifier)
     lic = (
         licenses_visible_to(actor)
-        .select_related("license_type", "issuer", "key", "superseded_by")
+        .select_related("license_type", "issuer", "key", "superseded_by", "source_case")
         .filter(identifier=identifier)
         .first()
     )
@@ -142,9 +142,9 @@ def licenses_for(actor: Actor, *, page: int = 1, status: str = "") -> Page:
         qs = qs.filter(status=status)
     total = qs.order_by()[: COUNT_CAP + 1].count()
     rows = list(
-        qs.select_related("license_type", "issuer", "key").order_by("-issued_on", "-id")[
-            (page - 1) * PAGE_SIZE : page * PAGE_SIZE
-        ]
+        qs.select_related("license_type", "issuer", "key", "superseded_by", "source_case").order_by(
+            "-issued_on", "-id"
+        )[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
     )
     return Page(rows, min(total, COUNT_CAP), page, PAGE_SIZE, total > COUNT_CAP)
 
