@@ -312,3 +312,32 @@ def test_sealed_private_keys_open_only_with_their_id_and_master_key() -> None:
     with pytest.raises(signing.SealError):
         signing.unseal(sealed, EXAMPLE_KEY_ID, key=bytes(16))
     assert signing.seal(b"k" * 32, "id", key=master) != signing.seal(b"k" * 32, "id", key=master)
+
+
+#: The worked example of docs/licenses.md, signed once with the example key.
+DOC_PAYLOAD = (
+    "YWL1~1.2.156.3005.2.111000000603213830002.11220000696864412B.202600000001.001.U~001~"
+    "d995b1617423cc3d~f441bfce67d8b1e9e68831e5a023af354381c2a6c42b672fa7ecd9724fa26348~"
+    "20260510~20260520~证照=超限运输车辆行驶公路许可;持证者=长春一网示范科技有限公司;车牌=吉A12345~"
+    "MEUCIQCClubJIjd1s5PlJaXVhxC4_HDH5p6jW42J15donsLBmAIgTnvm5FDp_esEmOXk-HYl-GlCAO-FadDPl4ofQvpVTUk"
+)
+
+
+def test_the_documented_worked_example_verifies_with_tongsuo() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "licenses.md").read_text("utf-8")
+    assert DOC_PAYLOAD in doc
+    assert CANONICAL.decode() in doc
+    message, _, sig = DOC_PAYLOAD.rpartition("~")
+    public = ec.EllipticCurvePublicKey.from_encoded_point(ec.SM2(), bytes.fromhex(EXAMPLE_PUBLIC))
+    public.verify(
+        base64.urlsafe_b64decode(sig + "=" * (-len(sig) % 4)),
+        message.encode("utf-8"),
+        ec.ECDSA(hashes.SM3()),
+    )
+    assert message == unsigned()
+    assert verify_offline(DOC_PAYLOAD, keys(), TODAY).result == VerifyResult.VALID
+    za = example_key().za.hex()
+    assert za == "aea831abfb963cc8a96495bc46d7579327b8609a9ec8e6e2e7f3e531ec9431d7"
+    assert za in doc
