@@ -175,6 +175,7 @@ def test_revoked_is_reported_online(api: CaseApi, permit: License) -> None:
         "\u4e2d" * 1000,
         "YWL1~1.2.156.3005.2.111000000603213830002.11220000696864412B.1.001.0~001~0~0~0~0~~",
     ],
+    ids=lambda _value: "",  # random bytes among them: ids must not be (pytest-xdist)
 )
 def test_garbage_payloads_are_tampered_never_500(
     permit: License, client: Client, payload: str
