@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 from functools import cache
+from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse
@@ -48,8 +49,13 @@ VERIFY_API_URL = "/api/v1/licenses/verify"
 SW_TEMPLATE = "portal/licenses/verify-sw.js"
 
 #: The house policy plus what this page alone needs: qr-scanner's decoder runs in a
-#: Worker started from a blob: URL (vendor/README.md); the service worker is same-origin.
-VERIFY_PAGE_POLICY = CONTENT_SECURITY_POLICY + "; worker-src 'self' blob:"
+#: Worker started from a blob: URL (vendor/README.md), and reads a chosen photo of a QR
+#: code through a blob: image URL; both blobs are made by the page's own scripts. The
+#: service worker is same-origin.
+VERIFY_PAGE_POLICY = (
+    CONTENT_SECURITY_POLICY.replace("img-src 'self' data:", "img-src 'self' data: blob:")
+    + "; worker-src 'self' blob:"
+)
 #: The camera for this page only (same origin); every other feature stays off.
 VERIFY_PAGE_PERMISSIONS = PERMISSIONS_POLICY.replace("camera=()", "camera=(self)")
 #: The service worker's own policy (a worker gets the CSP of its script's answer): it
@@ -83,9 +89,7 @@ def _assets_version() -> str:
         if path:
             with open(path, "rb") as handle:
                 digest.update(handle.read())
-    origin = loader.get_template(SW_TEMPLATE).origin.name
-    with open(origin, "rb") as handle:
-        digest.update(handle.read())
+    digest.update((Path(__file__).parent / "templates" / SW_TEMPLATE).read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -101,7 +101,8 @@
 
   /** A DER SM2 signature (GM/T 0009: SEQUENCE { r INTEGER, s INTEGER }) → {r, s} as
    * 64-hex-digit strings, or null when it is not exactly that, with nothing after it,
-   * and 1 <= r, s < n (the library checks neither). */
+   * and 1 <= r, s < n (checked here: the library's DER reader ignores trailing bytes,
+   * and it signals an s out of range by throwing). */
   function decodeSignature(bytes) {
     if (bytes.length < 8 || bytes[0] !== 0x30) return null;
     var length = bytes[1];
