@@ -296,7 +296,7 @@ def test_a_signed_in_officers_checks_carry_the_session_and_csrf_token(
 ) -> None:
     """Verification is public; attribution rides on the session (decision 0019)."""
     open_page(phone)
-    assert "执法人员请登录" in phone.locator(".verify__who").inner_text()
+    assert "执法人员登录后" in phone.locator(".verify__who").inner_text()
     phone.goto(phone.base_url + "/login/?next=/verify/")
     phone.get_by_label("用户名").fill("clerk-nanguan")
     phone.get_by_label("密码").fill(PASSWORD)

@@ -71,3 +71,11 @@ def test_the_vendored_files_are_served_with_their_licenses(client: Client) -> No
         response = client.get(f"/static/portal/vendor/{name}")
         assert response.status_code == 200, name
         assert marker in b"".join(response.streaming_content), name  # type: ignore[attr-defined]
+
+
+def test_the_page_speaks_english_when_asked(client: Client) -> None:
+    """The words the script shows come from the template, so they follow the language."""
+    html = client.get("/verify/", headers={"accept-language": "en"}).content.decode()
+    assert "Verify an e-license" in html
+    assert '<li data-key="valid">Valid</li>' in html
+    assert '<li data-key="tampered">Invalid: altered, or not an e-license QR code</li>' in html
