@@ -17,6 +17,7 @@ from gmssl_pyx import sm2_key_generate, sm2_sign, sm3_hash
 
 from yiwang.common.anchoring import key_id_of
 from yiwang.common.validators import make_license_id
+from yiwang.portal.pdf import qr_svg
 
 #: The showcase permit's identifier (type code of the spec's vector, a Jilin issuer).
 PERMIT_TYPE = "11100000000013338W011"
@@ -91,3 +92,58 @@ def build_payload(
     )
     signature = bytes(sm2_sign(key.private, key.public, body.encode("utf-8")))
     return body + "~" + base64.urlsafe_b64encode(signature).rstrip(b"=").decode("ascii")
+
+
+def permit_context(payload: str) -> dict[str, Any]:
+    """What the licenses app hands the template for an over-limit transport permit."""
+    return {
+        "type_name": "超限运输车辆行驶公路许可",
+        "identifier": payload.split("~")[1],
+        "version": "001",
+        "license_number": "吉交超限〔2026〕第00017号",
+        "holder": {
+            "name": "吉林通达运输有限公司",
+            "code_label": "统一社会信用代码",
+            "code": "91220101MA17XK3L2Q",
+        },
+        "issuer": {"name": "吉林省交通运输厅", "code": "11220000013544357G"},
+        "seal_name": "吉林省交通运输厅行政许可专用章",
+        "issued_on": date(2026, 3, 2),
+        "valid_from": date(2026, 3, 5),
+        "valid_until": date(2026, 4, 4),
+        "sections": [
+            {
+                "title": "车辆",
+                "rows": [
+                    {"label": "牵引车号牌", "value": "吉A12345"},
+                    {"label": "挂车号牌", "value": "吉A6789挂"},
+                    {"label": "车货总长宽高", "value": "22.5 米 × 3.8 米 × 4.6 米"},
+                    {"label": "轴数", "value": "6 轴"},
+                ],
+            },
+            {
+                "title": "通行路线",
+                "rows": [
+                    {"label": "起点", "value": "长春市绿园区"},
+                    {"label": "途经", "value": "G12 珲乌高速、G1 京哈高速"},
+                    {"label": "终点", "value": "四平市铁西区"},
+                ],
+            },
+            {
+                "title": "通行期限",
+                "rows": [
+                    {"label": "期限", "value": "2026年3月5日至2026年4月4日，限夜间 22:00—次日 6:00"}
+                ],
+            },
+            {
+                "title": "载货",
+                "rows": [
+                    {"label": "货物", "value": "风电叶片（不可解体）"},
+                    {"label": "车货总质量", "value": "78.5 吨"},
+                    {"label": "最大轴荷", "value": "14.2 吨"},
+                ],
+            },
+        ],
+        "payload": payload,
+        "qr_svg": qr_svg(payload),
+    }

@@ -1,77 +1,21 @@
 """The e-license PDF (issue 11.5): the 超限运输 permit as the showcase. Its text extracts as
 the right Chinese, every font is an embedded subset, the QR code in it decodes to the
-payload, and nothing outside the static files is fetched."""
+payload, and nothing outside the static files is fetched. Seconds per page:
+bench/license_pdf.py."""
 
 from __future__ import annotations
 
 import io
 import re
-import time
 from datetime import date
-from typing import Any
 
 import pytest
 from pypdf import PdfReader
 
-from tests.qr_payload import build_payload, new_key
+from tests.qr_payload import build_payload, new_key, permit_context
 from yiwang.portal.pdf import BASE_URL, qr_svg, render_pdf, static_only_fetcher
 
 TEMPLATE = "portal/licenses/license.pdf.html"
-
-
-def permit_context(payload: str) -> dict[str, Any]:
-    """What the licenses app hands the template for an over-limit transport permit."""
-    return {
-        "type_name": "超限运输车辆行驶公路许可",
-        "identifier": payload.split("~")[1],
-        "version": "001",
-        "license_number": "吉交超限〔2026〕第00017号",
-        "holder": {
-            "name": "吉林通达运输有限公司",
-            "code_label": "统一社会信用代码",
-            "code": "91220101MA17XK3L2Q",
-        },
-        "issuer": {"name": "吉林省交通运输厅", "code": "11220000013544357G"},
-        "seal_name": "吉林省交通运输厅行政许可专用章",
-        "issued_on": date(2026, 3, 2),
-        "valid_from": date(2026, 3, 5),
-        "valid_until": date(2026, 4, 4),
-        "sections": [
-            {
-                "title": "车辆",
-                "rows": [
-                    {"label": "牵引车号牌", "value": "吉A12345"},
-                    {"label": "挂车号牌", "value": "吉A6789挂"},
-                    {"label": "车货总长宽高", "value": "22.5 米 × 3.8 米 × 4.6 米"},
-                    {"label": "轴数", "value": "6 轴"},
-                ],
-            },
-            {
-                "title": "通行路线",
-                "rows": [
-                    {"label": "起点", "value": "长春市绿园区"},
-                    {"label": "途经", "value": "G12 珲乌高速、G1 京哈高速"},
-                    {"label": "终点", "value": "四平市铁西区"},
-                ],
-            },
-            {
-                "title": "通行期限",
-                "rows": [
-                    {"label": "期限", "value": "2026年3月5日至2026年4月4日，限夜间 22:00—次日 6:00"}
-                ],
-            },
-            {
-                "title": "载货",
-                "rows": [
-                    {"label": "货物", "value": "风电叶片（不可解体）"},
-                    {"label": "车货总质量", "value": "78.5 吨"},
-                    {"label": "最大轴荷", "value": "14.2 吨"},
-                ],
-            },
-        ],
-        "payload": payload,
-        "qr_svg": qr_svg(payload),
-    }
 
 
 @pytest.fixture(scope="module")
@@ -189,17 +133,3 @@ def test_the_renderer_fetches_only_static_files() -> None:
     ).write_pdf()
     assert pdf is not None
     assert pdf.startswith(b"%PDF")  # the refused image is left out, the page still renders
-
-
-def test_seconds_per_page_is_reported(payload: str, record_property: Any) -> None:
-    """Not a target (timing targets live in bench/): recorded for the closing note."""
-    context = permit_context(payload)
-    render_pdf(TEMPLATE, context)  # fontconfig and the font files warm
-    started = time.perf_counter()
-    runs = 3
-    for _ in range(runs):
-        render_pdf(TEMPLATE, context)
-    per_page = (time.perf_counter() - started) / runs
-    record_property("seconds_per_page", round(per_page, 3))
-    print(f"license PDF: {per_page:.3f} s per page")
-    assert per_page > 0
