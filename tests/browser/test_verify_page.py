@@ -171,11 +171,19 @@ def test_verify_js_agrees_with_gmssl_on_every_case(
     ) == ("tampered")
     assert judge(phone, with_signature(good, lambda b: b[:-3]), today) == "tampered"
     assert judge(phone, with_signature(good, lambda b: b + b"\x00"), today) == "tampered"
+    # A SEQUENCE whose length is not its content's (DER is exact; the library never looks).
+    assert judge(
+        phone, with_signature(good, lambda b: b[:1] + bytes([b[1] - 1]) + b[2:]), today
+    ) == ("tampered")
     # s + n (out of range, the same point): refused by verify.js's own range check.
     r, s = _split_der(base64.urlsafe_b64decode(good.rpartition("~")[2] + "=="))
     high = _der_int(r) + _der_int(s + N)
     high_s = with_signature(good, lambda b: b"\x30" + bytes([len(high)]) + high)
     assert judge(phone, high_s, today) == "tampered"
+    # ... by the decoder itself, not by the library happening to throw on it.
+    decode = "b => YiwangVerify.decodeSignature(YiwangVerify.base64urlDecode(b))"
+    assert phone.evaluate(decode, high_s.rpartition("~")[2]) is None
+    assert phone.evaluate(decode, good.rpartition("~")[2]) == {"r": f"{r:064x}", "s": f"{s:064x}"}
     # Base64url with non-zero unused bits (a second spelling of the same bytes).
     sig = good.rpartition("~")[2]
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -268,8 +276,10 @@ def test_offline_after_one_visit_the_page_reloads_verifies_and_syncs_later(
     posts_before = len(api.posts)
 
     phone.context.set_offline(True)
-    phone.reload()
-    phone.locator("#verify").wait_for(state="attached")
+    reloaded = phone.reload()
+    assert reloaded is not None
+    assert reloaded.from_service_worker  # the network is off: the worker's copy
+    phone.locator("#verify[data-ready='1']").wait_for(state="attached")
     assert phone.locator("#verify-network").inner_text() == "离线模式：使用已缓存的公钥核验"
     result, verdict = submit(phone, build_payload(key), location="S102 省道 治超检测站")
     assert (result, verdict) == ("valid", "有效")
