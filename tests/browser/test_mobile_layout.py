@@ -104,6 +104,7 @@ def test_public_pages_fit_a_phone(tab: Any, mobile_data: dict[str, Any], shot: A
         ("/items/", "items"),
         ("/items/220000-GA-XK-001/", "item-guide"),
         ("/lookup/", "lookup"),
+        ("/verify/", "verify"),
         ("/login/", "login"),
         ("/directory/", "directory"),
         ("/directory/220100/", "region"),
