@@ -153,10 +153,13 @@ def _default_language() -> Any:
 
 @pytest.fixture
 def frozen_revisions(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The per-process caches re-check their revision counters once and then never again
-    in this test, so a count of queries does not depend on how long the test took."""
+    """The per-process caches (revision counters, the workday index's fingerprint)
+    re-check once and then never again in this test, so a count of queries does not
+    depend on how long the test took (on a loaded machine, more than a second)."""
     from types import SimpleNamespace
 
-    from yiwang.common import revisions
+    from yiwang.common import revisions, workdays
 
-    monkeypatch.setattr(revisions, "time", SimpleNamespace(monotonic=lambda: 0.0))
+    frozen = SimpleNamespace(monotonic=lambda: 0.0)
+    monkeypatch.setattr(revisions, "time", frozen)
+    monkeypatch.setattr(workdays, "time", frozen)

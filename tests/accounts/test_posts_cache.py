@@ -30,6 +30,19 @@ def test_posts_are_read_once_per_process(demo_users: dict[str, Any]) -> None:
     assert len(queries) == 0
 
 
+def test_each_request_gets_its_own_posts(demo_users: dict[str, Any]) -> None:
+    """Copies of a frozen snapshot (issue 9.5): a change one caller makes to the posts it
+    got is not what the next caller reads."""
+    clerk = demo_users["clerk-nanguan"]
+    first = posts_of(clerk)
+    first[0].role.permissions = []
+    first[0].code = "changed"
+    again = posts_of(clerk)
+    assert again[0] is not first[0]
+    assert again[0].code == "220102-hall-window"
+    assert Permission.CASE_ACCEPT in again[0].role.permissions
+
+
 def test_a_role_change_through_org_services_is_seen_at_once(demo_users: dict[str, Any]) -> None:
     clerk = demo_users["clerk-nanguan"]
     assert Permission.CASE_ACCEPT in permissions_of(clerk)

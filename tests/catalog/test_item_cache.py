@@ -50,8 +50,23 @@ def test_a_second_call_does_no_query(catalog: None) -> None:
         again = get_active_item(CODE)
         assert _read_everything(again) == expected
     assert len(queries) == 0
-    assert again is first
     assert again.promised_limit_days == 10
+
+
+def test_each_caller_gets_its_own_copy(catalog: None) -> None:
+    """A frozen snapshot, not one ORM instance shared between requests (issue 9.5):
+    what one request does to the item it got does not reach the next one."""
+    first = get_active_item(CODE)
+    first.name = "被一个请求改过"
+    first.materials.all()[0].name = "也改过"
+    first.department.name = "改过的部门"
+    first.form_fields.append({"code": "leaked"})
+    again = get_active_item(CODE)
+    assert again is not first
+    assert again.name != "被一个请求改过"
+    assert again.materials.all()[0].name != "也改过"
+    assert again.department.name != "改过的部门"
+    assert {"code": "leaked"} not in again.form_fields
 
 
 def test_an_item_taken_out_of_service_is_not_found_at_once(catalog: None) -> None:

@@ -14,7 +14,7 @@ from django.utils import timezone
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import ApiToken, Enterprise, StaffPost, User
 from yiwang.common.personal import mask_id_number, mask_phone
-from yiwang.common.revisions import RevisionCache
+from yiwang.common.revisions import RevisionCache, SnapshotCache
 from yiwang.org.models import Post
 from yiwang.org.selectors import ORG_REVISION
 
@@ -86,8 +86,8 @@ def user_for_token(raw: str) -> User | None:
 
 #: A staff member's posts with unit, region and role, by user id: asked on every staff
 #: request, changed when an account (ACCOUNTS_REVISION) or a post, role or unit
-#: (ORG_REVISION) changes. Shared instances: never mutate them.
-_staff_posts: RevisionCache[tuple[Post, ...]] = RevisionCache(
+#: (ORG_REVISION) changes. Each call gets its own copies.
+_staff_posts: SnapshotCache[tuple[Post, ...]] = SnapshotCache(
     ACCOUNTS_REVISION, ORG_REVISION, max_entries=20_000
 )
 

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from yiwang.accounts.actor import NOTHING, Actor, PostGrant, as_actor, restrict, scope_rule
 from yiwang.accounts.selectors import identity_for
 from yiwang.cases.choices import TERMINAL_STATUSES, CaseAction, CaseStatus
-from yiwang.cases.clock import ClockView, clock_view
+from yiwang.cases.clock import ClockView, clock_view, today
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial, SupplementNotice, Suspension
 from yiwang.cases.transitions import Relation, Who, transitions_from
 from yiwang.common.errors import NotFound, PermissionDenied, ValidationFailed
@@ -242,6 +242,7 @@ def paginate(qs: QuerySet[Case], page: int, *, on: date | None = None) -> Page:
         )
     counted = qs.order_by()[: COUNT_CAP + 1].count()
     start = (page - 1) * PAGE_SIZE
+    on = on or today()  # once per page, not once per row
     rows = [(case, clock_view(case, on)) for case in qs[start : start + PAGE_SIZE]]
     return Page(rows, min(counted, COUNT_CAP), page, PAGE_SIZE, counted > COUNT_CAP)
 

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.catalog.models import ProcessStep, ServiceItem
 from yiwang.common.errors import NotFound, ValidationFailed
-from yiwang.common.revisions import RevisionCache
+from yiwang.common.revisions import SnapshotCache
 from yiwang.org.selectors import ORG_REVISION, get_region
 
 #: The revision (common.revisions) every catalog writer bumps.
@@ -122,7 +122,7 @@ def get_item(code: str) -> ServiceItem:
 
 #: Items in service by code, for applying: read on every submission, written a few
 #: times a day. Bounded, as a province lists tens of thousands of items.
-_active_items: RevisionCache[ServiceItem] = RevisionCache(
+_active_items: SnapshotCache[ServiceItem] = SnapshotCache(
     CATALOG_REVISION, ORG_REVISION, max_entries=2000
 )
 
@@ -133,8 +133,8 @@ def get_active_item(code: str) -> ServiceItem:
     Reading `item.materials.all()`, `item.steps.all()` (in order, each with its role),
     `item.fees.all()`, `item.delivery_methods.all()`, `item.department` (and its hall)
     and `item.region` costs no further query. The item comes from a per-process cache
-    (common.revisions: an edit is seen everywhere within about a second) and is shared
-    between requests: read it, never change it.
+    (common.revisions: an edit is seen everywhere within about a second); each call gets
+    its own copy of the cached snapshot, so what one request does to it stays there.
     """
 
     def load() -> ServiceItem:
