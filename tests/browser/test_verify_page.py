@@ -304,7 +304,7 @@ def test_offline_after_one_visit_the_page_reloads_verifies_and_syncs_later(
 def test_a_signed_in_officers_checks_carry_the_session_and_csrf_token(
     phone: Any, key: Key, api: FakeLicenseApi, demo_users: dict[str, Any]
 ) -> None:
-    """Verification is public; attribution rides on the session (decision 0019)."""
+    """Verification is public; attribution rides on the session (decision 0020)."""
     open_page(phone)
     assert "执法人员登录后" in phone.locator(".verify__who").inner_text()
     phone.goto(phone.base_url + "/login/?next=/verify/")

@@ -14,6 +14,7 @@ from gmssl_pyx import sm2_sign, sm2_verify, sm3_hash
 from tongsuopy.crypto import hashes
 from tongsuopy.crypto.asymciphers import ec
 
+from yiwang.common.anchoring import key_id_of as anchoring_key_id_of
 from yiwang.common.validators import make_license_id
 from yiwang.licenses import signing
 from yiwang.licenses.choices import VerifyResult
@@ -33,7 +34,7 @@ EXAMPLE_PUBLIC = (
     "049a35c2ae22c9e580cd02efa6b57e999692ee700c3f95a2aa60bbdf952af2149b"
     "0191ea8156f8993dc931863dd183fb9b7712eca75175fa803b7ffaa575f8a40a"
 )
-EXAMPLE_KEY_ID = "d995b1617423cc3d"
+EXAMPLE_KEY_ID = "b6fd7d5ebf1f62a3"
 TRANSPORT_USCC = "11220000696864412B"  # 吉林省交通运输厅 (synthetic, org data)
 PERMIT_TYPE = "111000000603213830002"
 IDENTIFIER = make_license_id(PERMIT_TYPE, TRANSPORT_USCC, "202600000001", 1)
@@ -99,7 +100,9 @@ def signed(text: str, key: signing.KeyPair | None = None) -> str:
 
 
 def keys(authority: str = TRANSPORT_USCC) -> dict[str, KnownKey]:
-    return {EXAMPLE_KEY_ID: KnownKey(signing.PublicKey.of(EXAMPLE_PUBLIC), authority)}
+    return {
+        EXAMPLE_KEY_ID: KnownKey(signing.PublicKey.of(EXAMPLE_PUBLIC), authority, "吉林省交通运输厅")
+    }
 
 
 TODAY = date(2026, 5, 12)
@@ -136,7 +139,7 @@ def test_canonical_encoding_refuses_non_text_metadata() -> None:
 
 def test_the_unsigned_payload_is_pinned() -> None:
     assert unsigned() == (
-        f"YWL1~{IDENTIFIER}~001~d995b1617423cc3d~"
+        f"YWL1~{IDENTIFIER}~001~b6fd7d5ebf1f62a3~"
         "f441bfce67d8b1e9e68831e5a023af354381c2a6c42b672fa7ecd9724fa26348~20260510~20260520~"
         "证照=超限运输车辆行驶公路许可;持证者=长春一网示范科技有限公司;车牌=吉A12345"
     )
@@ -146,11 +149,17 @@ def test_fields_lose_separators_and_line_breaks() -> None:
     assert encode_fields([("车=牌", "吉A~1;2\n3\u20284"), ("", "x")]) == "车牌=吉A1234"
 
 
-def test_key_id_is_sm3_of_the_65_byte_public_key() -> None:
+def test_key_id_is_sm3_of_the_64_byte_public_key_as_the_audit_anchors_make_it() -> None:
+    """One key id rule on the platform (docs/licenses.md): SM3 over X||Y (64 bytes, what
+    gmssl-pyx gives), first 16 hex characters = `common.anchoring.key_id_of`; the published
+    130-hex 04||X||Y gives the same id once its 04 is dropped."""
     raw = bytes.fromhex(EXAMPLE_PUBLIC)
     assert len(raw) == 65
-    assert signing.key_id_of(raw) == bytes(sm3_hash(raw)).hex()[:16] == EXAMPLE_KEY_ID
-    assert signing.key_id_of(raw[1:]) == EXAMPLE_KEY_ID  # gmssl-pyx's 64 bytes X||Y
+    assert bytes(sm3_hash(raw[1:])).hex()[:16] == EXAMPLE_KEY_ID == "b6fd7d5ebf1f62a3"
+    assert anchoring_key_id_of(raw[1:]) == EXAMPLE_KEY_ID
+    assert signing.key_id(raw) == signing.key_id(raw[1:]) == EXAMPLE_KEY_ID
+    assert signing.PublicKey.of(EXAMPLE_PUBLIC).key_id == EXAMPLE_KEY_ID
+    assert bytes(sm3_hash(raw)).hex()[:16] != EXAMPLE_KEY_ID  # not over the 65 bytes
 
 
 def test_za_once_per_key_matches_gmssl_computing_it_itself() -> None:
@@ -203,12 +212,19 @@ def test_round_trip_is_valid_offline() -> None:
 
 
 @pytest.mark.parametrize(
-    ("today", "reason"),
-    [(date(2026, 5, 21), "past_valid_until"), (date(2026, 5, 9), "not_yet_valid")],
+    ("today", "result", "reason"),
+    [
+        (date(2026, 5, 21), "expired", "past_valid_until"),
+        (date(2026, 5, 9), "not_yet_valid", "before_valid_from"),
+    ],
 )
-def test_outside_the_period_is_expired(today: date, reason: str) -> None:
+def test_after_the_period_is_expired_and_before_it_not_yet_valid(
+    today: date, result: str, reason: str
+) -> None:
+    """Decision 0019: before valid_from is its own result, as in verify.js."""
     outcome = verify_offline(signed(unsigned()), keys(), today)
-    assert (outcome.result, outcome.reason) == (VerifyResult.EXPIRED, reason)
+    assert (outcome.result, outcome.reason) == (result, reason)
+    assert outcome.authority_name == "吉林省交通运输厅"  # the key that verified
 
 
 def test_the_last_day_is_still_valid() -> None:
@@ -271,7 +287,7 @@ def test_another_authoritys_key_cannot_sign_this_issuers_license() -> None:
         signed(unsigned())[:100],
         signed(unsigned()) + "~",
         signed(unsigned()).replace("~20260520~", "~20260230~"),
-        signed(unsigned()).replace("d995b1617423cc3d", "D995B1617423CC3D"),
+        signed(unsigned()).replace("b6fd7d5ebf1f62a3", "B6FD7D5EBF1F62A3"),
         "x" * 5000,
         None,
         12345,
@@ -318,9 +334,9 @@ def test_sealed_private_keys_open_only_with_their_id_and_master_key() -> None:
 #: The worked example of docs/licenses.md, signed once with the example key.
 DOC_PAYLOAD = (
     "YWL1~1.2.156.3005.2.111000000603213830002.11220000696864412B.202600000001.001.U~001~"
-    "d995b1617423cc3d~f441bfce67d8b1e9e68831e5a023af354381c2a6c42b672fa7ecd9724fa26348~"
+    "b6fd7d5ebf1f62a3~f441bfce67d8b1e9e68831e5a023af354381c2a6c42b672fa7ecd9724fa26348~"
     "20260510~20260520~证照=超限运输车辆行驶公路许可;持证者=长春一网示范科技有限公司;车牌=吉A12345~"
-    "MEUCIQCClubJIjd1s5PlJaXVhxC4_HDH5p6jW42J15donsLBmAIgTnvm5FDp_esEmOXk-HYl-GlCAO-FadDPl4ofQvpVTUk"
+    "MEUCIQDtR-v9hio-SOBO8GPAyEJlfr2Tq6uO6ZAf9G7EeAcfTwIgNRw3AN58AdQVQHin9t7F4t8bd3fKm4hD32KM2e-7-NY"
 )
 
 

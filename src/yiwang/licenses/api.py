@@ -3,6 +3,7 @@
 Public:            GET  /licenses/keys        POST /licenses/verify (rate-limited per address)
 Holder / staff:    GET  /licenses             GET  /licenses/{identifier}
                    GET  /licenses/{identifier}/qr   GET /licenses/{identifier}/verifications
+                   GET  /licenses/{identifier}/pdf (laid out by the portal: documents.py)
 Issuer's staff:    POST /licenses             POST /licenses/{identifier}/versions
                    POST /licenses/{identifier}/revoke | suspend | reinstate
 Exchange clients:  GET  /licenses/changes?since=
@@ -24,7 +25,7 @@ from yiwang.common.errors import NotFound
 from yiwang.common.http import client_address
 from yiwang.common.permissions import Permission
 from yiwang.common.personal import mask_id_number
-from yiwang.licenses import selectors, services
+from yiwang.licenses import documents, selectors, services
 from yiwang.licenses.choices import HolderKind, StatusAction
 from yiwang.licenses.models import License
 from yiwang.licenses.schemas import (
@@ -191,7 +192,12 @@ def verify(request: HttpRequest, body: VerifyIn) -> VerifyOut:
             status=lic.status_on(timezone.localdate()),
             metadata=_metadata(lic) if officer else [],
         )
-    return VerifyOut(result=answer.result, reason=answer.reason, license=shown)
+    return VerifyOut(
+        result=answer.result,
+        reason=answer.reason,
+        authority_name=answer.authority_name,
+        license=shown,
+    )
 
 
 # --- exchange clients -------------------------------------------------------------
@@ -309,6 +315,29 @@ def get_qr(request: HttpRequest, identifier: str) -> QrOut:
     payload = services.payload_of(lic)
     svg = segno.make(payload, error="m", mode="byte").svg_inline(scale=4) if payload else ""
     return QrOut(identifier=lic.identifier, payload=payload, svg=svg)
+
+
+@router.get(
+    "/licenses/{identifier}/pdf",
+    summary="下载电子证照 PDF（A4，自助打印）",
+    operation_id="downloadLicensePdf",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "A4 PDF（附件下载）",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            },
+            409: {"description": "批量导入后尚未签名（license_not_signed）"},
+        }
+    },
+)
+def download_pdf(request: HttpRequest, identifier: str) -> HttpResponse:
+    """The holder's (and the issuer staff's) printable copy; anyone else: 404."""
+    lic = selectors.license_for(signed_in_actor(request), identifier)
+    response = HttpResponse(documents.render_license_pdf(lic), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{documents.pdf_filename(lic)}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @router.get(

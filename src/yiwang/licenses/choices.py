@@ -34,7 +34,9 @@ class VerifyResult(models.TextChoices):
     VALID = "valid", "有效"
     REVOKED = "revoked", "已吊销"
     SUSPENDED = "suspended", "已暂停"
-    EXPIRED = "expired", "不在有效期内"
+    EXPIRED = "expired", "已过期"
+    #: Before valid_from (decision 0019): neither valid nor expired.
+    NOT_YET_VALID = "not_yet_valid", "尚未生效"
     SUPERSEDED = "superseded", "已被新版本取代"
     UNKNOWN = "unknown", "无法识别（未知的签名密钥或证照）"
     TAMPERED = "tampered", "内容被篡改或无法解析"

@@ -118,9 +118,15 @@ class VerifiedLicenseOut(Schema):
 
 class VerifyOut(Schema):
     result: str = Field(
-        description="valid | revoked | suspended | expired | superseded | unknown | tampered"
+        description=(
+            "valid | revoked | suspended | expired | not_yet_valid | superseded | unknown"
+            " | tampered"
+        )
     )
-    reason: str = Field(description="机器可读的补充说明，例如 not_yet_valid、bad signature")
+    reason: str = Field(description="机器可读的补充说明，例如 past_valid_until、bad signature")
+    authority_name: str = Field(
+        "", description="验签所用公钥的签发机关名称（unknown、签名无效时为空）"
+    )
     license: VerifiedLicenseOut | None
 
 

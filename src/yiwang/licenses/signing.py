@@ -7,9 +7,11 @@
   (gmssl-pyx), its nonce from GmSSL's own CSPRNG. `sm2_sign` would compute Z_A again on
   every call (~10x the cost here; ARCHITECTURE.md's stack table). The signature is DER
   (SEQUENCE of r, s), carried base64url without padding in the QR payload.
-- **Key id**: the first 16 hex characters of SM3 over the public key as published:
-  65 bytes, 04 || X || Y (gmssl-pyx itself returns the 64 bytes X || Y; the 04 prefix
-  is added here so that anyone can compute the id from the published hex).
+- **Key id**: the first 16 hex characters of SM3 over the 64-byte public key X || Y as
+  gmssl-pyx gives it, i.e. exactly `common.anchoring.key_id_of` (one rule for every key
+  of the platform; docs/licenses.md). The key is *published* as the 130-hex-character
+  uncompressed point 04 || X || Y that JS SM2 libraries take; a verifier drops the
+  leading `04` before hashing.
 - **At rest**: private keys are sealed with SM4-GCM (gmssl-pyx) under the master key
   `YIWANG_LICENSE_MASTER_KEY` (32 hex characters = 128 bits, SM4's key size), a fresh
   12-byte nonce per key and the key id as associated data, so a sealed key moved to
@@ -35,6 +37,8 @@ from gmssl_pyx import (
     sm4_gcm_decrypt,
     sm4_gcm_encrypt,
 )
+
+from yiwang.common.anchoring import key_id_of
 
 #: GB/T 32918 default signer id (the user id both sides must use).
 DEFAULT_USER_ID = b"1234567812345678"
@@ -63,9 +67,10 @@ def public_key_bytes(raw: bytes) -> bytes:
     return b"\x04" + raw
 
 
-def key_id_of(public65: bytes) -> str:
-    """First 16 hex characters of SM3(04||X||Y)."""
-    return bytes(sm3_hash(public_key_bytes(public65))).hex()[:16]
+def key_id(public: bytes) -> str:
+    """The key id of an SM2 public key given as 64 bytes X||Y or 65 bytes 04||X||Y:
+    `common.anchoring.key_id_of` over X||Y (SM3, first 16 hex characters)."""
+    return key_id_of(public_key_bytes(public)[1:])
 
 
 def z_a(public65: bytes, user_id: bytes = DEFAULT_USER_ID) -> bytes:
@@ -106,7 +111,7 @@ class PublicKey:
             else public_hex_or_bytes
         )
         public = public_key_bytes(raw)
-        return cls(key_id_of(public), public, z_a(public))
+        return cls(key_id(public), public, z_a(public))
 
     def digest_of(self, message: bytes) -> bytes:
         """e = SM3(Z_A || M)."""

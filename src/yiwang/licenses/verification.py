@@ -7,7 +7,7 @@ signature is bad, or whose key belongs to another authority than the identifier'
 issuer, is `tampered`; a well-formed payload of a key not published is `unknown`;
 online, a signed version the library does not hold is `unknown` and one whose digest
 or key differs from the stored version is `tampered`; then revoked > suspended >
-superseded > expired (outside valid_from..valid_until) > valid.
+superseded > expired (after valid_until) or not_yet_valid (before valid_from) > valid.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ from yiwang.licenses.signing import PublicKey
 
 @dataclass(frozen=True)
 class KnownKey:
-    """A published key as a verifier holds it: the key and its authority's USCC."""
+    """A published key as a verifier holds it: the key, its authority's USCC (checked
+    against the identifier's issuer) and name (shown beside the answer)."""
 
     key: PublicKey
     authority_uscc: str
+    authority_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Outcome:
     result: str
     reason: str = ""
     payload: Payload | None = None
+    #: The authority whose key verified the signature ("" when none did).
+    authority_name: str = ""
 
 
 def _issuer_of(identifier: str) -> str:
@@ -41,7 +45,8 @@ def _issuer_of(identifier: str) -> str:
 
 
 def verify_offline(text: object, keys: Mapping[str, KnownKey], today: date) -> Outcome:
-    """The offline answer: valid, expired, unknown or tampered. Never raises."""
+    """The offline answer: valid, expired, not_yet_valid, unknown or tampered (the
+    same rules as the officer page's verify.js). Never raises."""
     try:
         payload = parse_payload(text)
     except PayloadError as exc:
@@ -56,11 +61,12 @@ def verify_offline(text: object, keys: Mapping[str, KnownKey], today: date) -> O
     if known.authority_uscc != _issuer_of(payload.identifier):
         # A good signature by another authority's key: not this issuer's license.
         return Outcome(VerifyResult.TAMPERED, "key of another authority", payload)
+    name = known.authority_name
     if today < payload.valid_from:
-        return Outcome(VerifyResult.EXPIRED, "not_yet_valid", payload)
+        return Outcome(VerifyResult.NOT_YET_VALID, "before_valid_from", payload, name)
     if payload.valid_until is not None and today > payload.valid_until:
-        return Outcome(VerifyResult.EXPIRED, "past_valid_until", payload)
-    return Outcome(VerifyResult.VALID, "", payload)
+        return Outcome(VerifyResult.EXPIRED, "past_valid_until", payload, name)
+    return Outcome(VerifyResult.VALID, "", payload, name)
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,7 @@ def verify_online(
     payload = offline.payload
     assert payload is not None  # a signed, parsed payload past the checks above
     if stored is None:
-        return Outcome(VerifyResult.UNKNOWN, "not in the library", payload)
+        return Outcome(VerifyResult.UNKNOWN, "not in the library", payload, offline.authority_name)
     if (
         stored.digest != payload.digest
         or stored.key_id != payload.key_id
@@ -98,5 +104,5 @@ def verify_online(
         return Outcome(VerifyResult.TAMPERED, "differs from the stored version", payload)
     for status in (LicenseStatus.REVOKED, LicenseStatus.SUSPENDED, LicenseStatus.SUPERSEDED):
         if stored.status == status:
-            return Outcome(str(status), "", payload)
+            return Outcome(str(status), "", payload, offline.authority_name)
     return offline

@@ -23,6 +23,9 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
+from yiwang.licenses.choices import HOLDER_CODE_TYPE, HolderKind
+from yiwang.licenses.models import License
+
 #: Where relative and /static/ URLs of a PDF template resolve (never fetched: see below).
 BASE_URL = "https://pdf.yiwang.invalid/"
 _CONTENT_TYPES = {".css": "text/css", ".svg": "image/svg+xml", ".png": "image/png"}
@@ -79,3 +82,47 @@ def qr_svg(payload: str, *, size_mm: float = 40) -> str:
         code.svg_inline(scale=1, border=4, omitsize=True)
     )  # the quiet zone ISO/IEC 18004 asks
     return svg.replace("<svg ", f'<svg width="{size_mm:g}mm" height="{size_mm:g}mm" ', 1)
+
+
+# --- the e-license document (registered with licenses.documents by PortalConfig.ready) ---
+
+LICENSE_TEMPLATE = "portal/licenses/license.pdf.html"
+
+
+def license_context(lic: License, payload: str) -> dict[str, Any]:
+    """What the license template shows of a license version: its holder (the ID number
+    whole — only the holder and the issuer's staff may download it), issuer, seal,
+    validity, the type's fields in the type's order with their Chinese labels, and the
+    QR code of the signed payload."""
+    labels = lic.license_type.field_labels()
+    metadata = lic.metadata or {}
+    ordered = [name for name in labels if name in metadata]
+    ordered += [name for name in metadata if name not in labels]
+    return {
+        "type_name": lic.license_type.name,
+        "identifier": lic.identifier,
+        "version": lic.version_text,
+        "license_number": lic.serial,
+        "holder": {
+            "name": lic.holder_name,
+            "code_label": HOLDER_CODE_TYPE[HolderKind(lic.holder_kind)],
+            "code": lic.holder_code,
+        },
+        "issuer": {"name": lic.issuer.name, "code": lic.issuer.uscc},
+        "seal_name": lic.seal_name,
+        "issued_on": lic.issued_on,
+        "valid_from": lic.valid_from,
+        "valid_until": lic.valid_until,
+        "rows": [
+            {"label": labels.get(name, name), "value": str(metadata[name])}
+            for name in ordered
+            if metadata[name] not in (None, "")
+        ],
+        "payload": payload,
+        "qr_svg": qr_svg(payload),
+    }
+
+
+def render_license(lic: License, payload: str) -> bytes:
+    """The license's A4 PDF (licenses.documents.PdfRenderer)."""
+    return render_pdf(LICENSE_TEMPLATE, license_context(lic, payload))

@@ -5,7 +5,7 @@ Verification is public: anyone may check a license (a holder's customer, a hotel
 officer of another department), so the page needs no sign-in. Logging who checked needs
 the session: the page posts each check to `POST /api/v1/licenses/verify` with the
 session cookie and the CSRF token, so a signed-in officer's checks are attributed to
-them; an anonymous check is logged without a name (decision 0019).
+them; an anonymous check is logged without a name (decision 0020).
 
 The page keeps working with the network off: a service worker served from
 `/verify/sw.js` (so that its scope covers /verify/) caches the page, its scripts and the

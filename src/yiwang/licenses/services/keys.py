@@ -105,8 +105,13 @@ def key_pair(key: AuthorityKey) -> signing.KeyPair:
 
 def known_keys() -> dict[str, KnownKey]:
     """Every published key (retired ones too: they verify what they signed)."""
-    rows = AuthorityKey.objects.values_list("key_id", "public_key", "department__uscc")
-    return {key_id: KnownKey(signing.public_key(public), uscc) for key_id, public, uscc in rows}
+    rows = AuthorityKey.objects.values_list(
+        "key_id", "public_key", "department__uscc", "department__name"
+    )
+    return {
+        key_id: KnownKey(signing.public_key(public), uscc, name)
+        for key_id, public, uscc, name in rows
+    }
 
 
 __all__ = [

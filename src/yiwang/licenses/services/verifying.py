@@ -36,11 +36,13 @@ class VerifyAnswer:
     reason: str
     license: License | None
     payload: Payload | None
+    #: The authority whose published key verified the signature ("" when none did).
+    authority_name: str = ""
 
 
 def verify_payload(text: object, *, today: date | None = None) -> VerifyAnswer:
     """The library's answer for a payload: valid, revoked, suspended, expired,
-    superseded, unknown or tampered (licenses.verification). Reads only; never raises on
+    not_yet_valid, superseded, unknown or tampered (licenses.verification). Reads only; never raises on
     what a client sends."""
     day = today or timezone.localdate()
     stored: StoredVersion | None = None
@@ -65,7 +67,9 @@ def verify_payload(text: object, *, today: date | None = None) -> VerifyAnswer:
             )
     outcome = verify_online(text, known_keys(), day, stored)
     shown = lic if outcome.result not in (VerifyResult.TAMPERED, VerifyResult.UNKNOWN) else None
-    return VerifyAnswer(outcome.result, outcome.reason, shown, outcome.payload)
+    return VerifyAnswer(
+        outcome.result, outcome.reason, shown, outcome.payload, outcome.authority_name
+    )
 
 
 def _keyed(value: str) -> str:

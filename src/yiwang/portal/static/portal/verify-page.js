@@ -179,7 +179,7 @@
     line.hidden = !message;
   }
 
-  function show(result, outcome, online) {
+  function show(result, outcome, online, answer) {
     say("");
     var section = el("verify-result");
     section.hidden = false;
@@ -202,7 +202,9 @@
         text.validity,
         V.displayDate(payload.validFrom) + " — " + (payload.validUntil ? V.displayDate(payload.validUntil) : text.no_expiry)
       );
-      if (outcome.key && outcome.key.authority_name) fact(list, text.issuer, outcome.key.authority_name);
+      // The authority whose key verified: the server's answer online, the cached key offline.
+      var authority = online && answer && answer.authority_name ? answer.authority_name : outcome.key && outcome.key.authority_name;
+      if (authority) fact(list, text.issuer, authority);
     }
     section.scrollIntoView({ block: "start" });
   }
@@ -231,7 +233,7 @@
     show(outcome.result, outcome, false); // at once; the server's answer follows
     post({ payload: trimmed, location: location_ }).then(
       function (answer) {
-        show(answer && answer.result ? answer.result : outcome.result, outcome, true);
+        show(answer && answer.result ? answer.result : outcome.result, outcome, true, answer);
       },
       function (error) {
         // No answer (or a refusal that may pass later): keep it as an offline check.

@@ -1,13 +1,15 @@
 /*
- * Offline verification of an e-license QR payload (docs: /work/briefs/qr-payload.md,
- * to become docs/licenses.md). Pure functions, no DOM: the page's glue is verify-page.js.
+ * Offline verification of an e-license QR payload (docs/licenses.md "The QR payload";
+ * decision 0020). Pure functions, no DOM: the page's glue is verify-page.js.
  *
  *   YWL1~{identifier}~{version}~{key_id}~{digest}~{valid_from}~{valid_until}~{fields}~{signature}
  *
  * The signature is SM2 over e = SM3(Z_A || M), user id 1234567812345678, M the UTF-8
  * bytes of the payload up to (not including) the last "~", DER-encoded, base64url
  * without padding. Offline results: valid, expired, not_yet_valid, unknown (key id not
- * published), tampered (anything that does not parse or does not verify).
+ * published), tampered (anything that does not parse or does not verify, or a key of
+ * another authority than the identifier's issuer). The key id is SM3 of the 64 bytes
+ * X||Y, first 16 hex (the published key is 04||X||Y; only its id is compared here).
  *
  * Works as a classic script (window.YiwangVerify) and under CommonJS.
  */
@@ -179,6 +181,12 @@
     };
   }
 
+  /** The issuing authority's USCC in a GB/T 36904-style identifier: its 4th-last part. */
+  function issuerOf(identifier) {
+    var parts = identifier.split(".");
+    return parts.length >= 4 ? parts[parts.length - 4] : "";
+  }
+
   /** The published key with this id from GET /api/v1/licenses/keys, or null. */
   function findKey(keysDocument, keyId) {
     var keys = keysDocument && Array.isArray(keysDocument.keys) ? keysDocument.keys : [];
@@ -227,7 +235,8 @@
 
   /**
    * The offline result of a payload (the spec's offline rules):
-   *   parse failure or bad signature → tampered; key id not published → unknown;
+   *   parse failure, bad signature, or a key of another authority than the
+   *   identifier's issuer (key.authority_uscc) → tampered; key id not published → unknown;
    *   today after valid_until → expired; before valid_from → not_yet_valid; else valid.
    * Revoked, suspended and superseded are known only online.
    * → {result, reason, payload (null if it did not parse), key (null unless found)}.
@@ -240,6 +249,11 @@
     if (key === null) return { result: "unknown", reason: "key_not_published", payload: payload, key: null };
     if (!signatureVerifies(payload, key, sm2)) {
       return { result: "tampered", reason: "signature", payload: payload, key: key };
+    }
+    if (key.authority_uscc !== issuerOf(payload.identifier)) {
+      // A good signature by another authority's key: not this issuer's license (the
+      // server refuses it the same way; docs/licenses.md "Results").
+      return { result: "tampered", reason: "key_of_another_authority", payload: payload, key: null };
     }
     var day = today || todayInChina();
     if (payload.validUntil !== null && day > payload.validUntil) {
@@ -261,6 +275,7 @@
     decodeSignature: decodeSignature,
     base64urlDecode: base64urlDecode,
     findKey: findKey,
+    issuerOf: issuerOf,
     signatureVerifies: signatureVerifies,
     verifyOffline: verifyOffline,
     todayInChina: todayInChina,
