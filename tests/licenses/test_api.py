@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from tests.cases.conftest import CaseApi
 from tests.problems import assert_problem
+from yiwang.common.anchoring import key_id_of
 from yiwang.licenses.models import License, Verification
-from yiwang.licenses.services import payload_of
+from yiwang.licenses.services import payload_of, verify_payload
 from yiwang.licenses.services.verifying import VERIFY_RATE_LIMIT
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ def _verify(client: Client, body: dict[str, Any], **headers: Any) -> Any:
 def test_a_malformed_identifier_is_400_bad_license_id(
     api: CaseApi, demo_licenses: dict[str, Any], identifier: str
 ) -> None:
-    for path in ("", "/qr", "/verifications"):
+    for path in ("", "/qr", "/verifications", "/pdf"):
         response = api.get("enterprise", f"/licenses/{identifier}{path}")
         assert_problem(response, 400, "bad_license_id")
     revoke = api.client.post(
@@ -117,6 +118,7 @@ def test_the_officer_verifies_online_and_the_holder_sees_who(api: CaseApi, permi
     assert answer.status_code == 200
     body = answer.json()
     assert body["result"] == "valid"
+    assert body["authority_name"] == "吉林省交通运输厅"  # whose key verified
     assert body["license"]["holder_name"] == "长春一网示范科技有限公司"
     assert {"name": "cargo_name", "label": "货物", "value": "变压器"} in body["license"]["metadata"]
     public = _verify(api.client, {"payload": payload_of(permit)}).json()
@@ -185,6 +187,7 @@ def test_garbage_payloads_are_tampered_never_500(
     assert response.json() == {
         "result": "tampered",
         "reason": response.json()["reason"],
+        "authority_name": "",
         "license": None,
     }
 
@@ -230,7 +233,10 @@ def test_the_published_keys(client: Client, permit: License) -> None:
     assert mine["authority"] == "220000-transport"
     assert mine["authority_uscc"] == "11220000696864412B"
     assert mine["algorithm"] == "SM2"
-    assert len(bytes.fromhex(mine["public_key"])) == 65
+    # Published as the 130-hex uncompressed point; its id is anchoring's rule over X||Y.
+    assert len(mine["public_key"]) == 130
+    assert mine["public_key"].startswith("04")
+    assert mine["key_id"] == key_id_of(bytes.fromhex(mine["public_key"])[1:])
     assert "sealed" not in str(keys)
     assert all("private" not in k for k in keys)
 
@@ -246,4 +252,44 @@ def test_the_change_feed_for_exchange_clients(api: CaseApi, permit: License) -> 
     assert_problem(api.get("admin", "/licenses/changes", since=-1), 422, "validation_failed")
     assert_problem(
         api.get("officer-jilin-transport", "/licenses/changes"), 403, "exchange_clients_only"
+    )
+
+
+def test_before_the_period_is_not_yet_valid_and_after_it_expired(permit: License) -> None:
+    """Decision 0019: `not_yet_valid` is its own online result; `expired` stays past
+    valid_until; the revoked/suspended/superseded checks come first either way."""
+    text = payload_of(permit)
+    before = verify_payload(text, today=permit.valid_from - timedelta(days=1))
+    assert (before.result, before.reason) == ("not_yet_valid", "before_valid_from")
+    assert before.authority_name == "吉林省交通运输厅"
+    assert verify_payload(text, today=permit.valid_from).result == "valid"
+    assert permit.valid_until is not None
+    assert verify_payload(text, today=permit.valid_until).result == "valid"
+    after = verify_payload(text, today=permit.valid_until + timedelta(days=1))
+    assert (after.result, after.reason) == ("expired", "past_valid_until")
+
+
+def test_the_pdf_is_for_the_holder_and_the_issuer_only(api: CaseApi, permit: License) -> None:
+    import io
+    import re
+
+    from pypdf import PdfReader
+
+    path = f"/licenses/{permit.identifier}/pdf"
+    own = api.get("enterprise", path)
+    assert own.status_code == 200, own.content
+    assert own["Content-Type"] == "application/pdf"
+    assert own["Content-Disposition"] == f'attachment; filename="{permit.identifier}.pdf"'
+    text = re.sub(r"\s+", "", PdfReader(io.BytesIO(own.content)).pages[0].extract_text())
+    for expected in ("超限运输车辆行驶公路许可", "长春一网示范科技有限公司", "吉A12345", "变压器"):
+        assert expected in text
+    assert api.get("reviewer-jilin-transport", path).status_code == 200  # the issuer's staff
+    assert_problem(api.get("citizen", path), 404, "license_not_found")
+    assert_problem(api.get("officer-jilin-transport", path), 404, "license_not_found")
+
+
+def test_an_unsigned_license_has_no_pdf_yet(api: CaseApi, permit: License) -> None:
+    License.objects.filter(pk=permit.pk).update(signed_at=None)
+    assert_problem(
+        api.get("enterprise", f"/licenses/{permit.identifier}/pdf"), 409, "license_not_signed"
     )
