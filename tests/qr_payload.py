@@ -1,56 +1,81 @@
-"""A tiny encoder of the e-license QR payload, for the officer page's tests.
+"""QR payloads for the officer page's and the PDF's tests, made by the licenses app's own
+encoder and signer (`licenses.encoding.unsigned_payload`, `licenses.signing.KeyPair`):
+one encoder, so a change of the payload format shows up here too.
 
-Built from the shared payload spec, independently of the licenses app (which owns the real
-encoder): `YWL1~identifier~version~key_id~digest~valid_from~valid_until~fields~signature`,
-the signature SM2 (gmssl-pyx `sm2_sign`: e = SM3(Z_A || M), user id 1234567812345678,
-DER) over M = the payload up to the last `~`, base64url without padding.
+`new_key()` is a fresh key known only to the test (its `published()` entry has the shape
+of `GET /api/v1/licenses/keys`); `stored_key(department)` is an issuing authority's real
+key, published by the real endpoint. `build_payload` signs any facts with either — the
+tests need payloads the library does not hold (dates, fields, digests of their choosing).
 """
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from gmssl_pyx import sm2_key_generate, sm2_sign, sm3_hash
-
-from yiwang.common.anchoring import key_id_of
 from yiwang.common.validators import make_license_id
+from yiwang.licenses import signing
+from yiwang.licenses.encoding import sm3_hex, unsigned_payload, with_signature
 from yiwang.portal.pdf import qr_svg
 
-#: The showcase permit's identifier (type code of the spec's vector, a Jilin issuer).
-PERMIT_TYPE = "11100000000013338W011"
-ISSUER_USCC = "11220000013544357G"  # any 18 characters of the alphabet serve the tests
-_REMOVED = str.maketrans("", "", "~;=\r\n")
+#: The showcase permit's type code (超限运输车辆行驶公路许可 of the demo types).
+PERMIT_TYPE = "111000000603213830002"
+#: 吉林省交通运输厅 of the org data: the permit's issuer.
+ISSUER_USCC = "11220000696864412B"
+ISSUER_NAME = "吉林省交通运输厅"
 
 
 @dataclass(frozen=True)
 class Key:
-    public: bytes  # 64 bytes X||Y, as gmssl-pyx gives it
-    private: bytes
-    authority_name: str = "吉林省交通运输厅"
+    pair: signing.KeyPair
+    authority_uscc: str = ISSUER_USCC
+    authority_name: str = ISSUER_NAME
+    authority: str = "220000-transport"
 
     @property
     def key_id(self) -> str:
-        return key_id_of(self.public)
+        return self.pair.key_id
+
+    @property
+    def public(self) -> bytes:
+        """64 bytes X||Y, as gmssl-pyx gives it."""
+        return self.pair.public[1:]
 
     def published(self) -> dict[str, Any]:
-        """One entry of GET /api/v1/licenses/keys."""
+        """This key as one entry of GET /api/v1/licenses/keys."""
         return {
             "key_id": self.key_id,
-            "authority": "JL-JT",
+            "authority": self.authority,
             "authority_name": self.authority_name,
+            "authority_uscc": self.authority_uscc,
             "algorithm": "SM2",
-            "public_key": "04" + self.public.hex(),
+            "public_key": self.pair.public.hex(),
             "valid_from": "2025-01-01",
             "valid_until": None,
+            "retired": False,
         }
 
 
-def new_key(authority_name: str = "吉林省交通运输厅") -> Key:
-    public, private = sm2_key_generate()
-    return Key(bytes(public), bytes(private), authority_name)
+def new_key(
+    authority_name: str = ISSUER_NAME,
+    authority_uscc: str = ISSUER_USCC,
+    authority: str = "220000-transport",
+) -> Key:
+    """A key nobody published (an "unknown" key, or one a test publishes itself)."""
+    return Key(signing.generate_key_pair(), authority_uscc, authority_name, authority)
+
+
+def stored_key(department_code: str = "220000-transport") -> Key:
+    """The department's real signing key (made on first use), as the library signs with it
+    and GET /api/v1/licenses/keys publishes it."""
+    from yiwang.accounts.actor import Actor
+    from yiwang.licenses.services.keys import ensure_authority_key, key_pair
+    from yiwang.org.models import Department
+
+    department = Department.objects.get(code=department_code)
+    key = ensure_authority_key(department, actor=Actor.system("test"))
+    return Key(key_pair(key), department.uscc, department.name, department.code)
 
 
 def keys_document(*keys: Key) -> dict[str, Any]:
@@ -75,23 +100,18 @@ def build_payload(
     fields: dict[str, str] | None = None,
     digest: str | None = None,
 ) -> str:
-    identifier = make_license_id(PERMIT_TYPE, ISSUER_USCC, serial, version)
-    pairs = (fields if fields is not None else PERMIT_FIELDS).items()
-    encoded = ";".join(f"{k.translate(_REMOVED)}={v.translate(_REMOVED)}" for k, v in pairs)
-    body = "~".join(
-        [
-            "YWL1",
-            identifier,
-            f"{version:03d}",
-            key.key_id,
-            digest or bytes(sm3_hash(identifier.encode())).hex(),
-            valid_from.strftime("%Y%m%d"),
-            valid_until.strftime("%Y%m%d") if valid_until else "",
-            encoded,
-        ]
+    """A payload of the key's authority, signed by the key (the licenses app's encoder)."""
+    identifier = make_license_id(PERMIT_TYPE, key.authority_uscc, serial, version)
+    unsigned = unsigned_payload(
+        identifier=identifier,
+        version=f"{version:03d}",
+        key_id=key.key_id,
+        digest=digest or sm3_hex(identifier.encode()),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        fields=(fields if fields is not None else PERMIT_FIELDS).items(),
     )
-    signature = bytes(sm2_sign(key.private, key.public, body.encode("utf-8")))
-    return body + "~" + base64.urlsafe_b64encode(signature).rstrip(b"=").decode("ascii")
+    return with_signature(unsigned, signing.b64url(key.pair.sign(unsigned.encode("utf-8"))))
 
 
 def permit_context(payload: str) -> dict[str, Any]:
@@ -106,7 +126,7 @@ def permit_context(payload: str) -> dict[str, Any]:
             "code_label": "统一社会信用代码",
             "code": "91220101MA17XK3L2Q",
         },
-        "issuer": {"name": "吉林省交通运输厅", "code": "11220000013544357G"},
+        "issuer": {"name": ISSUER_NAME, "code": ISSUER_USCC},
         "seal_name": "吉林省交通运输厅行政许可专用章",
         "issued_on": date(2026, 3, 2),
         "valid_from": date(2026, 3, 5),

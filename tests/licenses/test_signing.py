@@ -101,7 +101,9 @@ def signed(text: str, key: signing.KeyPair | None = None) -> str:
 
 def keys(authority: str = TRANSPORT_USCC) -> dict[str, KnownKey]:
     return {
-        EXAMPLE_KEY_ID: KnownKey(signing.PublicKey.of(EXAMPLE_PUBLIC), authority, "吉林省交通运输厅")
+        EXAMPLE_KEY_ID: KnownKey(
+            signing.PublicKey.of(EXAMPLE_PUBLIC), authority, "吉林省交通运输厅"
+        )
     }
 
 

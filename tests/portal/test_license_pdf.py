@@ -62,7 +62,7 @@ def test_the_permit_is_one_a4_page_whose_text_extracts_as_chinese(permit_pdf: by
         "吉林省交通运输厅行政许可专用章",
         "发证机关：吉林省交通运输厅",
         "扫码核验真伪",
-        "1.2.156.3005.2.11100000000013338W011",
+        "1.2.156.3005.2.111000000603213830002.11220000696864412B",
     ]:
         assert expected in text, expected
 
