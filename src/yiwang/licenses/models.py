@@ -228,11 +228,14 @@ class License(models.Model):
         return f"{self.issuer.name}电子证照专用章"
 
     def status_on(self, day: date) -> str:
-        """The status a holder or an officer sees on `day`: the stored one, or
-        `expired` for a valid license outside its validity period."""
+        """The status a holder or an officer sees on `day`: the stored one, or for a
+        valid license `not_yet_valid` before its period and `expired` after it (the
+        verification results of the same name, decision 0019)."""
         if self.status != LicenseStatus.VALID:
             return self.status
-        if day < self.valid_from or (self.valid_until is not None and day > self.valid_until):
+        if day < self.valid_from:
+            return VerifyResult.NOT_YET_VALID
+        if self.valid_until is not None and day > self.valid_until:
             return VerifyResult.EXPIRED
         return LicenseStatus.VALID
 

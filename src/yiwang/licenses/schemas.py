@@ -33,7 +33,9 @@ class LicenseOut(Schema):
     valid_from: date
     valid_until: date | None
     status: str = Field(
-        description="valid | suspended | revoked | superseded | expired（由日期得出）"
+        description=(
+            "valid | suspended | revoked | superseded | expired | not_yet_valid（后两者由日期得出）"
+        )
     )
     stored_status: str
     status_reason: str

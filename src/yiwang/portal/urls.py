@@ -51,6 +51,12 @@ urlpatterns = [
         views_workbench.applicant_material,
         name="centre-material",
     ),
+    path("centre/licenses/", views_licenses.my_licenses, name="centre-licenses"),
+    path(
+        "centre/licenses/<str:identifier>/pdf/",
+        views_licenses.license_pdf,
+        name="centre-license-pdf",
+    ),
     path("centre/messages/", views_centre.message_list, name="messages"),
     path("centre/messages/<int:message_id>/read/", views_centre.message_read, name="message-read"),
     # the staff workbench
