@@ -180,6 +180,10 @@ OPERATIONS: dict[str, Rule] = {
     "GET /licenses/{identifier}/verifications": Rule(
         allowed=dict.fromkeys(SEES_LICENSE, 200), denied=LICENSE_HIDDEN
     ),
+    # the printable A4 copy: the holder and the issuer's staff (others: as if missing)
+    "GET /licenses/{identifier}/pdf": Rule(
+        allowed=dict.fromkeys(SEES_LICENSE, 200), denied=LICENSE_HIDDEN
+    ),
     # (in the walk's order: reinstate a valid license, revoke it, suspend and change the
     # revoked one — the issuer is told what the state allows, everyone else is refused)
     "POST /licenses/{identifier}/reinstate": Rule(

@@ -291,5 +291,5 @@ def test_the_pdf_is_for_the_holder_and_the_issuer_only(api: CaseApi, permit: Lic
 def test_an_unsigned_license_has_no_pdf_yet(api: CaseApi, permit: License) -> None:
     License.objects.filter(pk=permit.pk).update(signed_at=None)
     assert_problem(
-        api.get("enterprise", f"/licenses/{permit.identifier}/pdf"), 409, "license_not_signed"
+        api.get("enterprise", f"/licenses/{permit.identifier}/pdf"), 404, "license_not_signed"
     )

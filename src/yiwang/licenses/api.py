@@ -327,12 +327,12 @@ def get_qr(request: HttpRequest, identifier: str) -> QrOut:
                 "description": "A4 PDF（附件下载）",
                 "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
             },
-            409: {"description": "批量导入后尚未签名（license_not_signed）"},
         }
     },
 )
 def download_pdf(request: HttpRequest, identifier: str) -> HttpResponse:
-    """The holder's (and the issuer staff's) printable copy; anyone else: 404."""
+    """The holder's (and the issuer staff's) printable copy; anyone else: 404 as if it
+    did not exist; not signed yet (bulk import): 404 `license_not_signed`."""
     lic = selectors.license_for(signed_in_actor(request), identifier)
     response = HttpResponse(documents.render_license_pdf(lic), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{documents.pdf_filename(lic)}"'

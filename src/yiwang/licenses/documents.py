@@ -15,7 +15,7 @@ from collections.abc import Callable
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
-from yiwang.common.errors import Conflict
+from yiwang.common.errors import NotFound
 from yiwang.licenses.models import License
 from yiwang.licenses.services import payload_of
 
@@ -40,10 +40,11 @@ def pdf_filename(lic: License) -> str:
 
 def render_license_pdf(lic: License) -> bytes:
     """The license's A4 PDF with the QR code of its signed payload. A license the bulk
-    import has not signed yet has no payload to print: 409 `license_not_signed`."""
+    import has not signed yet has no printable document yet: 404 `license_not_signed`
+    (a read never answers 409 in this API; the license itself still shows, "not signed")."""
     payload = payload_of(lic)
     if not payload:
-        raise Conflict(_("该证照尚未签名，暂不能打印"), code="license_not_signed")
+        raise NotFound(_("该证照尚未签名，暂不能打印"), code="license_not_signed")
     if not _renderer:
         raise ImproperlyConfigured("no license PDF renderer: is yiwang.portal installed?")
     return _renderer[0](lic, payload)
