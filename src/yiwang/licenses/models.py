@@ -268,9 +268,9 @@ class Verification(models.Model):
         License, null=True, blank=True, on_delete=models.PROTECT, related_name="verifications"
     )
     identifier = models.CharField("核验的证照标识", max_length=120, blank=True)
-    result = models.CharField("核验结果", max_length=12, choices=VerifyResult.choices)
+    result = models.CharField("核验结果", max_length=20, choices=VerifyResult.choices)
     offline_result = models.CharField(
-        "离线核验结果", max_length=12, choices=VerifyResult.choices, blank=True
+        "离线核验结果", max_length=20, choices=VerifyResult.choices, blank=True
     )
     channel = models.CharField("方式", max_length=14, choices=VerifyChannel.choices)
     checked_at = models.DateTimeField("核验时间")
