@@ -52,6 +52,9 @@ def mobile_data(demo_users: dict[str, Any]) -> dict[str, Any]:
     seed_demo_reference_data(actor=Actor.system("test"))
     seed_demo_cases(actor=Actor.system("test"))
     credit_demo.seed(actor=Actor.system("test"), count=200)  # a small registry is enough for layout
+    from yiwang.licenses.demo import seed_demo_licenses
+
+    seed_demo_licenses(actor=Actor.system("test"))  # the citizen's licenses for 我的证照
     disclosure = Disclosure.objects.select_related("enterprise").order_by("pk").first()
     assert disclosure is not None
     return {"uscc": disclosure.enterprise.uscc}
@@ -136,6 +139,8 @@ def test_citizen_pages_fit_a_phone(tab: Any, mobile_data: dict[str, Any], shot: 
     _check(tab, shot, cases[0], "case-timeline")
     _check(tab, shot, "/items/220000-GA-XK-001/apply/", "apply-form")
     _check(tab, shot, "/centre/messages/", "messages")
+    _check(tab, shot, "/centre/licenses/", "my-licenses")
+    assert tab.locator("main article.license-card svg").count() >= 1  # the QR codes shown
     _check(tab, shot, "/workspace/", "workspace")
 
 
