@@ -112,7 +112,7 @@ def judge(page: Any, payload: str, today: str) -> str:
         page.evaluate(
             """([text, today]) => YiwangVerify.verifyOffline(
                  text, JSON.parse(localStorage.getItem('yiwang.verify.keys')).document,
-                 SmCryptoV2.sm2, today).result""",
+                 SmCryptoV2.sm2, today, SmCryptoV2.sm3).result""",
             [payload, today],
         )
     )
@@ -164,6 +164,27 @@ def test_verify_js_agrees_with_gmssl_on_every_case(
         "吉林省交通运输厅",
     )
     assert len(mine["public_key"]) == 130
+    # verify.js computes every published key's id as the server does (anchoring's rule),
+    # and the worked example's key gives the id docs/licenses.md pins.
+    key_id_of = "([k, p]) => YiwangVerify.keyIdOf(p, SmCryptoV2.sm3) === k"
+    assert all(phone.evaluate(key_id_of, [k["key_id"], k["public_key"]]) for k in published)
+    example = "049a35c2ae22c9e580cd02efa6b57e999692ee700c3f95a2aa60bbdf952af2149b" + (
+        "0191ea8156f8993dc931863dd183fb9b7712eca75175fa803b7ffaa575f8a40a"
+    )
+    assert phone.evaluate("p => YiwangVerify.keyIdOf(p, SmCryptoV2.sm3)", example) == (
+        "b6fd7d5ebf1f62a3"
+    )
+    # A key published under an id that is not its own is not taken: unknown, not a
+    # signature check against the wrong key.
+    relabelled = {"keys": [{**other_key.published(), "key_id": key.key_id}]}
+    assert (
+        phone.evaluate(
+            """([text, doc]) => YiwangVerify.verifyOffline(
+                 text, doc, SmCryptoV2.sm2, '20260615', SmCryptoV2.sm3).result""",
+            [build_payload(key), relabelled],
+        )
+        == "unknown"
+    )
     today = "20260615"
     good = build_payload(key)
     assert judge(phone, good, today) == "valid"
@@ -272,10 +293,6 @@ def test_a_pasted_payload_shows_big_with_its_fields_and_the_server_status(
     assert [c.result for c in checks()] == ["valid", "revoked", "tampered"]
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert phone.violations == []
-
-
-def build_payload_text(page: Any) -> str:
-    return str(page.locator("#verify-payload").input_value()).strip()
 
 
 def test_an_image_of_the_qr_code_is_decoded_by_the_vendored_scanner(

@@ -15,6 +15,7 @@
   if (!root) return;
   var V = window.YiwangVerify;
   var sm2 = window.SmCryptoV2 && window.SmCryptoV2.sm2;
+  var sm3 = window.SmCryptoV2 && window.SmCryptoV2.sm3;
 
   var QUEUE_KEY = "yiwang.verify.queue";
   var KEYS_KEY = "yiwang.verify.keys";
@@ -218,7 +219,7 @@
     }
     var location_ = el("verify-location").value.trim();
     store(LOCATION_KEY, location_);
-    var outcome = V.verifyOffline(trimmed, keys && keys.document, sm2, V.todayInChina());
+    var outcome = V.verifyOffline(trimmed, keys && keys.document, sm2, V.todayInChina(), sm3);
     var offlineCheck = {
       payload: trimmed,
       checked_at: new Date().toISOString(),

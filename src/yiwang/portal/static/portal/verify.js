@@ -187,12 +187,29 @@
     return parts.length >= 4 ? parts[parts.length - 4] : "";
   }
 
-  /** The published key with this id from GET /api/v1/licenses/keys, or null. */
-  function findKey(keysDocument, keyId) {
+  function hexToBytes(text) {
+    var bytes = new Uint8Array(text.length / 2);
+    for (var i = 0; i < bytes.length; i++) bytes[i] = parseInt(text.substr(i * 2, 2), 16);
+    return bytes;
+  }
+
+  /** The key id of a published public key (130 hex 04||X||Y, or 128 hex X||Y): the first
+   * 16 hex characters of SM3 over the 64 bytes X||Y — the server's rule
+   * (common.anchoring.key_id_of). `sm3` = SmCryptoV2.sm3 (bytes → hex). */
+  function keyIdOf(publicKeyHex, sm3) {
+    var point = publicKeyHex.toLowerCase();
+    if (point.length === 130) point = point.slice(2);
+    return String(sm3(hexToBytes(point))).slice(0, 16);
+  }
+
+  /** The published key with this id from GET /api/v1/licenses/keys, or null. With `sm3`,
+   * a key listed under an id that is not its own is not taken (it verifies nothing). */
+  function findKey(keysDocument, keyId, sm3) {
     var keys = keysDocument && Array.isArray(keysDocument.keys) ? keysDocument.keys : [];
     for (var i = 0; i < keys.length; i++) {
       var key = keys[i];
       if (key && key.key_id === keyId && key.algorithm === "SM2" && RE.publicKey.test(key.public_key || "")) {
+        if (sm3 && keyIdOf(key.public_key, sm3) !== keyId) continue;
         return key;
       }
     }
@@ -241,11 +258,11 @@
    * Revoked, suspended and superseded are known only online.
    * → {result, reason, payload (null if it did not parse), key (null unless found)}.
    */
-  function verifyOffline(text, keysDocument, sm2, today) {
+  function verifyOffline(text, keysDocument, sm2, today, sm3) {
     var parsed = parsePayload(text);
     if (!parsed.ok) return { result: "tampered", reason: parsed.reason, payload: null, key: null };
     var payload = parsed.payload;
-    var key = findKey(keysDocument, payload.keyId);
+    var key = findKey(keysDocument, payload.keyId, sm3);
     if (key === null) return { result: "unknown", reason: "key_not_published", payload: payload, key: null };
     if (!signatureVerifies(payload, key, sm2)) {
       return { result: "tampered", reason: "signature", payload: payload, key: key };
@@ -275,6 +292,7 @@
     decodeSignature: decodeSignature,
     base64urlDecode: base64urlDecode,
     findKey: findKey,
+    keyIdOf: keyIdOf,
     issuerOf: issuerOf,
     signatureVerifies: signatureVerifies,
     verifyOffline: verifyOffline,
