@@ -11,6 +11,10 @@ YIWANG_AUDIT_KEY_FILE
                      production; the demo generates DATA_DIR/audit-signing.key)
 YIWANG_AUDIT_CHECKPOINT_DIR
                      where the signed checkpoints are appended (default: the data dir)
+YIWANG_LICENSE_MASTER_KEY
+                     32 hex characters: the SM4 key sealing the e-license authorities'
+                     private keys (required in production; the demo generates
+                     DATA_DIR/license-master.key)
 YIWANG_TRUSTED_PROXIES
                      comma-separated IPs/CIDRs of the reverse proxies whose X-Forwarded-For
                      gives the client's address (default: none, REMOTE_ADDR is the client)
@@ -70,6 +74,30 @@ def _audit_key_file() -> Path:
 
 
 YIWANG_AUDIT_KEY_FILE = _audit_key_file()
+
+
+def _license_master_key() -> str:
+    """The SM4 master key sealing the issuing authorities' SM2 private keys
+    (yiwang.licenses.signing). From the environment; the demo generates one into the
+    data dir on first run, as it does the secret key; production refuses to start
+    without it."""
+    key = os.environ.get("YIWANG_LICENSE_MASTER_KEY", "").strip()
+    if key:
+        if len(key) != 32 or any(c not in "0123456789abcdefABCDEF" for c in key):
+            raise ImproperlyConfigured("YIWANG_LICENSE_MASTER_KEY must be 32 hex characters")
+        return key.lower()
+    if ENV == "production":
+        raise ImproperlyConfigured("YIWANG_LICENSE_MASTER_KEY must be set in production")
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / "license-master.key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(16))
+    return path.read_text().strip()
+
+
+YIWANG_LICENSE_MASTER_KEY = _license_master_key()
 # Signed checkpoints of the audit chain: an append-only store outside the database
 # (decision 0016). In production put the directory on storage the database's users
 # cannot rewrite, or name another store class (an object store with a retention lock).
@@ -108,6 +136,7 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.cases",
     "yiwang.credit",
+    "yiwang.licenses",
     "yiwang.portal",
 ]
 

@@ -61,6 +61,11 @@ CASE_HIDDEN: Answer = (404, "case_not_found")
 CREDIT_STAFF: Answer = (403, "credit_staff_only")
 ENTERPRISE_ONLY: Answer = (403, "enterprise_only")
 NOT_AUTHORITY: Answer = (403, "not_list_authority")
+NOT_ISSUER: Answer = (403, "not_license_issuer")
+LICENSE_HIDDEN: Answer = (404, "license_not_found")
+#: The walk's license: the citizen's permit from 吉林省交通运输厅, whose license manager
+#: (reviewer-jilin-transport) sees and changes it.
+SEES_LICENSE = ("citizen", "reviewer-jilin-transport", "admin")
 
 OPERATIONS: dict[str, Rule] = {
     # accounts: anyone may try to sign in (the walk's wrong password is refused alike)
@@ -159,6 +164,45 @@ OPERATIONS: dict[str, Rule] = {
     "POST /enterprise/immediate-info": Rule(allowed={"enterprise": 201}, denied=ENTERPRISE_ONLY),
     "POST /enterprise/list-entries/{entry_id}/removal-application": Rule(
         allowed={"enterprise": 201}, denied=ENTERPRISE_ONLY
+    ),
+    # licenses: keys and verification are public; the holder and the issuer see a license
+    "GET /licenses/keys": PUBLIC_200,
+    "POST /licenses/verify": PUBLIC_200,
+    "GET /licenses/changes": Rule(allowed={"admin": 200}, denied=(403, "exchange_clients_only")),
+    "GET /licenses": SIGNED_IN_200,
+    "POST /licenses": Rule(allowed={"reviewer-jilin-transport": 201}, denied=NOT_ISSUER),
+    "GET /licenses/{identifier}": Rule(
+        allowed=dict.fromkeys(SEES_LICENSE, 200), denied=LICENSE_HIDDEN
+    ),
+    "GET /licenses/{identifier}/qr": Rule(
+        allowed=dict.fromkeys(SEES_LICENSE, 200), denied=LICENSE_HIDDEN
+    ),
+    "GET /licenses/{identifier}/verifications": Rule(
+        allowed=dict.fromkeys(SEES_LICENSE, 200), denied=LICENSE_HIDDEN
+    ),
+    # the printable A4 copy: the holder and the issuer's staff (others: as if missing)
+    "GET /licenses/{identifier}/pdf": Rule(
+        allowed=dict.fromkeys(SEES_LICENSE, 200), denied=LICENSE_HIDDEN
+    ),
+    # (in the walk's order: reinstate a valid license, revoke it, suspend and change the
+    # revoked one — the issuer is told what the state allows, everyone else is refused)
+    "POST /licenses/{identifier}/reinstate": Rule(
+        allowed={},
+        denied=NOT_ISSUER,
+        special={"reviewer-jilin-transport": (409, "invalid_license_transition")},
+    ),
+    "POST /licenses/{identifier}/revoke": Rule(
+        allowed={"reviewer-jilin-transport": 200}, denied=NOT_ISSUER
+    ),
+    "POST /licenses/{identifier}/suspend": Rule(
+        allowed={},
+        denied=NOT_ISSUER,
+        special={"reviewer-jilin-transport": (409, "invalid_license_transition")},
+    ),
+    "POST /licenses/{identifier}/versions": Rule(
+        allowed={},
+        denied=NOT_ISSUER,
+        special={"reviewer-jilin-transport": (409, "license_not_current")},
     ),
     # notify: a message is its recipient's
     "GET /messages": SIGNED_IN_200,

@@ -10,7 +10,7 @@ what a listing contains, which file comes back."""
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +24,9 @@ from tests.credit.conftest import DISCLOSURE, report_data
 from tests.problems import assert_problem
 from yiwang.accounts.actor import Actor
 from yiwang.credit.models import Enterprise
+from yiwang.licenses.services import payload_of
+
+PERMIT = "111000000603213830002"  # 超限运输车辆行驶公路许可
 
 pytestmark = pytest.mark.django_db
 
@@ -67,6 +70,7 @@ def _world(api: CaseApi, demo_users: dict[str, Any], uscc: str) -> dict[str, Any
     message = notify(
         demo_users["citizen"], subject="消息", body="正文", actor=Actor.system("cases")
     )
+    permit = _citizens_permit()
     return {
         "code": items.NANGUAN,
         "upload_id": api.upload("citizen"),
@@ -80,7 +84,25 @@ def _world(api: CaseApi, demo_users: dict[str, Any], uscc: str) -> dict[str, Any
         "application_id": 999_999,  # none exists: the decider learns that, nobody else
         "year": date.today().year - 1,
         "message_id": message.pk,
+        "identifier": permit.identifier,
+        "payload": payload_of(permit),
     }
+
+
+def _citizens_permit() -> Any:
+    from yiwang.licenses.services import Holder, issue_license, load_license_types
+    from yiwang.org.models import Department
+
+    load_license_types(actor=Actor.system("test"))
+    return issue_license(
+        type_code=PERMIT,
+        issuer=Department.objects.get(code="220000-transport"),
+        holder=Holder("person", "220102198806151015", "张三"),
+        metadata={"plate_no": "吉A12345"},
+        valid_from=date.today(),
+        valid_until=date.today() + timedelta(days=10),
+        actor=Actor.system("test"),
+    )
 
 
 def _bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -117,6 +139,26 @@ def _bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "content": "取得许可",
         },
         "POST /enterprise/list-entries/{entry_id}/removal-application": {"statement": "已补报"},
+        "POST /licenses": {
+            "type_code": PERMIT,
+            "issuer": "220000-transport",
+            "holder": {
+                "kind": "entity",
+                "code": "91220101MA17Y8K34M",
+                "name": "长春一网示范科技有限公司",
+            },
+            "metadata": {"plate_no": "吉A7"},
+            "valid_from": str(date.today()),
+            "valid_until": str(date.today() + timedelta(days=3)),
+        },
+        "POST /licenses/verify": {"payload": world["payload"]},
+        "POST /licenses/{identifier}/reinstate": {"reason": "整改完成"},
+        "POST /licenses/{identifier}/revoke": {"reason": "以欺骗手段取得"},
+        "POST /licenses/{identifier}/suspend": {"reason": "违规"},
+        "POST /licenses/{identifier}/versions": {
+            "reason": "更换车辆",
+            "metadata": {"plate_no": "吉A8"},
+        },
     }
 
 

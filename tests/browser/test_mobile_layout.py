@@ -46,12 +46,14 @@ def _seed_mobile() -> None:
     from yiwang.catalog.services import load_catalog_data
     from yiwang.common.workdays import seed_from_chinesecalendar
     from yiwang.credit.demo import seed as credit_demo
+    from yiwang.licenses.demo import seed_demo_licenses
 
     seed_from_chinesecalendar(actor=Actor.system("test"))
     load_catalog_data(actor=Actor.system("test"))
     seed_demo_reference_data(actor=Actor.system("test"))
     seed_demo_cases(actor=Actor.system("test"))
     credit_demo.seed(actor=Actor.system("test"), count=200)  # a small registry is enough for layout
+    seed_demo_licenses(actor=Actor.system("test"))  # the citizen's licenses for 我的证照
 
 
 @pytest.fixture
@@ -114,6 +116,7 @@ def test_public_pages_fit_a_phone(tab: Any, mobile_data: dict[str, Any], shot: A
         ("/items/", "items"),
         ("/items/220000-GA-XK-001/", "item-guide"),
         ("/lookup/", "lookup"),
+        ("/verify/", "verify"),
         ("/login/", "login"),
         ("/directory/", "directory"),
         ("/directory/220100/", "region"),
@@ -145,6 +148,8 @@ def test_citizen_pages_fit_a_phone(tab: Any, mobile_data: dict[str, Any], shot: 
     _check(tab, shot, cases[0], "case-timeline")
     _check(tab, shot, "/items/220000-GA-XK-001/apply/", "apply-form")
     _check(tab, shot, "/centre/messages/", "messages")
+    _check(tab, shot, "/centre/licenses/", "my-licenses")
+    assert tab.locator("main article.license-card svg").count() >= 1  # the QR codes shown
     _check(tab, shot, "/workspace/", "workspace")
 
 

@@ -32,6 +32,8 @@ from yiwang.credit.models import (
     ListEntry,
     RemovalApplication,
 )
+from yiwang.licenses.models import License
+from yiwang.licenses.services import load_license_types
 from yiwang.uploads.models import Upload
 
 API = "/api/v1"
@@ -185,6 +187,34 @@ def _immediate_info(ctx: Ctx) -> tuple[str, Builder, Builder]:
     )
 
 
+PERMIT = {
+    "type_code": "111000000603213830002",
+    "issuer": "220000-transport",
+    "holder": {"kind": "entity", "code": DEMO_USCC, "name": "长春一网示范科技有限公司"},
+    "metadata": {"plate_no": "吉A12345"},
+    "valid_from": "2026-05-10",
+    "valid_until": "2026-05-20",
+}
+
+
+def _licenses(ctx: Ctx) -> tuple[str, Builder, Builder]:
+    other = PERMIT | {"metadata": {"plate_no": "吉A54321"}}
+    return f"{API}/licenses", _json(PERMIT), _json(other)
+
+
+def _license_versions(ctx: Ctx) -> tuple[str, Builder, Builder]:
+    issued = ctx.client.post(
+        f"{API}/licenses",
+        PERMIT,
+        content_type="application/json",
+        **ctx.auth("reviewer-jilin-transport"),  # type: ignore[arg-type]
+    )
+    assert issued.status_code == 201, issued.content
+    url = f"{API}/licenses/{issued.json()['identifier']}/versions"
+    body = {"reason": "更换牵引车", "metadata": {"plate_no": "吉A99999"}}
+    return url, _json(body), _json(body | {"reason": "更换挂车"})
+
+
 #: Every create endpoint of every app (decision 0009 lists them).
 ENDPOINTS = [
     Endpoint("POST /cases", "citizen", Case, _cases),
@@ -199,6 +229,8 @@ ENDPOINTS = [
     ),
     Endpoint("POST /enterprise/annual-reports", "enterprise", AnnualReport, _annual_reports),
     Endpoint("POST /enterprise/immediate-info", "enterprise", ImmediateInfo, _immediate_info),
+    Endpoint("POST /licenses", "reviewer-jilin-transport", License, _licenses),
+    Endpoint("POST /licenses/…/versions", "reviewer-jilin-transport", License, _license_versions),
 ]
 
 
@@ -232,6 +264,7 @@ def _seed_world() -> None:
     seed_from_chinesecalendar(actor=Actor.system("test"))
     demo_items.load()
     seed_demo_reference_data(actor=Actor.system("test"))
+    load_license_types(actor=Actor.system("test"))
     build_enterprise(
         1,
         uscc=DEMO_USCC,
@@ -248,7 +281,7 @@ def world(demo_users: dict[str, Any], client: Client) -> Ctx:
     demo enterprise's registry entry; and a bearer token for each caller."""
     seeding.ensure("idempotency.world")
     tokens = {}
-    for user in ("citizen", "enterprise", "publisher-jilin-market"):
+    for user in ("citizen", "enterprise", "publisher-jilin-market", "reviewer-jilin-transport"):
         response = client.post(
             f"{API}/auth/login",
             {"username": user, "password": "yiwang-demo-2026"},

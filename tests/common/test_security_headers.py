@@ -117,6 +117,7 @@ def _production_env(tmp_path: Path) -> dict[str, str]:
         YIWANG_ENV="production",
         YIWANG_SECRET_KEY="k7Qd-" + "x9Ty2mZpLr4W" * 5,
         YIWANG_AUDIT_KEY_FILE=str(key),
+        YIWANG_LICENSE_MASTER_KEY="00112233445566778899aabbccddeeff",
         YIWANG_DATA_DIR=str(tmp_path),
         YIWANG_ALLOWED_HOSTS="zwfw.jl.gov.cn",
         PYTHONPATH=os.pathsep.join([str(REPO_ROOT / "src"), str(REPO_ROOT)]),

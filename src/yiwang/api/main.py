@@ -105,6 +105,7 @@ api = YiwangAPI(
             {"name": "uploads", "description": "材料文件上传与下载（uploads）"},
             {"name": "cases", "description": "办件：申报、办理、查询（cases）"},
             {"name": "credit", "description": "企业信用信息公示与信用监管（credit）"},
+            {"name": "licenses", "description": "电子证照库：签发、核验、吊销、变更流（licenses）"},
             {"name": "messages", "description": "站内消息（notify）"},
         ]
     },
@@ -259,6 +260,7 @@ def _register_routers() -> None:
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
     from yiwang.credit.api import router as credit_router
+    from yiwang.licenses.api import router as licenses_router
     from yiwang.notify.api import router as notify_router
     from yiwang.uploads.api import router as uploads_router
 
@@ -268,6 +270,7 @@ def _register_routers() -> None:
     api.add_router("", uploads_router)
     api.add_router("", cases_router)
     api.add_router("", credit_router)
+    api.add_router("", licenses_router)
     api.add_router("", notify_router)
 
 

@@ -32,3 +32,11 @@ class Permission(StrEnum):
     # a registration authority (市场监管): list and remove the enterprises of the regions
     # its department covers (企业经营异常名录管理办法 Art. 4)
     CREDIT_DECIDE_LISTS = "unit:credit:decide-lists"
+    # e-licenses (电子证照库): an issuing department's staff see, issue and change the
+    # status of the licenses their department issued; a road officer's checks are logged
+    # under their name and see the whole license; an exchange client follows the feed
+    LICENSE_VIEW = "unit:license:view"
+    LICENSE_ISSUE = "unit:license:issue"
+    LICENSE_REVOKE = "unit:license:revoke"
+    LICENSE_VERIFY = "unit:license:verify"
+    LICENSE_CHANGES = "exchange:license:changes"

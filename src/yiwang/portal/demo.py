@@ -14,6 +14,7 @@ from yiwang.catalog.services import load_catalog_data
 from yiwang.common.errors import PermissionDenied
 from yiwang.common.workdays import seed_from_chinesecalendar
 from yiwang.credit.demo import seed_demo_credit
+from yiwang.licenses.demo import seed_demo_licenses
 from yiwang.org.services import load_org_data
 
 DEMO_PASSWORD = "yiwang-demo-2026"  # noqa: S105 - published on purpose, refused in production
@@ -50,4 +51,7 @@ def seed_demo(say: Callable[[str], None]) -> int:
     enterprises = seed_demo_credit(actor=SEED)
     say(f"credit: {enterprises} records" if enterprises else "credit: up to date")
     created += enterprises
+    licenses = seed_demo_licenses(actor=SEED)
+    say(f"licenses: {licenses} types and licenses" if licenses else "licenses: up to date")
+    created += licenses
     return created

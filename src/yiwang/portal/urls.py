@@ -1,6 +1,13 @@
 from django.urls import path, register_converter
 
-from yiwang.portal import views, views_centre, views_kiosk, views_public, views_workbench
+from yiwang.portal import (
+    views,
+    views_centre,
+    views_kiosk,
+    views_licenses,
+    views_public,
+    views_workbench,
+)
 
 
 class RegionCodeConverter:
@@ -44,6 +51,12 @@ urlpatterns = [
         views_workbench.applicant_material,
         name="centre-material",
     ),
+    path("centre/licenses/", views_licenses.my_licenses, name="centre-licenses"),
+    path(
+        "centre/licenses/<str:identifier>/pdf/",
+        views_licenses.license_pdf,
+        name="centre-license-pdf",
+    ),
     path("centre/messages/", views_centre.message_list, name="messages"),
     path("centre/messages/<int:message_id>/read/", views_centre.message_read, name="message-read"),
     # the staff workbench
@@ -59,6 +72,9 @@ urlpatterns = [
         views_workbench.staff_material,
         name="workbench-material",
     ),
+    # the officer's e-license verify page (public) and its service worker (scope /verify/)
+    path("verify/", views_licenses.verify_page, name="verify"),
+    path("verify/sw.js", views_licenses.verify_service_worker, name="verify-sw"),
     # the hall's self-service terminal
     path("kiosk/", views_kiosk.choose, name="kiosk"),
     path("kiosk/done/", views_kiosk.done, name="kiosk-done"),

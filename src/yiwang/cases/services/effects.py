@@ -25,6 +25,7 @@ from yiwang.cases.services._common import (
     material_ref,
 )
 from yiwang.catalog.choices import CaseType
+from yiwang.catalog.results import IssuedResult, issue_results
 from yiwang.common import workdays
 from yiwang.common.errors import Conflict, InvalidTransition, ValidationFailed
 
@@ -340,14 +341,40 @@ def _extend(ch: _Change) -> None:
 
 
 def _issue(ch: _Change) -> None:
+    """制证 (Art. 44). What the item yields (an e-license) is made by the apps that make
+    it, through the catalog's result registry, in this transaction (decision 0019)."""
     case = ch.case
     case.issued_at = ch.now
     result = str(ch.params.get("result_text") or "").strip()
     if result:
         case.result_text = result
     ch.data["result"] = case.result_text
+    made = issue_results(
+        IssuedResult(
+            case_id=case.pk,
+            case_no=case.case_no,
+            item_id=case.item_id,
+            item_code=case.item.code,
+            department_id=case.department_id,
+            applicant_id=case.applicant_id,
+            form=dict(case.form or {}),
+            result_text=case.result_text,
+            issued_at=ch.now,
+            issued_on=ch.today,
+        ),
+        actor=ch.actor,
+    )
+    if made:
+        ch.data["licenses"] = made
     ch.subject = "办理结果已制作"
-    ch.body = f"您申请的“{case.item.name}”（办件编号 {case.case_no}）的办理结果“{case.result_text}”已制作完成，即将送达。"
+    ch.body = (
+        f"您申请的“{case.item.name}”（办件编号 {case.case_no}）的办理结果“{case.result_text}”已制作完成，即将送达。"
+        + (
+            f"电子证照已签发（证照标识 {'、'.join(made)}），可在个人中心查看和出示。"
+            if made
+            else ""
+        )
+    )
 
 
 def _deliver(ch: _Change) -> None:

@@ -200,6 +200,7 @@ def _audit_data(data: Mapping[str, Any]) -> dict[str, Any]:
         "kind",
         "deemed",
         "to_unit",
+        "licenses",
     }
     out = {k: v for k, v in data.items() if k in keep}
     if "missing" in data:
