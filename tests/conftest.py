@@ -35,6 +35,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     seeding.sort_by_group(items)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Close the previous group's outer transaction before this test's fixtures, when the
+    test is not of that group: a session fixture set up now (Playwright's, whose greenlets
+    give Django's connection handler another context) must not start inside it."""
+    group = item.stash.get(seeding.GROUP_KEY, None)
+    if group is not None and seeding.OUTER.steps != group:
+        seeding.OUTER.close()
+
+
 @pytest.fixture(scope="session")
 def _seed_outer(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
     """The outer transaction that holds the current group's seed, per process (worker)."""
