@@ -239,6 +239,7 @@ def get_case(request: HttpRequest, case_no: str) -> CaseOut:
 )
 def download_material(request: HttpRequest, case_no: str, material_id: int) -> FileResponse:
     material = selectors.get_case_material_for(_actor(request), case_no, material_id)
+    assert material.upload is not None  # the selector refuses a license (no file)
     return attachment_response(material.upload)
 
 

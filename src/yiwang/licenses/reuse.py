@@ -140,23 +140,17 @@ def check_claims(
     for claim in claims:
         lic = found.get(claim.license_id)
         code = NOT_FOUND if lic is None else _verdict(lic, claim, holder, on)
-        if code or lic is None:
-            refused.append(
-                {
-                    "material": claim.material,
-                    "name": claim.material_name,
-                    "license_id": claim.license_id,
-                    "code": code,
-                    "reason": _(_REASONS[code]),
-                    **(
-                        {"newer": lic.superseded_by.identifier}
-                        if lic is not None
-                        and lic.superseded_by_id
-                        and code == "material_license_superseded"
-                        else {}
-                    ),
-                }
-            )
+        if lic is None or code:
+            refusal = {
+                "material": claim.material,
+                "name": claim.material_name,
+                "license_id": claim.license_id,
+                "code": code,
+                "reason": _(_REASONS[code]),
+            }
+            if lic is not None and lic.superseded_by_id and code == REFUSALS["superseded"]:
+                refusal["newer"] = License.objects.get(pk=lic.superseded_by_id).identifier
+            refused.append(refusal)
             continue
         accepted.append(
             LicenseMaterial(
