@@ -1,6 +1,13 @@
 from django.urls import path, register_converter
 
-from yiwang.portal import views, views_centre, views_kiosk, views_public, views_workbench
+from yiwang.portal import (
+    views,
+    views_centre,
+    views_kiosk,
+    views_proofs,
+    views_public,
+    views_workbench,
+)
 
 
 class RegionCodeConverter:
@@ -44,6 +51,10 @@ urlpatterns = [
         views_workbench.applicant_material,
         name="centre-material",
     ),
+    # online proofs (网上开证明)
+    path("centre/proofs/", views_proofs.proofs, name="centre-proofs"),
+    path("centre/proofs/<str:kind>/", views_proofs.proof_request, name="centre-proof-request"),
+    path("centre/proofs/issued/<str:identifier>/", views_proofs.proof_view, name="centre-proof"),
     path("centre/messages/", views_centre.message_list, name="messages"),
     path("centre/messages/<int:message_id>/read/", views_centre.message_read, name="message-read"),
     # the staff workbench
