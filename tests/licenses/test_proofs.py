@@ -223,3 +223,56 @@ def test_the_same_key_gives_the_same_proof(api: CaseApi, demo_licenses: dict[str
     # A refusal claims nothing: the key is free for the retry that succeeds.
     assert_problem(_post(api, "citizen", {"kind": "marriage"}, key="proof-3"), 422, None)
     assert _post(api, "citizen", {"kind": "residence"}, key="proof-3").status_code == 201
+
+
+# --------------------------------------------------------------------------- the portal
+
+
+def test_the_proofs_page_issues_at_once_and_shows_the_qr(
+    client: Any, demo_licenses: dict[str, Any]
+) -> None:
+    client.force_login(User.objects.get(username="citizen"))
+    page = client.get("/centre/proofs/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert 'action="/centre/proofs/residence/"' in text
+    assert 'action="/centre/proofs/property/"' in text
+    form = {"idempotency_key": "page-proof-1", "purpose": "租房"}
+    first = client.post("/centre/proofs/residence/", form)
+    again = client.post("/centre/proofs/residence/", form)  # a double click
+    assert first.status_code == again.status_code == 302
+    assert first["Location"] == again["Location"]
+    lic = License.objects.get(license_type__code=RESIDENCE_TYPE)
+    assert first["Location"] == f"/centre/proofs/issued/{lic.identifier}/"
+    shown = client.get(first["Location"]).content.decode()
+    assert lic.identifier in shown
+    assert "南岭街道人民大街 5588 号" in shown
+    assert "租房" in shown
+    assert "<svg" in shown
+
+
+def test_the_proofs_page_says_where_to_turn(
+    client: Any,
+    demo_licenses: dict[str, Any],
+    other_citizen: Any,  # noqa: F811
+) -> None:
+    client.force_login(other_citizen)
+    refused = client.post("/centre/proofs/residence/", {"idempotency_key": "page-proof-2"})
+    assert refused.status_code == 422
+    text = refused.content.decode()
+    assert 'id="proof-fallback"' in text
+    assert 'href="/items/220100-GA-GG-001/apply/"' in text
+    assert not License.objects.filter(license_type__code=RESIDENCE_TYPE).exists()
+    # Someone else's proof is not there for them.
+    assert client.get("/centre/proofs/issued/x/").status_code in (400, 404)
+
+
+def test_the_item_apply_page_offers_its_instant_proof(
+    client: Any, demo_licenses: dict[str, Any]
+) -> None:
+    client.force_login(User.objects.get(username="citizen"))
+    text = client.get("/items/220100-GA-GG-001/apply/").content.decode()
+    assert 'id="instant-proof"' in text
+    assert 'href="/centre/proofs/"' in text
+    other = client.get("/items/220102-ZJ-XK-001/apply/").content.decode()
+    assert 'id="instant-proof"' not in other
