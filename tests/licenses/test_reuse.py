@@ -246,3 +246,36 @@ def test_the_apply_page_prefills_nothing_revoked(client: Client, firm_license: L
     page = client.get(f"/items/{ITEM}/apply/").content.decode()
     assert 'class="prefilled"' not in page
     assert 'name="l_business-license"' not in page
+
+
+def test_a_supplement_can_be_answered_with_a_license(api: CaseApi, firm_license: License) -> None:
+    """The clerk asks again for the 营业执照 (a scan was sent); the answer is the license."""
+    files = [
+        {"material": code, "upload_id": api.upload("enterprise", f"{code}.pdf")}
+        for code in ("application", "business-license", "layout", "rules")
+    ]
+    body = {"item_code": ITEM, "form": FORM, "delivery": "e_license", "materials": files}
+    case_no = api.submit("enterprise", body).json()["case_no"]
+    api.ok(
+        "clerk-nanguan", case_no, "request_supplement", missing=[{"material": "business-license"}]
+    )
+    revoked = _another()
+    revoke_license(revoked.identifier, reason="吊销", actor=SYSTEM)
+    refused = api.act(
+        "enterprise",
+        case_no,
+        "resubmit",
+        materials=[{"material": "business-license", "license_id": revoked.identifier}],
+    )
+    assert_problem(refused, 422, "material_license_revoked")
+    api.ok(
+        "enterprise",
+        case_no,
+        "resubmit",
+        materials=[{"material": "business-license", "license_id": firm_license.identifier}],
+    )
+    rows = CaseMaterial.objects.filter(case__case_no=case_no, material_code="business-license")
+    current = rows.get(superseded=False)
+    assert current.license_identifier == firm_license.identifier
+    assert current.upload is None
+    assert rows.get(superseded=True).upload is not None  # the scan is kept, replaced
