@@ -41,7 +41,7 @@ def _page(
     request: HttpRequest, *, status: int = 200, refused: DomainError | None = None
 ) -> HttpResponse:
     context: dict[str, Any] = {
-        "section": "centre",
+        "section": "proofs",
         "kinds": proof_kinds(),
         "form": ProofForm(initial={"idempotency_key": new_idempotency_key()}),
         "fallback": (refused.extra.get("fallback") if refused is not None else None),
@@ -86,7 +86,7 @@ def proof_view(request: HttpRequest, identifier: str) -> HttpResponse:
     payload = payload_of(lic)
     labels = lic.license_type.field_labels()
     context = {
-        "section": "centre",
+        "section": "proofs",
         "license": lic,
         "status": lic.status_on(timezone.localdate()),
         "facts": [(labels.get(k, k), v) for k, v in (lic.metadata or {}).items()],
