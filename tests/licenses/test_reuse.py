@@ -279,3 +279,44 @@ def test_a_supplement_can_be_answered_with_a_license(api: CaseApi, firm_license:
     assert current.license_identifier == firm_license.identifier
     assert current.upload is None
     assert rows.get(superseded=True).upload is not None  # the scan is kept, replaced
+
+
+def test_a_clerk_on_behalf_uses_the_applicants_license(api: CaseApi, firm_license: License) -> None:
+    """代办: the license must be the applicant's (the enterprise's), the files the clerk's."""
+    files = [
+        {"material": code, "upload_id": api.upload("clerk-nanguan", f"{code}.pdf")}
+        for code in ("application", "layout", "rules")
+    ]
+    body = {
+        "item_code": ITEM,
+        "form": FORM,
+        "delivery": "e_license",
+        "on_behalf_of": FIRM,
+        "materials": [
+            *files,
+            {"material": "business-license", "license_id": firm_license.identifier},
+        ],
+    }
+    response = api.submit("clerk-nanguan", body)
+    assert response.status_code == 201, response.content
+    case = Case.objects.get(case_no=response.json()["case_no"])
+    assert case.applicant.username == "enterprise"
+    assert case.materials.get(material_code="business-license").license_identifier == (  # type: ignore[attr-defined]
+        firm_license.identifier
+    )
+
+
+def test_without_a_license_library_a_license_is_refused_never_waved_through(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from yiwang.catalog import license_materials
+    from yiwang.catalog.license_materials import LicenseClaim, check_license_materials
+    from yiwang.common.errors import ValidationFailed
+
+    monkeypatch.setattr(license_materials, "_checkers", {})
+    day = timezone.localdate()
+    assert check_license_materials(1, [], day) == {}
+    claim = LicenseClaim("business-license", "营业执照", "1.2.156.x", BUSINESS_LICENSE)
+    with pytest.raises(ValidationFailed) as refused:
+        check_license_materials(1, [claim], day)
+    assert refused.value.code == "license_library_unavailable"
