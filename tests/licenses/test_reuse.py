@@ -320,3 +320,20 @@ def test_without_a_license_library_a_license_is_refused_never_waved_through(
     with pytest.raises(ValidationFailed) as refused:
         check_license_materials(1, [claim], day)
     assert refused.value.code == "license_library_unavailable"
+
+
+def test_what_the_apply_page_prefills_by_date(demo_licenses: dict[str, Any]) -> None:
+    """The last day of validity still counts (the day is included); the day after not."""
+    from yiwang.licenses.reuse import reusable_licenses
+
+    firm = User.objects.get(username="enterprise")
+    License.objects.filter(holder_code=FIRM, license_type__code=BUSINESS_LICENSE).update(
+        status="revoked"
+    )
+    today = timezone.localdate()
+    last_day = _another(valid_from=today - timedelta(days=10), valid_until=today)
+    found = reusable_licenses(firm.pk, [BUSINESS_LICENSE])
+    assert found[BUSINESS_LICENSE].identifier == last_day.identifier
+    assert reusable_licenses(firm.pk, [BUSINESS_LICENSE], on=today + timedelta(days=1)) == {}
+    assert reusable_licenses(None, [BUSINESS_LICENSE]) == {}  # nobody to hold it
+    assert reusable_licenses(firm.pk, ["", "x"]) == {}
