@@ -276,3 +276,23 @@ def test_the_item_apply_page_offers_its_instant_proof(
     assert 'href="/centre/proofs/"' in text
     other = client.get("/items/220102-ZJ-XK-001/apply/").content.decode()
     assert 'id="instant-proof"' not in other
+
+
+def test_the_purpose_is_pinned(tmp_path: Path, demo_licenses: dict[str, Any]) -> None:
+    """At most PURPOSE_MAX (100) characters, printed only on a kind that takes one."""
+    citizen = User.objects.get(username="citizen")
+    lic = request_proof("property", actor=citizen, purpose="贷" * 100)
+    assert lic.metadata["purpose"] == "贷" * 100
+    with pytest.raises(ValidationFailed) as refused:
+        request_proof("property", actor=citizen, purpose="贷" * 101)
+    assert refused.value.code == "bad_proof_purpose"
+    from yiwang.licenses.proofs.kinds import DEFAULT_KINDS_FILE
+
+    data = json.loads(DEFAULT_KINDS_FILE.read_text(encoding="utf-8"))
+    for kind in data["kinds"]:
+        kind["takes_purpose"] = False
+    path = tmp_path / "kinds.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    with override_settings(YIWANG_PROOF_KINDS_FILE=str(path)):
+        plain = request_proof("property", actor=citizen, purpose="贷款")
+    assert "purpose" not in plain.metadata
