@@ -204,6 +204,14 @@ OPERATIONS: dict[str, Rule] = {
         denied=NOT_ISSUER,
         special={"reviewer-jilin-transport": (409, "license_not_current")},
     ),
+    # online proofs: the kinds are public; a person asks for their own proof (the walk
+    # asks for a 居住证明, which only a person holds — an enterprise is told so)
+    "GET /proofs": PUBLIC_200,
+    "POST /proofs": Rule(
+        allowed={"citizen": 201},
+        denied=(403, "proofs_for_applicants"),
+        special={"enterprise": (422, "proof_not_for_holder")},
+    ),
     # notify: a message is its recipient's
     "GET /messages": SIGNED_IN_200,
     "POST /messages/{message_id}/read": Rule(allowed={"citizen": 200}, denied=(404, "not_found")),

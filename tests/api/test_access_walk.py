@@ -90,10 +90,16 @@ def _world(api: CaseApi, demo_users: dict[str, Any], uscc: str) -> dict[str, Any
 
 
 def _citizens_permit() -> Any:
-    from yiwang.licenses.services import Holder, issue_license, load_license_types
+    from yiwang.licenses.services import (
+        Holder,
+        issue_license,
+        load_license_types,
+        load_proof_types,
+    )
     from yiwang.org.models import Department
 
     load_license_types(actor=Actor.system("test"))
+    load_proof_types(actor=Actor.system("test"))
     return issue_license(
         type_code=PERMIT,
         issuer=Department.objects.get(code="220000-transport"),
@@ -159,6 +165,7 @@ def _bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "reason": "更换车辆",
             "metadata": {"plate_no": "吉A8"},
         },
+        "POST /proofs": {"kind": "residence"},
     }
 
 

@@ -33,7 +33,7 @@ from yiwang.credit.models import (
     RemovalApplication,
 )
 from yiwang.licenses.models import License
-from yiwang.licenses.services import load_license_types
+from yiwang.licenses.services import load_license_types, load_proof_types
 from yiwang.uploads.models import Upload
 
 API = "/api/v1"
@@ -215,6 +215,11 @@ def _license_versions(ctx: Ctx) -> tuple[str, Builder, Builder]:
     return url, _json(body), _json(body | {"reason": "更换挂车"})
 
 
+def _proofs(ctx: Ctx) -> tuple[str, Builder, Builder]:
+    # Two kinds the demo registries confirm for 张三 (his home and his flat).
+    return f"{API}/proofs", _json({"kind": "residence"}), _json({"kind": "property"})
+
+
 #: Every create endpoint of every app (decision 0009 lists them).
 ENDPOINTS = [
     Endpoint("POST /cases", "citizen", Case, _cases),
@@ -231,6 +236,7 @@ ENDPOINTS = [
     Endpoint("POST /enterprise/immediate-info", "enterprise", ImmediateInfo, _immediate_info),
     Endpoint("POST /licenses", "reviewer-jilin-transport", License, _licenses),
     Endpoint("POST /licenses/…/versions", "reviewer-jilin-transport", License, _license_versions),
+    Endpoint("POST /proofs", "citizen", License, _proofs),
 ]
 
 
@@ -265,6 +271,7 @@ def _seed_world() -> None:
     demo_items.load()
     seed_demo_reference_data(actor=Actor.system("test"))
     load_license_types(actor=Actor.system("test"))
+    load_proof_types(actor=Actor.system("test"))
     build_enterprise(
         1,
         uscc=DEMO_USCC,

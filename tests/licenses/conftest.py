@@ -14,9 +14,10 @@ from yiwang.accounts.actor import Actor
 
 @seeding.step("licenses.types", after=("cases.world",))
 def _seed_types() -> None:
-    from yiwang.licenses.services import load_license_types
+    from yiwang.licenses.services import load_license_types, load_proof_types
 
     load_license_types(actor=Actor.system("test"))
+    load_proof_types(actor=Actor.system("test"))  # the online proofs' types
 
 
 @seeding.step("licenses.demo", after=("licenses.types",))

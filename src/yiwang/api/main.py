@@ -261,6 +261,7 @@ def _register_routers() -> None:
     from yiwang.catalog.api import router as catalog_router
     from yiwang.credit.api import router as credit_router
     from yiwang.licenses.api import router as licenses_router
+    from yiwang.licenses.api_proofs import router as proofs_router
     from yiwang.notify.api import router as notify_router
     from yiwang.uploads.api import router as uploads_router
 
@@ -271,6 +272,7 @@ def _register_routers() -> None:
     api.add_router("", cases_router)
     api.add_router("", credit_router)
     api.add_router("", licenses_router)
+    api.add_router("", proofs_router)
     api.add_router("", notify_router)
 
 

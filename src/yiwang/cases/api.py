@@ -116,10 +116,12 @@ def case_out(detail: selectors.CaseDetail) -> CaseOut:
                 id=m.pk,
                 material=m.material_code,
                 name=m.material_name,
-                upload_id=str(m.upload_id),
+                upload_id=str(m.upload_id) if m.upload_id else "",
                 file_name=m.file_name,
                 submitted_at=m.submitted_at,
                 superseded=m.superseded,
+                license_id=m.license_identifier or None,
+                license=m.license_facts or None,
             )
             for m in detail.materials
         ],
@@ -163,7 +165,10 @@ def submit(
         actor=_actor(request),
         item_code=body.item_code,
         form=body.form,
-        materials=[services.MaterialRef(m.material, m.upload_id) for m in body.materials],
+        materials=[
+            services.MaterialRef(m.material, m.upload_id or "", m.license_id or "")
+            for m in body.materials
+        ],
         delivery=body.delivery,
         idempotency_key=key,
         on_behalf_of=body.on_behalf_of,
@@ -234,6 +239,7 @@ def get_case(request: HttpRequest, case_no: str) -> CaseOut:
 )
 def download_material(request: HttpRequest, case_no: str, material_id: int) -> FileResponse:
     material = selectors.get_case_material_for(_actor(request), case_no, material_id)
+    assert material.upload is not None  # the selector refuses a license (no file)
     return attachment_response(material.upload)
 
 

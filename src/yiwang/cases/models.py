@@ -215,9 +215,20 @@ class CaseMaterial(models.Model):
     material_name = models.CharField("材料名称", max_length=200)
     # PROTECT: a file that is part of a case file is never deleted under it.
     upload = models.ForeignKey(
-        "uploads.Upload", verbose_name="上传文件", on_delete=models.PROTECT, related_name="+"
+        "uploads.Upload",
+        verbose_name="上传文件",
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
     )
     file_name = models.CharField("文件名", max_length=255, blank=True)
+    # Or a license of the applicant's from the library (免提交, decision 0022): its
+    # identifier, and the facts the library verified at submission (type, version,
+    # issuer, validity, status then). Text, not a foreign key: cases does not import
+    # licenses, and the case file keeps what was presented even if the license changes.
+    license_identifier = models.CharField("电子证照标识", max_length=120, blank=True)
+    license_facts = models.JSONField("电子证照（提交时核验）", default=dict, blank=True)
     submitted_at = models.DateTimeField("提交时间")
     # A resubmission supersedes the earlier file of the same material; both are kept.
     superseded = models.BooleanField("已被替换", default=False)
@@ -226,9 +237,20 @@ class CaseMaterial(models.Model):
         verbose_name = "办件材料"
         verbose_name_plural = "办件材料"
         ordering = ["case", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(upload__isnull=False) & Q(license_identifier=""))
+                | (Q(upload__isnull=True) & ~Q(license_identifier="")),
+                name="case_material_file_or_license",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.material_code}"
+
+    @property
+    def is_license(self) -> bool:
+        return bool(self.license_identifier)
 
 
 class CaseEvent(models.Model):

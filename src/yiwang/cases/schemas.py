@@ -12,9 +12,18 @@ from yiwang.cases.choices import CaseAction
 
 
 class MaterialIn(Schema):
+    """One material: an uploaded file (`upload_id`) or one of the applicant's licenses
+    from the library (`license_id`, 免提交) — one of the two."""
+
     material: str = Field(min_length=1, max_length=40, description="事项材料编码")
-    upload_id: str = Field(
-        min_length=1, max_length=64, description="POST /uploads 返回的 upload_id"
+    upload_id: str | None = Field(
+        None, min_length=1, max_length=64, description="POST /uploads 返回的 upload_id"
+    )
+    license_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=120,
+        description="电子证照标识（免提交）：申请人本人持有的、该材料可用类型的有效电子证照",
     )
 
 
@@ -80,10 +89,16 @@ class CaseMaterialOut(Schema):
     id: int = Field(description="GET /cases/{case_no}/materials/{id} 下载（申请人和经办人员）")
     material: str
     name: str
-    upload_id: str
+    upload_id: str = Field(description="上传文件；以电子证照提交的材料为空")
     file_name: str
     submitted_at: datetime
     superseded: bool
+    license_id: str | None = Field(None, description="以电子证照提交（免提交）时的证照标识")
+    license: dict[str, Any] | None = Field(
+        None,
+        description="提交时电子证照库核验的证照信息：type_code, type_name, version, license_no, "
+        "holder_name, issuer_name, valid_from, valid_until, status, key_id, digest, verified_at",
+    )
 
 
 class SupplementNoticeOut(Schema):

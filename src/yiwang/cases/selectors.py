@@ -311,6 +311,8 @@ def get_case_material_for(actor: Actor, case_no: str, material_id: int) -> CaseM
         raise PermissionDenied(
             _("申请材料仅申请人和经办人员可以查看"), code="materials_not_allowed"
         )
+    if material.upload is None:  # a license from the library (免提交): no file to give
+        raise NotFound(_("该材料以电子证照提交，没有上传文件"), code="material_is_license")
     return material
 
 
@@ -374,7 +376,7 @@ def case_detail_for(actor: Actor, case_no: str, *, on: date | None = None) -> Ca
     if not full:
         # A copy read for display: the reasons and result are free text too.
         _mask_rows([case], "refusal_reason", "extension_reason", "result_text", "tracking_no")
-        _mask_rows(materials, "file_name")
+        _mask_rows(materials, "file_name", "license_facts")
         _mask_rows(notices, "items", "comment")
         _mask_rows(suspensions, "reason")
     return CaseDetail(

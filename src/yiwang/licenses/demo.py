@@ -12,7 +12,12 @@ from yiwang.accounts.actor import Actor
 from yiwang.accounts.models import User
 from yiwang.licenses.models import License
 from yiwang.licenses.selectors import holder_of_account
-from yiwang.licenses.services import Holder, issue_license, load_license_types
+from yiwang.licenses.services import (
+    Holder,
+    issue_license,
+    load_license_types,
+    load_proof_types,
+)
 from yiwang.licenses.services.keys import ensure_authority_key
 from yiwang.org.models import Department
 
@@ -96,6 +101,7 @@ def _demo_licenses(today: date) -> list[tuple[str, str, str, dict[str, str], dat
 def seed_demo_licenses(*, actor: Actor) -> int:
     """Types, keys and the demo holders' licenses; what was created (0 on a second run)."""
     created = load_license_types(actor=actor)
+    created += load_proof_types(actor=actor)  # online proofs (licenses.services.proofs)
     departments = {d.code: d for d in Department.objects.filter(code__in=ISSUERS)}
     for code in ISSUERS:
         if code in departments:

@@ -130,6 +130,8 @@ class Application:
     key: str
     form: Mapping[str, Any] = field(default_factory=dict)
     files: Sequence[tuple[str, UploadedFile]] = ()
+    #: (material, license identifier): materials filled from the license library.
+    licenses: Sequence[tuple[str, str]] = ()
     delivery: str | None = None
     intake_region: str | None = None
     channel: str | None = None
@@ -184,6 +186,7 @@ def submit_application(app: Application, *, actor: Actor, names: Mapping[str, st
             except DomainError as exc:
                 raise _named(exc, names.get(code, code)) from None
             refs.append(MaterialRef(code, str(upload.id)))
+        refs.extend(MaterialRef(code, license_id=lic) for code, lic in app.licenses)
         return submit_case(
             actor=actor,
             item_code=app.item_code,

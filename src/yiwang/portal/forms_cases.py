@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -92,6 +93,25 @@ def material_field(code: str) -> str:
     return f"m_{code}"
 
 
+def license_field(code: str) -> str:
+    return f"l_{code}"
+
+
+@dataclass(frozen=True)
+class Prefill:
+    """A material filled from the applicant's license library (免提交)."""
+
+    identifier: str
+    label: str
+
+
+@dataclass(frozen=True)
+class MaterialRow:
+    field: forms.BoundField
+    prefill: Prefill | None
+    hidden: forms.BoundField | None
+
+
 class ApplyForm(forms.Form):
     """The application for one item: the item's own form fields (data), one file per
     material, the delivery method and — for items taken in at township stations — the
@@ -105,6 +125,7 @@ class ApplyForm(forms.Form):
     material_codes: list[str]
 
     item_specs: dict[str, Mapping[str, Any]]
+    prefilled: dict[str, Prefill]
 
     def item_form(self) -> dict[str, Any]:
         """The cleaned values of the item's fields, as the cases service takes them."""
@@ -137,6 +158,29 @@ class ApplyForm(forms.Form):
 
     def material_bound_fields(self) -> list[forms.BoundField]:
         return [self[material_field(code)] for code in self.material_codes]
+
+    def material_rows(self) -> list[MaterialRow]:
+        """Each material's file input, with its license from the library when one is
+        pre-filled (the hidden field carries its identifier)."""
+        return [
+            MaterialRow(
+                self[material_field(code)],
+                self.prefilled.get(code),
+                self[license_field(code)] if code in self.prefilled else None,
+            )
+            for code in self.material_codes
+        ]
+
+    def material_licenses(self) -> list[tuple[str, str]]:
+        """(material, license identifier) of the pre-filled materials not replaced by a
+        file; the cases service checks each license again."""
+        return [
+            (code, str(self.cleaned_data.get(license_field(code)) or ""))
+            for code in self.material_codes
+            if code in self.prefilled
+            and not self.cleaned_data.get(material_field(code))
+            and self.cleaned_data.get(license_field(code))
+        ]
 
     def item_bound_fields(self) -> list[forms.BoundField]:
         return [self[field_name(name)] for name in self.item_field_names]
@@ -187,10 +231,14 @@ def apply_form(
     station: str = "",
     data: Any = None,
     files: Any = None,
+    licenses: Mapping[str, Prefill] | None = None,
 ) -> ApplyForm:
     """The application form of `item` (a catalog ServiceItem with its children loaded).
     `stations` are the (code, name) choices of township stations when the item is taken
-    in at one; `station` preselects the applicant's own."""
+    in at one; `station` preselects the applicant's own. `licenses` are the materials
+    the applicant's licenses satisfy: their file becomes optional (a file given
+    replaces the license)."""
+    prefilled = dict(licenses or {})
     fields: dict[str, forms.Field] = {}
     specs = field_specs(item)
     names = list(specs)
@@ -201,10 +249,17 @@ def apply_form(
         codes.append(m.code)
         fields[material_field(m.code)] = forms.FileField(
             label=m.name,
-            required=m.required,
+            required=m.required and m.code not in prefilled,
             help_text=m.standard,
             widget=forms.ClearableFileInput(attrs={"accept": ACCEPT_FILES}),
         )
+        if m.code in prefilled:
+            fields[license_field(m.code)] = forms.CharField(
+                required=False,
+                max_length=120,
+                widget=forms.HiddenInput,
+                initial=prefilled[m.code].identifier,
+            )
     methods = list(item.delivery_methods.all())
     if methods:
         fields["delivery"] = forms.ChoiceField(
@@ -224,6 +279,7 @@ def apply_form(
     form.item_field_names = names
     form.item_specs = specs
     form.material_codes = codes
+    form.prefilled = prefilled
     return form
 
 

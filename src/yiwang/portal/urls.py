@@ -5,6 +5,7 @@ from yiwang.portal import (
     views_centre,
     views_kiosk,
     views_licenses,
+    views_proofs,
     views_public,
     views_workbench,
 )
@@ -57,6 +58,10 @@ urlpatterns = [
         views_licenses.license_pdf,
         name="centre-license-pdf",
     ),
+    # online proofs (网上开证明)
+    path("centre/proofs/", views_proofs.proofs, name="centre-proofs"),
+    path("centre/proofs/<str:kind>/", views_proofs.proof_request, name="centre-proof-request"),
+    path("centre/proofs/issued/<str:identifier>/", views_proofs.proof_view, name="centre-proof"),
     path("centre/messages/", views_centre.message_list, name="messages"),
     path("centre/messages/<int:message_id>/read/", views_centre.message_read, name="message-read"),
     # the staff workbench

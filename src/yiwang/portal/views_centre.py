@@ -23,6 +23,7 @@ from yiwang.cases.choices import CaseAction
 from yiwang.cases.services import perform_action
 from yiwang.catalog.selectors import get_active_item
 from yiwang.common.errors import NotFound
+from yiwang.licenses.reuse import reusable_licenses
 from yiwang.notify import selectors as notify_selectors
 from yiwang.notify.services import mark_read
 from yiwang.portal.access import (
@@ -45,6 +46,7 @@ from yiwang.portal.errors import Refusal, error_page
 from yiwang.portal.forms_cases import (
     ACCEPT_FILES,
     ActionForm,
+    Prefill,
     apply_form,
     material_field,
     station_choices,
@@ -52,6 +54,7 @@ from yiwang.portal.forms_cases import (
 from yiwang.portal.htmx import is_partial
 from yiwang.portal.presenting import case_page as present_case
 from yiwang.portal.query import page_number
+from yiwang.portal.views_proofs import kinds_for_item
 
 MESSAGES_PER_PAGE = 20
 
@@ -68,15 +71,19 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     station for township items. One case per idempotency key (the hidden field)."""
     item = get_active_item(code)
     stations = station_choices(item)
+    licenses = _library_materials(request, item)
     status = 200
     if request.method == "GET":
-        form = apply_form(item, stations=stations)
+        form = apply_form(item, stations=stations, licenses=licenses)
         return _apply_page(request, item, form, status)
     too_large = upload_too_large(request)
     if too_large is not None:
         messages.error(request, too_large.detail)
-        return _apply_page(request, item, apply_form(item, stations=stations), too_large.status)
-    form = apply_form(item, stations=stations, data=request.POST, files=request.FILES)
+        blank = apply_form(item, stations=stations, licenses=licenses)
+        return _apply_page(request, item, blank, too_large.status)
+    form = apply_form(
+        item, stations=stations, data=request.POST, files=request.FILES, licenses=licenses
+    )
     if not form.is_valid():
         messages.error(request, _("申请表有未填或填错的地方，请按提示修改。"))
         return _apply_page(request, item, form, 400)
@@ -86,6 +93,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         key=form.cleaned_data["idempotency_key"],
         form=form.item_form(),
         files=form.material_files(),
+        licenses=form.material_licenses(),
         delivery=form.cleaned_data.get("delivery") or None,
         intake_region=form.cleaned_data.get("intake_region") or None,
     )
@@ -97,8 +105,34 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("portal:centre-submitted", case_no=submission.case.case_no)
 
 
+def _library_materials(request: HttpRequest, item: Any) -> dict[str, Prefill]:
+    """The item's materials that one of the applicant's valid licenses satisfies (the
+    material's license type, catalog data): pre-filled from the library (免提交)."""
+    materials = list(item.materials.all())
+    found = reusable_licenses(current_user(request).pk, [m.license_type_code for m in materials])
+    out: dict[str, Prefill] = {}
+    for m in materials:
+        lic = found.get(m.license_type_code) if m.license_type_code else None
+        if lic is not None:
+            until = f"{lic.valid_until:%Y-%m-%d}" if lic.valid_until else _("长期")
+            label = _("%(type)s（证照编号 %(no)s，%(issuer)s，有效期至 %(until)s）") % {
+                "type": lic.license_type.name,
+                "no": lic.serial,
+                "issuer": lic.issuer.name,
+                "until": until,
+            }
+            out[m.code] = Prefill(lic.identifier, label)
+    return out
+
+
 def _apply_page(request: HttpRequest, item: Any, form: Any, status: int) -> HttpResponse:
-    context = {"section": "centre", "item": item, "form": form, "accept": ACCEPT_FILES}
+    context = {
+        "section": "centre",
+        "item": item,
+        "form": form,
+        "accept": ACCEPT_FILES,
+        "proof_kinds": kinds_for_item(item.code),  # this item's proof, issued at once
+    }
     return render(request, "portal/centre/apply.html", context, status=status)
 
 

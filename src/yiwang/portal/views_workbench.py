@@ -160,6 +160,7 @@ def _download(request: HttpRequest, case_no: str, material_id: int) -> HttpRespo
     supervisor reads the case, not the applicant's documents): the cases selector
     decides, the uploads app serves it with its safe headers."""
     material = case_selectors.get_case_material_for(current_actor(request), case_no, material_id)
+    assert material.upload is not None  # the selector refuses a license (no file)
     return attachment_response(material.upload)
 
 

@@ -15,6 +15,11 @@ from django.utils.translation import gettext_noop
 from yiwang.accounts.actor import Actor, PostGrant
 from yiwang.cases.choices import CaseAction, EventKind
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial
+from yiwang.catalog.license_materials import (
+    LicenseClaim,
+    LicenseMaterial,
+    check_license_materials,
+)
 from yiwang.catalog.models import DeliveryMethod, ServiceItem
 from yiwang.common.db import insert_rows
 from yiwang.common.errors import ValidationFailed
@@ -54,14 +59,26 @@ LAW = gettext_noop("《中华人民共和国行政许可法》")  # translated w
 
 @dataclass(frozen=True)
 class MaterialRef:
+    """One material of an application: an uploaded file, or — `license_id` — a license
+    of the applicant's from the library (免提交)."""
+
     material: str
-    upload_id: str
+    upload_id: str = ""
+    license_id: str = ""
+
+    @property
+    def is_license(self) -> bool:
+        return bool(self.license_id)
 
 
 def material_ref(m: MaterialRef | Mapping[str, Any]) -> MaterialRef:
     if isinstance(m, MaterialRef):
         return m
-    return MaterialRef(str(m.get("material", "")), str(m.get("upload_id", "")))
+    return MaterialRef(
+        str(m.get("material", "")),
+        str(m.get("upload_id") or ""),
+        str(m.get("license_id") or ""),
+    )
 
 
 def check_materials(
@@ -96,10 +113,18 @@ def check_materials(
             code="materials_missing",
             missing=[{"material": c, "name": item_materials[c].name} for c in missing],
         )
-    uploads: dict[str, Any] = uploads_for(actor, {r.upload_id for r in refs})
+    both = [r.material for r in refs if r.is_license and r.upload_id]
+    if both:
+        raise ValidationFailed(
+            _("每份材料请只提供上传文件或电子证照中的一种：%(codes)s") % {"codes": "、".join(both)},
+            code="material_file_and_license",
+            materials=both,
+        )
+    files = [r for r in refs if not r.is_license]  # licenses: check_license_refs
+    uploads: dict[str, Any] = uploads_for(actor, {r.upload_id for r in files})
     bad = [
         {"material": r.material, "name": item_materials[r.material].name}
-        for r in refs
+        for r in files
         if r.upload_id not in uploads
     ]
     if bad:
@@ -112,26 +137,66 @@ def check_materials(
     return uploads
 
 
+def check_license_refs(
+    applicant_id: int,
+    item_materials: Mapping[str, Any],
+    refs: Sequence[MaterialRef],
+    on: date,
+) -> dict[str, LicenseMaterial]:
+    """The licenses given as materials (免提交), checked by the license library through
+    the catalog's registry (decision 0022): each material must take a license type
+    (catalog data), and the library accepts only the applicant's own license of that
+    type, valid on `on`, its signature good. Returns material code -> what was verified."""
+    claims = [r for r in refs if r.is_license]
+    untyped = [r.material for r in claims if not item_materials[r.material].license_type_code]
+    if untyped:
+        names = "、".join(item_materials[c].name for c in untyped)
+        raise ValidationFailed(
+            _("材料“%(names)s”不能以电子证照提交，请上传文件") % {"names": names},
+            code="material_takes_no_license",
+            materials=untyped,
+        )
+    return check_license_materials(
+        applicant_id,
+        [
+            LicenseClaim(
+                material=r.material,
+                material_name=item_materials[r.material].name,
+                license_id=r.license_id,
+                type_code=item_materials[r.material].license_type_code,
+            )
+            for r in claims
+        ],
+        on,
+    )
+
+
 def add_materials(
     case: Case,
     item_materials: Mapping[str, Any],
     refs: Sequence[MaterialRef],
     uploads: Mapping[str, Any],
     now: datetime,
+    licenses: Mapping[str, LicenseMaterial] | None = None,
 ) -> None:
-    insert_rows(
-        [
-            CaseMaterial(
-                case=case,
-                material_code=ref.material,
-                material_name=item_materials[ref.material].name,
-                upload=uploads[ref.upload_id],
-                file_name=str(getattr(uploads[ref.upload_id], "name", "")),
-                submitted_at=now,
-            )
-            for ref in refs
-        ]
-    )
+    """One row per material: its file, or the license the library verified."""
+    rows = []
+    for ref in refs:
+        row = CaseMaterial(
+            case=case,
+            material_code=ref.material,
+            material_name=item_materials[ref.material].name,
+            submitted_at=now,
+        )
+        if ref.is_license:
+            verified = (licenses or {})[ref.material]
+            row.license_identifier = verified.license_id
+            row.license_facts = verified.facts()
+        else:
+            row.upload = uploads[ref.upload_id]
+            row.file_name = str(getattr(uploads[ref.upload_id], "name", ""))
+        rows.append(row)
+    insert_rows(rows)
 
 
 def find_delivery_method(item: ServiceItem, code: str) -> DeliveryMethod:

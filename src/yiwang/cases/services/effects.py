@@ -19,6 +19,7 @@ from yiwang.cases.services._common import (
     _fmt,
     _need_comment,
     add_materials,
+    check_license_refs,
     check_materials,
     find_delivery_method,
     intake_unit_label,
@@ -168,10 +169,11 @@ def _resubmit(ch: _Change) -> None:
     materials = {m.code: m for m in case.item.materials.all()}
     listed = [i["material"] for i in notice.items]
     uploads = check_materials(ch.actor, materials, refs, all_required=False, required_codes=listed)
+    licenses = check_license_refs(case.applicant_id, materials, refs, ch.today)
     CaseMaterial.objects.filter(
         case=case, material_code__in={r.material for r in refs}, superseded=False
     ).update(superseded=True)
-    add_materials(case, materials, refs, uploads, ch.now)
+    add_materials(case, materials, refs, uploads, ch.now, licenses)
     notice.answered_at = ch.now
     notice.save(update_fields=["answered_at"])
     # Art. 32: the acceptance window runs from the supplement (arrived as configured).

@@ -36,6 +36,7 @@ from yiwang.cases.services._common import (
     SYSTEM_UNIT,
     MaterialRef,
     add_materials,
+    check_license_refs,
     check_materials,
     find_delivery_method,
     intake_unit_label,
@@ -48,6 +49,7 @@ from yiwang.cases.services.engine import current_step, transition
 from yiwang.cases.services.numbering import next_case_no, reserve_case_pk
 from yiwang.cases.transitions import Relation, Who
 from yiwang.catalog.choices import CaseType, ServiceObject
+from yiwang.catalog.license_materials import LicenseMaterial
 from yiwang.catalog.models import DeliveryMethod, ServiceItem
 from yiwang.catalog.selectors import get_active_item
 from yiwang.common import audit, idempotency
@@ -86,6 +88,8 @@ class Application:
     refs: tuple[MaterialRef, ...]
     item_materials: Mapping[str, Any]
     uploads: Mapping[str, Any]
+    #: Materials satisfied by the applicant's licenses, as the library verified them.
+    licenses: Mapping[str, LicenseMaterial]
     method: DeliveryMethod | None
 
 
@@ -173,6 +177,7 @@ def check_application(
     check_form(item, form)
     item_materials = {m.code: m for m in item.materials.all()}
     uploads = check_materials(actor, item_materials, refs, all_required=True)
+    licenses = check_license_refs(applicant.pk, item_materials, refs, clock.today())
     method = find_delivery_method(item, delivery) if delivery else only_delivery_method(item)
     return Application(
         actor=actor,
@@ -185,6 +190,7 @@ def check_application(
         refs=tuple(refs),
         item_materials=item_materials,
         uploads=uploads,
+        licenses=licenses,
         method=method,
     )
 
@@ -225,7 +231,7 @@ def persist_application(app: Application, claim: idempotency.Claim | None) -> Su
     case.current_step = current_step(case)
     if claim is not None:
         claim.take(object_id=str(case.pk), data={"query_code": query_code})
-    add_materials(case, app.item_materials, app.refs, app.uploads, now)
+    add_materials(case, app.item_materials, app.refs, app.uploads, now, app.licenses)
     unit = (
         app.clerk_post.unit_name if app.clerk_post else f"{APPLICANT_UNIT}（{app.channel.label}）"
     )
@@ -238,7 +244,14 @@ def persist_application(app: Application, claim: idempotency.Claim | None) -> Su
         actor=actor,
         unit=unit,
         comment="",
-        data={"materials": sorted({r.material for r in app.refs})},
+        data={
+            "materials": sorted({r.material for r in app.refs}),
+            **(
+                {"licenses": {m: v.license_id for m, v in app.licenses.items()}}
+                if app.licenses
+                else {}
+            ),
+        },
         at=now,
     )
     case_no = case.case_no = next_case_no(item.region_id, today)

@@ -12,6 +12,7 @@ from yiwang.licenses.services.keys import (
     known_keys,
     rotate_authority_key,
 )
+from yiwang.licenses.services.proofs import load_proof_types, request_proof
 from yiwang.licenses.services.sealing import payload_of
 from yiwang.licenses.services.status import (
     STATUS_TRANSITIONS,
@@ -39,11 +40,13 @@ __all__ = [
     "issue_license",
     "known_keys",
     "load_license_types",
+    "load_proof_types",
     "new_version",
     "payload_of",
     "record_change",
     "record_verification",
     "reinstate_license",
+    "request_proof",
     "revoke_license",
     "rotate_authority_key",
     "suspend_license",
