@@ -26,6 +26,7 @@ Each imported row is on the change feed as `issued` (the job adds `signed`).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -424,6 +425,17 @@ def _sign_star(args: tuple[Any, ...]) -> list[Signed]:
     return _sign_chunk(*args)
 
 
+def _die_with_parent() -> None:
+    """Pool initializer: a worker dies with the import (Linux PR_SET_PDEATHSIG). An
+    import killed outright must not leave signing processes behind it."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 class Signer:
     """Signs each batch before it is written, in `processes` forked processes (SM2 is
     CPU work in C: a process per core). The workers never open the database: the
@@ -441,7 +453,9 @@ class Signer:
         self.keys: dict[int, tuple[AuthorityKey, KeyPair]] = {}
         self.pool: Any = None
         if self.processes > 1:
-            self.pool = multiprocessing.get_context("fork").Pool(self.processes)
+            self.pool = multiprocessing.get_context("fork").Pool(
+                self.processes, initializer=_die_with_parent
+            )
 
     def close(self) -> None:
         if self.pool is not None:
