@@ -176,7 +176,8 @@ def test_a_killed_import_and_a_rerun_hold_each_row_of_the_file_once(
     final = _stats(scratch)
     assert final["holders"] == good  # every row of the file, in file order
     assert len(set(final["identifiers"])) == len(final["identifiers"]) == 23
-    assert final["unsigned"] == 0 and final["verdicts"] == {"valid": 23}
+    assert final["unsigned"] == 0
+    assert final["verdicts"] == {"valid": 23}
     assert final["feed"] == [["issued", 23]]  # the rolled-back batch left no feed entry
     assert final["runs"] == [["done", 6, 23, 3]]
     # The bad row of the batch that died is reported once, not twice.
@@ -209,6 +210,7 @@ def test_a_killed_signing_job_resumes_and_signs_each_license_once(
     signed = json.loads(_cli(scratch, "sign", "--batch-size", "4"))
     assert (signed["signed"], signed["unsigned_left"], signed["failed_processes"]) == (15, 0, 0)
     final = _stats(scratch)
-    assert final["unsigned"] == 0 and final["verdicts"] == {"valid": 23}
+    assert final["unsigned"] == 0
+    assert final["verdicts"] == {"valid": 23}
     assert final["feed"] == [["issued", 23], ["signed", 23]]  # each signed once
     assert final["holders"] == good
