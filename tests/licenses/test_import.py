@@ -147,11 +147,12 @@ def test_a_csv_import_signs_every_good_row_and_rejects_the_bad_ones(
         business(13, license_no="No.13"),  # line 16: not of the check alphabet
         business(14, holder_kind="robot"),  # line 17
         business(15, valid_from="2026-13-01"),  # line 18
+        'a,"' + "长" * 140_000 + '"',  # line 19: a field past the csv module's limit
     ]
     path = write_csv(tmp_path / "licenses.csv", rows)
     report = import_file(path, actor=SYSTEM, batch_size=4, progress=False, today=TODAY)
 
-    assert (report.inserted, report.existing, report.rejected, report.lines) == (7, 1, 9, 17)
+    assert (report.inserted, report.existing, report.rejected, report.lines) == (7, 1, 10, 18)
     assert report.batches == 5
     assert report.unsigned == 0
     assert rejects_of(Path(report.rejects_file)) == [
@@ -164,6 +165,7 @@ def test_a_csv_import_signs_every_good_row_and_rejects_the_bad_ones(
         (16, "license_no: required, 1-40 characters of 0-9 and A-Z"),
         (17, "holder_kind: person or entity"),
         (18, "valid_from: '2026-13-01' is not a date (YYYY-MM-DD)"),
+        (19, "not CSV: field larger than field limit (131072)"),
     ]
     imported = list(License.objects.select_related("license_type", "key").order_by("id"))
     assert [lic.holder_code for lic in imported] == [g["holder_code"] for g in good]

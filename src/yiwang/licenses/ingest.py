@@ -349,7 +349,15 @@ def records(
         fh.seek(start)
         reader = _LineReader(fh, start_line)
         if fmt == "csv":
-            for values in csv.reader(reader):
+            rows = csv.reader(reader)
+            while True:
+                try:
+                    values = next(rows)
+                except StopIteration:
+                    return
+                except csv.Error as exc:  # a field past the csv module's size limit
+                    yield reader.line_no, reader.offset, f"not CSV: {exc}"
+                    continue
                 if not values or values == [""]:
                     continue
                 if len(values) != len(header):
@@ -360,7 +368,6 @@ def records(
                     )
                 else:
                     yield reader.line_no, reader.offset, dict(zip(header, values, strict=True))
-            return
         for line in reader:
             text = line.lstrip("\ufeff")
             if not text.strip():

@@ -73,6 +73,8 @@ class Command(BaseCommand):
             getattr(self, f"_{action}")(target, options)
         except DomainError as exc:
             self._invalid(exc.detail)
+        except OSError as exc:  # unreadable file, rejects file not writable
+            self._invalid(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
 
     def _invalid(self, reason: str) -> NoReturn:
         self.stdout.write(f"invalid: {reason}")
