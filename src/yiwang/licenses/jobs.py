@@ -31,7 +31,7 @@ from tqdm import tqdm
 from yiwang.accounts.actor import Actor, as_actor
 from yiwang.common.audit import record
 from yiwang.licenses.choices import ChangeKind
-from yiwang.licenses.ingest import _crash_hook, _die_if
+from yiwang.licenses.ingest import crash_hook, die_if
 from yiwang.licenses.models import AuthorityKey, License, LicenseChange, LicenseType
 from yiwang.licenses.services.issuing import _FEED_LOCK, KEY_ACTOR
 from yiwang.licenses.services.keys import ensure_authority_key, key_pair
@@ -142,7 +142,7 @@ def sign_pending(
     started = time.monotonic()
     signer = _Signer(today or timezone.localdate())
     report = SignReport()
-    crash = _crash_hook("SIGN")
+    crash = crash_hook("SIGN")
     bar = tqdm(total=limit, unit="sig", file=sys.stderr, disable=not progress, desc="licenses sign")
     try:
         while limit is None or report.signed < limit:
@@ -168,14 +168,14 @@ def sign_pending(
                         "keys": sorted({r.key.key_id for r in rows if r.key is not None}),
                     },
                 )
-                _die_if(crash, "inside", report.batches + 1)
+                die_if(crash, "inside", report.batches + 1)
             report.signed += len(rows)
             report.batches += 1
             bar.update(len(rows))
             if counter is not None:
                 with counter.get_lock():
                     counter.value += len(rows)
-            _die_if(crash, "after", report.batches)
+            die_if(crash, "after", report.batches)
     finally:
         bar.close()
     report.seconds = round(time.monotonic() - started, 3)
