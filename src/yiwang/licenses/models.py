@@ -314,10 +314,14 @@ class VerifyRateCounter(models.Model):
         return f"{self.key[:8]}… {self.hits}"
 
 
+# The bulk import's checkpoint lives in its own module (the import lane).
+from yiwang.licenses.import_run import LicenseImport  # noqa: E402
+
 __all__ = [
     "AuthorityKey",
     "License",
     "LicenseChange",
+    "LicenseImport",
     "LicenseSerial",
     "LicenseType",
     "Verification",

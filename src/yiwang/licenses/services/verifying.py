@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
@@ -28,6 +28,8 @@ VERIFY_RATE_LIMIT = (30, 60)
 SYNC_WINDOW = timedelta(days=30)
 CLOCK_SKEW = timedelta(minutes=5)
 LOCATION_MAX = 200
+#: The `reason` of an answer about a license that is in the library but not yet signed.
+NOT_YET_SIGNED = "not_yet_signed"
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,10 @@ def verify_payload(text: object, *, today: date | None = None) -> VerifyAnswer:
                 valid_until=lic.valid_until,
             )
     outcome = verify_online(text, known_keys(), day, stored)
+    if lic is not None and lic.signed_at is None and outcome.reason == "not in the library":
+        # A bulk-imported license the signing job has not reached (decision 0021): say
+        # so, rather than that the library does not hold it.
+        outcome = replace(outcome, reason=NOT_YET_SIGNED)
     shown = lic if outcome.result not in (VerifyResult.TAMPERED, VerifyResult.UNKNOWN) else None
     return VerifyAnswer(
         outcome.result, outcome.reason, shown, outcome.payload, outcome.authority_name
