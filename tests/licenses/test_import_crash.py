@@ -22,7 +22,8 @@ from django.db import connection
 
 from tests.licenses.test_import import business, permit, rejects_of, write_csv
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# One worker runs the module, so its migrated template (a cold `yiwang migrate`) is made once.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("licenses_crash")]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 SETUP = """
