@@ -22,3 +22,11 @@ PASSWORD_HASHERS = ["tests.hashers.FastArgon2PasswordHasher"]
 # removed after it (conftest), as its database is.
 YIWANG_AUDIT_ANCHOR_SECONDS = 0
 YIWANG_AUDIT_CHECKPOINT_DIR = DATA_DIR / "checkpoints"  # noqa: F405
+
+# The same static files, listed once per process rather than once per test client.
+MIDDLEWARE = [
+    "tests.static_files.WhiteNoiseScannedOnce"
+    if entry == "whitenoise.middleware.WhiteNoiseMiddleware"
+    else entry
+    for entry in MIDDLEWARE  # noqa: F405
+]
