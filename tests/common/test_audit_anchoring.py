@@ -261,3 +261,27 @@ def test_production_refuses_to_start_without_the_audit_key(tmp_path: Path) -> No
     assert absent.returncode == 2
     assert "does not exist" in absent.stderr
     assert not (tmp_path / "audit-signing.key").exists()  # never generated in production
+
+
+def test_a_key_file_appears_whole_or_not_at_all(tmp_path: Path, monkeypatch: Any) -> None:
+    """Two sealers racing on a fresh data dir: one writes the key, the other must never
+    read a half-written (empty) file — the key is linked into place once complete."""
+    from yiwang.common import anchoring
+
+    path = tmp_path / "audit-signing.key"
+    seen_while_writing: list[bool] = []
+    real_dump = json.dump
+
+    def dump(content: Any, out: Any) -> None:
+        seen_while_writing.append(path.exists())
+        real_dump(content, out)
+
+    monkeypatch.setattr(anchoring.json, "dump", dump)
+    generate_key_file(path)
+    assert seen_while_writing == [False]
+    assert json.loads(path.read_text(encoding="utf-8"))["algorithm"] == "SM2"
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert [p.name for p in tmp_path.iterdir()] == ["audit-signing.key"]  # no temporary left
+    with pytest.raises(FileExistsError):  # the second writer loses, the first key stays
+        generate_key_file(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["audit-signing.key"]

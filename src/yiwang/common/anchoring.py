@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -63,9 +64,18 @@ def generate_key_file(path: Path) -> None:
         "private_key": bytes(private).hex(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as out:
-        json.dump(content, out)
+    # Written whole under a private name, then linked into place: a reader racing the
+    # first writer (two sealers, two demo processes) sees no file or the whole key, never
+    # an empty one; `link` fails with FileExistsError if another process came first.
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(content, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
 
 
 @lru_cache(maxsize=4)
