@@ -35,6 +35,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.files import read_or_create
+
 BASE_DIR = Path(__file__).resolve().parent
 ENV = os.environ.get("YIWANG_ENV", "demo")
 if ENV not in {"demo", "production", "test"}:
@@ -49,12 +51,7 @@ def _secret_key() -> str:
     if ENV == "production":
         raise ImproperlyConfigured("YIWANG_SECRET_KEY must be set in production")
     # The demo generates its own key on first run and keeps it in the data dir.
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    path = DATA_DIR / "secret_key"
-    if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
-        path.chmod(0o600)
-    return path.read_text().strip()
+    return read_or_create(DATA_DIR / "secret_key", secrets.token_urlsafe(50))
 
 
 SECRET_KEY = _secret_key()
@@ -88,13 +85,7 @@ def _license_master_key() -> str:
         return key.lower()
     if ENV == "production":
         raise ImproperlyConfigured("YIWANG_LICENSE_MASTER_KEY must be set in production")
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    path = DATA_DIR / "license-master.key"
-    if not path.exists():
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(secrets.token_hex(16))
-    return path.read_text().strip()
+    return read_or_create(DATA_DIR / "license-master.key", secrets.token_hex(16))
 
 
 YIWANG_LICENSE_MASTER_KEY = _license_master_key()

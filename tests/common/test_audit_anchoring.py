@@ -266,22 +266,29 @@ def test_production_refuses_to_start_without_the_audit_key(tmp_path: Path) -> No
 def test_a_key_file_appears_whole_or_not_at_all(tmp_path: Path, monkeypatch: Any) -> None:
     """Two sealers racing on a fresh data dir: one writes the key, the other must never
     read a half-written (empty) file — the key is linked into place once complete."""
-    from yiwang.common import anchoring
+    from yiwang import files
 
     path = tmp_path / "audit-signing.key"
     seen_while_writing: list[bool] = []
-    real_dump = json.dump
+    real_fsync = os.fsync
 
-    def dump(content: Any, out: Any) -> None:
+    def fsync(fd: int) -> None:  # the content is written, not yet in place
         seen_while_writing.append(path.exists())
-        real_dump(content, out)
+        real_fsync(fd)
 
-    monkeypatch.setattr(anchoring.json, "dump", dump)
+    monkeypatch.setattr(files.os, "fsync", fsync)
     generate_key_file(path)
     assert seen_while_writing == [False]
     assert json.loads(path.read_text(encoding="utf-8"))["algorithm"] == "SM2"
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert [p.name for p in tmp_path.iterdir()] == ["audit-signing.key"]  # no temporary left
+    first = path.read_text(encoding="utf-8")
     with pytest.raises(FileExistsError):  # the second writer loses, the first key stays
         generate_key_file(path)
+    assert path.read_text(encoding="utf-8") == first
     assert [p.name for p in tmp_path.iterdir()] == ["audit-signing.key"]
+    # The demo's other generated secrets go the same way, and a second reader keeps the first.
+    secret = tmp_path / "secret_key"
+    assert files.read_or_create(secret, "first") == "first"
+    assert files.read_or_create(secret, "second") == "first"
+    assert oct(secret.stat().st_mode & 0o777) == "0o600"

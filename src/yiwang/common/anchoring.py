@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -28,6 +27,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 from gmssl_pyx import sm2_key_generate, sm2_sign, sm2_verify, sm3_hash
+
+from yiwang.files import create_whole
 
 CHECKPOINT_FILE = "audit-checkpoints.jsonl"
 
@@ -63,19 +64,7 @@ def generate_key_file(path: Path) -> None:
         "public_key": bytes(public).hex(),
         "private_key": bytes(private).hex(),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Written whole under a private name, then linked into place: a reader racing the
-    # first writer (two sealers, two demo processes) sees no file or the whole key, never
-    # an empty one; `link` fails with FileExistsError if another process came first.
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(content, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.link(temporary, path)
-    finally:
-        os.unlink(temporary)
+    create_whole(path, json.dumps(content))
 
 
 @lru_cache(maxsize=4)
