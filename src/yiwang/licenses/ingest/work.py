@@ -206,9 +206,7 @@ def _seal(work: Work, row: Row, key: SigningKey) -> tuple[str, str]:
     return seal_facts(facts, fields, key.key_id, key.pair)
 
 
-def _copy_line(
-    row: Row, digest: str, signature: str, key: SigningKey | None, now_text: str
-) -> str:
+def _copy_line(row: Row, digest: str, signature: str, key: SigningKey | None, now_text: str) -> str:
     """The row in COPY text format, in `writing.COLUMNS` order. Identifier, number,
     holder code, digest and signature are of their check alphabets (clean_row and the
     encoders make sure), so only the name and the metadata can need escaping."""

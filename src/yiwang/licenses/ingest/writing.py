@@ -4,12 +4,11 @@ elsewhere; the change feed; the issuers' serial counters."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
 from yiwang.licenses.choices import ChangeKind
-from typing import Any
-
 from yiwang.licenses.models import License, LicenseChange, LicenseSerial
 from yiwang.licenses.services.issuing import _FEED_LOCK
 
