@@ -19,19 +19,30 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from yiwang.licenses.choices import HOLDER_CODE_TYPE, HolderKind, LicenseStatus
+from yiwang.licenses.choices import HOLDER_CODE_TYPE, LicenseStatus
 from yiwang.licenses.encoding import LicenseFacts
 from yiwang.licenses.ingest.rows import ALIASES, Context, Row, RowRejected, TypeRef, clean_row
 from yiwang.licenses.services.sealing import qr_pairs, seal_facts
 from yiwang.licenses.signing import KeyPair
 
-#: COPY text format (PostgreSQL "COPY ... FROM STDIN", text): these four are escaped
-#: in a value; a NULL is `\N`.
-_COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+#: COPY text format (PostgreSQL "COPY ... FROM STDIN", text): a NULL is `\N`, and
+#: backslash, tab, line feed and carriage return are escaped in a value (`_escape`).
 _NULL = "\\N"
 _VALID = str(LicenseStatus.VALID)
 _CODE_TYPES = {str(kind): label for kind, label in HOLDER_CODE_TYPE.items()}
-#: `writing._OWN_SERIAL`'s shape, checked without a regex per row.
+
+
+def _escape(text: str) -> str:
+    """A value in COPY text format (str.replace: ~10x cheaper than a translate table
+    when, as nearly always, there is nothing to escape)."""
+    if "\\" in text:
+        text = text.replace("\\", "\\\\")
+    if "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
+#: The library's own numbers are `<year><8 digits>` (services.issuing): 12 digits.
 _OWN_SERIAL_LEN = 12
 
 
@@ -190,7 +201,7 @@ def _seal(work: Work, row: Row, key: SigningKey) -> tuple[str, str]:
         type_name=lic_type.name,
         license_no=row.serial,
         holder_kind=row.holder_kind,
-        holder_code_type=_CODE_TYPES[str(HolderKind(row.holder_kind))],
+        holder_code_type=_CODE_TYPES[row.holder_kind],
         holder_code=row.holder_code,
         holder_name=row.holder_name,
         issuer_code=issuer.uscc,
@@ -218,12 +229,12 @@ def _copy_line(row: Row, digest: str, signature: str, key: SigningKey | None, no
             str(row.version),
             row.holder_kind,
             row.holder_code,
-            row.holder_name.translate(_COPY_ESCAPE),
+            _escape(row.holder_name),
             str(row.issuer_id),
             row.issued_on.isoformat(),
             row.valid_from.isoformat(),
             row.valid_until.isoformat() if row.valid_until else _NULL,
-            json.dumps(row.metadata, ensure_ascii=False).translate(_COPY_ESCAPE),
+            _escape(json.dumps(row.metadata, ensure_ascii=False)),
             _VALID,
             "",
             digest,
