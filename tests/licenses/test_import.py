@@ -482,7 +482,11 @@ def test_the_pool_signs_the_bytes_sign_version_makes(tmp_path: Path, types: Any)
     for lic in License.objects.select_related("license_type", "issuer", "key"):
         again = License.objects.select_related("license_type", "issuer", "key").get(pk=lic.pk)
         assert again.key is not None
-        sign_version(again, again.license_type, again.issuer, again.key, _pair(again), TODAY)
+        assert lic.key is not None
+        assert lic.signed_at is not None
+        sign_version(
+            again, again.license_type, again.issuer, again.key, _pair(again), lic.signed_at
+        )
         assert again.digest == lic.digest
         message = unsigned_of(lic, lic.license_type, lic.key.key_id).encode()
         assert _pair(lic).verifies(message, _unb64(lic.signature))
