@@ -443,3 +443,56 @@ def test_the_command_imports_signs_and_verifies(tmp_path: Path, types: Any) -> N
     assert json.loads(out)["signed"] == 1
     assert _command("verify", identifier) == (0, "valid\n")
     assert _command("import", str(path), "--quiet")[1].startswith("already imported (run ")
+
+
+# --------------------------------------------------------------------------- the pool's rows
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_a_quoted_line_break_and_backslashes_survive_the_pools_copy_rows(
+    tmp_path: Path, types: Any, processes: int
+) -> None:
+    """The parent cuts records and the pool processes write COPY text themselves: a
+    quoted field with a line break is one record (the line numbers after it stay
+    right), and a backslash or a quote in a value reaches the database as it was
+    (COPY's escapes; a tab or line break is not printable and never gets that far)."""
+    rows: list[dict[str, str] | str] = [
+        business(1, holder_name="长春\n第一\\公司"),  # lines 2-3: a quoted line break
+        business(2, legal_representative='张\\三 "老板"'),  # line 4
+        business(3, holder_kind="robot"),  # line 5
+        business(4, holder_name='"引号"公司'),  # line 6
+    ]
+    path = write_csv(tmp_path / "quoted.csv", rows)
+    report = import_file(path, actor=SYSTEM, progress=False, today=TODAY, processes=processes)
+    assert (report.inserted, report.rejected, report.lines) == (3, 1, 4)
+    assert rejects_of(Path(report.rejects_file)) == [(5, "holder_kind: person or entity")]
+    stored = list(License.objects.select_related("license_type", "key").order_by("id"))
+    names = [lic.holder_name for lic in stored]
+    assert names == ["长春 第一\\公司", business(2)["holder_name"], '"引号"公司']
+    assert stored[1].metadata["legal_representative"] == '张\\三 "老板"'
+    assert set(verdicts(stored).values()) == {VerifyResult.VALID}
+
+
+def test_the_pool_signs_the_bytes_sign_version_makes(tmp_path: Path, types: Any) -> None:
+    """`work.run_chunk` (the pool's path, plain values) and `sealing.sign_version`
+    (the issuing services', models) give the same digest, and the pool's signature
+    verifies over the payload `sign_version`'s code rebuilds: one canonical encoding."""
+    path = write_csv(tmp_path / "a.csv", [business(1), permit(2)])
+    import_file(path, actor=SYSTEM, progress=False, today=TODAY, processes=2)
+    for lic in License.objects.select_related("license_type", "issuer", "key"):
+        again = License.objects.select_related("license_type", "issuer", "key").get(pk=lic.pk)
+        assert again.key is not None
+        assert lic.key is not None
+        assert lic.signed_at is not None
+        sign_version(
+            again, again.license_type, again.issuer, again.key, _pair(again), lic.signed_at
+        )
+        assert again.digest == lic.digest
+        message = unsigned_of(lic, lic.license_type, lic.key.key_id).encode()
+        assert _pair(lic).verifies(message, _unb64(lic.signature))
+
+
+def _unb64(text: str) -> bytes:
+    from yiwang.licenses.signing import unb64url
+
+    return unb64url(text)

@@ -41,6 +41,9 @@ _YMD = re.compile(r"[0-9]{8}")
 #: Removed from labels and values of the payload's `fields`: the separators and every
 #: line break `str.splitlines` knows.
 _FIELD_STRIP = dict.fromkeys(map(ord, "~;=\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"))
+#: Any of `_FIELD_STRIP`: most values have none, and a search is ~10x cheaper than the
+#: translate it spares (the bulk import makes 2.6 million payloads).
+_FIELD_STRIP_ANY = re.compile("[~;=\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
 
 
 @dataclass(frozen=True)
@@ -98,7 +101,10 @@ def sm3_hex(data: bytes) -> str:
 
 def clean_field(text: str) -> str:
     """A label or value of the payload's `fields`, without `~ ; =` and line breaks."""
-    return str(text).translate(_FIELD_STRIP).strip()
+    text = str(text)
+    if _FIELD_STRIP_ANY.search(text):
+        text = text.translate(_FIELD_STRIP)
+    return text.strip()
 
 
 def encode_fields(pairs: Iterable[tuple[str, str]]) -> str:
@@ -111,7 +117,11 @@ def encode_fields(pairs: Iterable[tuple[str, str]]) -> str:
 
 
 def _ymd(day: date | None) -> str:
-    return f"{day:%Y%m%d}" if day else ""
+    if not day:
+        return ""
+    if day.year >= 1000:  # the same 8 digits as %Y%m%d, without strftime's cost
+        return day.isoformat().replace("-", "")
+    return f"{day:%Y%m%d}"
 
 
 @dataclass(frozen=True)

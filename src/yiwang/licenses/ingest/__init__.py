@@ -18,10 +18,12 @@ the rejects file's size is part of the checkpoint, so a batch re-read after a cr
 not reported twice. One audit event per batch (what it inserted, up to which line), not
 per row: the file is the row-level provenance, as in credit.
 
-Imported licenses are **not yet signed** (`signed_at` null): signing 2.6 million
-versions takes ~10x as long as inserting them, so it is the resumable signing job
-(`licenses.jobs`) that makes them verifiable, in as many processes as there are cores.
-Each imported row is on the change feed as `issued` (the job adds `signed`).
+Each batch is signed before it commits (`--no-sign`: left to the resumable signing job,
+`licenses.jobs`). The work per row — parse, check, canonical encoding, digest, SM2
+signature, the row as COPY text — is done in a pool of one process per core
+(`ingest.work`), fed raw records; the parent only cuts the file into records, streams
+the ready rows to the database and moves the checkpoint (decision 0021). Each imported
+row is on the change feed as `issued` (the job adds `signed`).
 """
 
 from yiwang.licenses.ingest.loader import (
@@ -32,7 +34,7 @@ from yiwang.licenses.ingest.loader import (
     import_file,
 )
 from yiwang.licenses.ingest.rows import Context, Row, RowRejected, clean_row
-from yiwang.licenses.ingest.signer import Signed, Signer
+from yiwang.licenses.ingest.signer import Signer
 from yiwang.licenses.ingest.writing import insert_rows
 
 __all__ = [
@@ -41,7 +43,6 @@ __all__ = [
     "ImportReport",
     "Row",
     "RowRejected",
-    "Signed",
     "Signer",
     "clean_row",
     "crash_hook",

@@ -20,9 +20,10 @@ from yiwang.accounts.actor import Actor, as_actor
 from yiwang.common.audit import record
 from yiwang.common.errors import ValidationFailed
 from yiwang.licenses.import_run import ImportStatus, LicenseImport
-from yiwang.licenses.ingest.reading import detect_format, fingerprint, records
-from yiwang.licenses.ingest.rows import Context, Row, RowRejected, clean_row
+from yiwang.licenses.ingest.reading import detect_format, fingerprint, raw_records, read_header
+from yiwang.licenses.ingest.rows import Context
 from yiwang.licenses.ingest.signer import Signer
+from yiwang.licenses.ingest.work import Chunk, Work, parse_record
 from yiwang.licenses.ingest.writing import insert_rows
 from yiwang.licenses.models import License
 
@@ -53,25 +54,24 @@ class ImportReport:
 
 
 @dataclass
-class _Batch:
-    rows: list[Row] = field(default_factory=list)
-    bad: list[tuple[int, str, Any]] = field(default_factory=list)
-    lines: dict[str, int] = field(default_factory=dict)  # identifier -> line, in the batch
-
-    def __len__(self) -> int:
-        return len(self.rows) + len(self.bad)
-
-
-@dataclass
 class _Queued:
-    """A batch read and being signed: what its commit needs."""
+    """A batch handed to the pool: what its commit needs."""
 
-    batch: _Batch
-    new: list[Row]
-    pending: Any  # () -> list[Signed], or None when nothing is signed
+    records: list[tuple[int, bytes]]  # (line, the record's bytes)
+    pending: Any  # () -> list[Chunk]
     now: datetime
     offset: int
     line_no: int
+
+
+@dataclass
+class _Done:
+    """A batch's rows back from the pool, the duplicates within it rejected."""
+
+    rows: list[Any] = field(default_factory=list)
+    bad: list[tuple[int, str, Any]] = field(default_factory=list)
+    serials: dict[tuple[int, int, int], int] = field(default_factory=dict)
+    blank: int = 0
 
 
 def crash_hook(name: str) -> tuple[str, int] | None:
@@ -168,7 +168,9 @@ def import_file(
     crash = crash_hook("IMPORT")
     if processes is None:
         processes = (os.cpu_count() or 1) if connection.vendor == "postgresql" else 1
-    signer = Signer(processes, ctx.today) if sign else None
+    header, _after = read_header(path, fmt)
+    copy_text = connection.vendor == "postgresql"
+    signer = Signer(processes, ctx.today, Work(ctx, fmt, header), sign=sign)
     bar = tqdm(
         total=path.stat().st_size,
         initial=run.byte_offset,
@@ -178,33 +180,57 @@ def import_file(
         disable=not progress,
         desc="licenses import",
     )
-    batch = _Batch()
     lines = 0
-    last_offset, last_line = int(run.byte_offset), int(run.line_no)
-    queued_offset = last_offset
     batches_now = 0
 
-    def submit(full: _Batch, offset: int, line_no: int) -> _Queued:
-        """Start signing a batch (the pool works while the next batch is read)."""
-        held = set(
-            License.objects.filter(identifier__in=[r.identifier for r in full.rows]).values_list(
-                "identifier", flat=True
-            )
-        )
-        new = [r for r in full.rows if r.identifier not in held]
+    def submit(records: list[tuple[int, bytes]], offset: int, line_no: int) -> _Queued:
+        """Hand a batch to the pool (it works while the next batch is cut and the last
+        one is written)."""
         now = timezone.now()
-        pending = signer.submit(new, now) if signer is not None and new else None
-        return _Queued(full, new, pending, now, offset, line_no)
+        return _Queued(records, signer.submit(records, now, copy_text), now, offset, line_no)
+
+    def collect(queued: _Queued) -> _Done:
+        """The batch's rows in file order. Rows of an issuer seen for the first time
+        come back unsigned: its key is made here (audited) and they go round again. A
+        second row of the batch with the same identifier is rejected, as before the
+        pool (the first one wins)."""
+        chunks: list[Chunk] = queued.pending()
+        keyless = [r for c in chunks for r in c.keyless]
+        if keyless:
+            signer.make_keys({i for c in chunks for i in c.keyless_issuers})
+            chunks += signer.run(keyless, queued.now, copy_text)
+        done = _Done()
+        good = [g for c in chunks for g in c.good]
+        if keyless:
+            good.sort(key=lambda g: g[0])
+        seen: dict[str, int] = {}
+        by_line: dict[int, bytes] | None = None
+        for line, identifier, row in good:
+            first = seen.setdefault(identifier, line)
+            if first == line:
+                done.rows.append(row)
+                continue
+            by_line = by_line or dict(queued.records)
+            item = parse_record(signer.work, by_line[line])
+            done.bad.append((line, f"duplicate of line {first}", item))
+        for c in chunks:
+            done.bad += c.bad
+            done.blank += c.blank
+            for bucket, last in c.serials.items():
+                done.serials[bucket] = max(done.serials.get(bucket, 0), last)
+        done.bad.sort(key=lambda b: b[0])
+        return done
 
     def commit(queued: _Queued) -> None:
-        """Write a signed batch and its checkpoint in one transaction."""
-        nonlocal batches_now
-        full, now = queued.batch, queued.now
-        signatures = queued.pending() if queued.pending is not None else None
+        """Write a batch and its checkpoint in one transaction."""
+        nonlocal batches_now, lines
+        now = queued.now
+        done = collect(queued)
+        lines += len(queued.records) - done.blank
         with transaction.atomic():
-            inserted = insert_rows(queued.new, now, signatures)
-            rejects_size = _write_rejects(rejects, full.bad, run.rejects_offset)
-            existing = len(full.rows) - inserted
+            inserted = insert_rows(done.rows, now, done.serials)
+            rejects_size = _write_rejects(rejects, done.bad, run.rejects_offset)
+            existing = len(done.rows) - inserted
             number = run.batches + 1
             LicenseImport.objects.filter(pk=run.pk).update(
                 byte_offset=queued.offset,
@@ -212,7 +238,7 @@ def import_file(
                 batches=number,
                 inserted=run.inserted + inserted,
                 existing=run.existing + existing,
-                rejected=run.rejected + len(full.bad),
+                rejected=run.rejected + len(done.bad),
                 rejects_offset=rejects_size,
                 updated_at=now,
             )
@@ -225,8 +251,8 @@ def import_file(
                     "to_line": queued.line_no,
                     "inserted": inserted,
                     "existing": existing,
-                    "rejected": len(full.bad),
-                    "signed": bool(signatures),
+                    "rejected": len(done.bad),
+                    "signed": sign and bool(done.rows),
                 },
             )
             die_if(crash, "inside", batches_now + 1)
@@ -239,31 +265,21 @@ def import_file(
         die_if(crash, "after", batches_now)
 
     in_flight: _Queued | None = None
+    batch: list[tuple[int, bytes]] = []
+    last_offset, last_line = int(run.byte_offset), int(run.line_no)
+    queued_offset = last_offset
     try:
-        for line, offset, item in records(path, fmt, int(run.byte_offset), int(run.line_no)):
-            lines += 1
-            if isinstance(item, str):
-                batch.bad.append((line, item, None))
-            else:
-                try:
-                    row = clean_row(item, ctx)
-                except RowRejected as exc:
-                    batch.bad.append((line, str(exc), item))
-                else:
-                    first = batch.lines.setdefault(row.identifier, line)
-                    if first != line:
-                        batch.bad.append((line, f"duplicate of line {first}", item))
-                    else:
-                        batch.rows.append(row)
+        for line, offset, data in raw_records(path, fmt, int(run.byte_offset), int(run.line_no)):
+            batch.append((line, data))
             last_offset, last_line = offset, line
             if len(batch) >= batch_size:
-                # One batch in flight: batch N is signed while N+1 is read, and written
-                # (in file order, so the checkpoint only moves forward) before N+1 is.
+                # One batch in flight: batch N is worked on while N-1 is written (in
+                # file order, so the checkpoint only moves forward) and N+1 is cut.
                 queued = submit(batch, last_offset, last_line)
                 if in_flight is not None:
                     commit(in_flight)
-                in_flight, batch, queued_offset = queued, _Batch(), last_offset
-        if len(batch) or last_offset != queued_offset:
+                in_flight, batch, queued_offset = queued, [], last_offset
+        if batch or last_offset != queued_offset:
             queued = submit(batch, last_offset, last_line)
             if in_flight is not None:
                 commit(in_flight)
@@ -288,8 +304,7 @@ def import_file(
             )
     finally:
         bar.close()
-        if signer is not None:
-            signer.close()
+        signer.close()
     return ImportReport(
         run.pk,
         str(path),

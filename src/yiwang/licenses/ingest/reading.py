@@ -1,15 +1,13 @@
-"""Reading an import file as a stream: CSV with a header row or JSON lines, each record
-with the byte offset after it (the checkpoint of a batch)."""
+"""Reading an import file as a stream of raw records: CSV with a header row or JSON lines,
+each record with the byte offset after it (the checkpoint of a batch)."""
 
 from __future__ import annotations
 
 import csv
 import hashlib
 import io
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
 
 from yiwang.licenses.ingest.rows import ALIASES
 
@@ -33,67 +31,51 @@ def detect_format(path: Path) -> str:
     return "csv" if path.suffix.lower() in (".csv", ".txt") else "jsonl"
 
 
-class _LineReader:
-    """Binary lines with the byte offset after each: the checkpoint of a record."""
-
-    def __init__(self, fh: IO[bytes], line_no: int) -> None:
-        self.fh = fh
-        self.offset = fh.tell()
-        self.line_no = line_no
-
-    def __iter__(self) -> Iterator[str]:
-        for raw in self.fh:
-            self.offset += len(raw)
-            self.line_no += 1
-            yield raw.decode("utf-8", errors="replace")
-
-
-def records(
-    path: Path, fmt: str, start: int, start_line: int
-) -> Iterator[tuple[int, int, Mapping[str, Any] | str]]:
-    """(line number, offset after the record, the record or why it is unreadable)."""
+def read_header(path: Path, fmt: str) -> tuple[list[str], int]:
+    """A CSV file's header (aliases applied) and the offset after it; ([], 0) for JSON
+    lines."""
+    if fmt != "csv":
+        return [], 0
     with path.open("rb") as fh:
-        header: list[str] = []
-        if fmt == "csv":
-            first = fh.readline().decode("utf-8-sig", errors="replace")
-            header = [ALIASES.get(h.strip(), h.strip()) for h in next(csv.reader([first]), [])]
-            start, start_line = max(start, fh.tell()), max(start_line, 1)
+        first = fh.readline().decode("utf-8-sig", errors="replace")
+        header = [ALIASES.get(h.strip(), h.strip()) for h in next(csv.reader([first]), [])]
+        return header, fh.tell()
+
+
+def raw_records(
+    path: Path, fmt: str, start: int, start_line: int
+) -> Iterator[tuple[int, int, bytes]]:
+    """(line number of its last line, offset after it, the record's bytes), from
+    `start`; the parsing is the pool processes' (`work.parse_record`).
+
+    CSV: a record ends at a line break outside quotes — the physical lines are joined
+    while the record's count of `"` is odd (a quoted field with line breaks; `""` inside
+    a quoted field counts two). Empty lines are skipped here, as the csv module skips
+    them. JSON lines: one record a line."""
+    csv_file = fmt == "csv"
+    with path.open("rb") as fh:
+        if csv_file:
+            _header, after = read_header(path, fmt)
+            start, start_line = max(start, after), max(start_line, 1)
         fh.seek(start)
-        reader = _LineReader(fh, start_line)
-        if fmt == "csv":
-            rows = csv.reader(reader)
-            while True:
-                try:
-                    values = next(rows)
-                except StopIteration:
-                    return
-                except csv.Error as exc:  # a field past the csv module's size limit
-                    yield reader.line_no, reader.offset, f"not CSV: {exc}"
+        offset, line_no = start, start_line
+        held: list[bytes] = []
+        quotes = 0
+        for raw in fh:
+            offset += len(raw)
+            line_no += 1
+            if csv_file:
+                quotes += raw.count(b'"')
+                if quotes % 2:
+                    held.append(raw)
                     continue
-                if not values or values == [""]:
-                    continue
-                if len(values) != len(header):
-                    yield (
-                        reader.line_no,
-                        reader.offset,
-                        f"expected {len(header)} columns, got {len(values)}",
-                    )
+                if held:
+                    held.append(raw)
+                    raw, held, quotes = b"".join(held), [], 0
                 else:
-                    yield reader.line_no, reader.offset, dict(zip(header, values, strict=True))
-        for line in reader:
-            text = line.lstrip("\ufeff")
-            if not text.strip():
-                continue
-            try:
-                obj = json.loads(text)
-            except json.JSONDecodeError as exc:
-                yield reader.line_no, reader.offset, f"not JSON: {exc.msg}"
-                continue
-            if not isinstance(obj, dict):
-                yield reader.line_no, reader.offset, "not a JSON object"
-                continue
-            yield (
-                reader.line_no,
-                reader.offset,
-                {ALIASES.get(str(k), str(k)): v for k, v in obj.items()},
-            )
+                    quotes = 0
+                    if raw in (b"\n", b"\r\n"):
+                        continue
+            yield line_no, offset, raw
+        if held:  # an unclosed quote at the end: the csv module's error, as a record
+            yield line_no, offset, b"".join(held)

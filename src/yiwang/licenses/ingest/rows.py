@@ -71,9 +71,15 @@ class RowRejected(ValueError):
 
 @dataclass(frozen=True)
 class TypeRef:
+    """A license type as plain values: what a row is checked against and, in the
+    import's pool processes, what its signature needs (no model crosses a process)."""
+
     pk: int
     code: str
     fields: frozenset[str]
+    name: str = ""
+    labels: tuple[tuple[str, str], ...] = ()
+    qr_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,6 +87,7 @@ class IssuerRef:
     pk: int
     code: str
     uscc: str
+    name: str = ""
 
 
 @dataclass
@@ -94,12 +101,19 @@ class Context:
     @classmethod
     def load(cls, today: date) -> Context:
         types = {
-            t.code: TypeRef(t.pk, t.code, frozenset(str(f["name"]) for f in t.fields))
+            t.code: TypeRef(
+                t.pk,
+                t.code,
+                frozenset(str(f["name"]) for f in t.fields),
+                t.name,
+                tuple(t.field_labels().items()),
+                tuple(str(name) for name in t.qr_fields or ()),
+            )
             for t in LicenseType.objects.filter(is_active=True)
         }
         issuers: dict[str, IssuerRef] = {}
-        for pk, code, uscc in Department.objects.values_list("pk", "code", "uscc"):
-            ref = IssuerRef(pk, code, uscc or "")
+        for pk, code, uscc, name in Department.objects.values_list("pk", "code", "uscc", "name"):
+            ref = IssuerRef(pk, code, uscc or "", name)
             issuers[code] = ref
             if uscc:
                 issuers[uscc] = ref

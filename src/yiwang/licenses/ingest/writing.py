@@ -3,29 +3,22 @@ elsewhere; the change feed; the issuers' serial counters."""
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import datetime
+from typing import Any
 
 from django.db import connection
 
-from yiwang.licenses.choices import ChangeKind, LicenseStatus
-from yiwang.licenses.ingest.rows import Row
-from yiwang.licenses.ingest.signer import Signed
+from yiwang.licenses.choices import ChangeKind
 from yiwang.licenses.models import License, LicenseChange, LicenseSerial
 from yiwang.licenses.services.issuing import _FEED_LOCK
-
-#: The numbers the library gives itself (`<year><8 digits>`, services.issuing): an
-#: imported one moves the counter past it, so a later direct issue never collides.
-_OWN_SERIAL = re.compile(r"([0-9]{4})([0-9]{8})")
-
 
 # --------------------------------------------------------------------------- writing
 
 
-#: The columns an import writes (everything else keeps its default: unsigned, no key,
-#: no source case).
-_COLUMNS = (
+#: The columns an import writes, in the order of the rows the pool processes make
+#: (`work._copy_line`, `work._values`); everything else keeps its default (no source
+#: case).
+COLUMNS = (
     "identifier",
     "license_type_id",
     "serial",
@@ -46,62 +39,45 @@ _COLUMNS = (
     "signed_at",
     "created_at",
 )
+_COLUMNS = COLUMNS
 
 
-def insert_rows(rows: list[Row], now: datetime, signed: list[Signed] | None = None) -> int:
-    """Insert the rows not yet in the library (signed when `signed` holds their
-    signatures, in the same order) and put each on the change feed as `issued`; the
-    number inserted. Call inside the batch's transaction.
+def insert_rows(
+    rows: list[Any], now: datetime, serials: dict[tuple[int, int, int], int] | None = None
+) -> int:
+    """Insert the rows not yet in the library and put each on the change feed as
+    `issued`; the number inserted. `rows` are what the pool processes made
+    (`work.run_chunk`): lines of COPY text on PostgreSQL, tuples of `COLUMNS`
+    elsewhere, signed or not. Call inside the batch's transaction.
 
-    PostgreSQL: COPY into a temporary staging table, then one INSERT ... ON CONFLICT
-    DO NOTHING whose RETURNING feeds the change feed in the same statement; the feed
-    lock first (decision 0019: feed ids in commit order). Elsewhere: bulk_create after
-    reading which identifiers exist (SQLite serialises writers anyway)."""
+    PostgreSQL: the ready lines are streamed by COPY into a temporary staging table,
+    then one INSERT ... ON CONFLICT DO NOTHING whose RETURNING feeds the change feed in
+    the same statement; the feed lock first (decision 0019: feed ids in commit order).
+    A row whose identifier the library holds (an overlapping re-export, `--again`) is
+    dropped by the ON CONFLICT and counted `existing` by the caller. Elsewhere:
+    bulk_create after reading which identifiers exist (SQLite serialises writers)."""
     if not rows:
         return 0
     if connection.vendor == "postgresql":
-        inserted = _insert_by_copy(rows, now, signed)
+        inserted = _insert_by_copy(rows, now)
     else:
-        inserted = _insert_by_orm(rows, now, signed)
-    _advance_serials(rows)
+        inserted = _insert_by_orm(rows, now)
+    if serials:
+        _advance_serials(serials)
     return inserted
 
 
-def _insert_by_copy(rows: list[Row], now: datetime, signed: list[Signed] | None) -> int:
-    columns = ", ".join(_COLUMNS)
+def _insert_by_copy(lines: list[str], now: datetime) -> int:
+    columns = ", ".join(COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TEMP TABLE IF NOT EXISTS licenses_import_stage ON COMMIT DELETE ROWS AS "  # noqa: S608 - constant names
             f"SELECT {columns} FROM licenses_license WITH NO DATA"
         )
-        status = str(LicenseStatus.VALID)
-        unsigned = Signed("", "", None)  # type: ignore[arg-type]
+        data = ("\n".join(lines) + "\n").encode("utf-8")
         with cursor.cursor.copy(f"COPY licenses_import_stage ({columns}) FROM STDIN") as copy:
-            for i, r in enumerate(rows):
-                sig = signed[i] if signed else unsigned
-                copy.write_row(
-                    (
-                        r.identifier,
-                        r.type_id,
-                        r.serial,
-                        r.version,
-                        r.holder_kind,
-                        r.holder_code,
-                        r.holder_name,
-                        r.issuer_id,
-                        r.issued_on,
-                        r.valid_from,
-                        r.valid_until,
-                        json.dumps(r.metadata, ensure_ascii=False),
-                        status,
-                        "",
-                        sig.digest,
-                        sig.signature,
-                        sig.key_id,
-                        now if signed else None,
-                        now,
-                    )
-                )
+            for start in range(0, len(data), 1 << 20):
+                copy.write(data[start : start + (1 << 20)])
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_FEED_LOCK])
         cursor.execute(
             f"WITH ins AS (INSERT INTO licenses_license ({columns}) "  # noqa: S608 - constant names
@@ -116,35 +92,13 @@ def _insert_by_copy(rows: list[Row], now: datetime, signed: list[Signed] | None)
     return int(inserted)
 
 
-def _insert_by_orm(rows: list[Row], now: datetime, signed: list[Signed] | None) -> int:
+def _insert_by_orm(rows: list[tuple[Any, ...]], now: datetime) -> int:
     existing = set(
-        License.objects.filter(identifier__in=[r.identifier for r in rows]).values_list(
+        License.objects.filter(identifier__in=[r[0] for r in rows]).values_list(
             "identifier", flat=True
         )
     )
-    new = [
-        License(
-            identifier=r.identifier,
-            license_type_id=r.type_id,
-            serial=r.serial,
-            version=r.version,
-            holder_kind=r.holder_kind,
-            holder_code=r.holder_code,
-            holder_name=r.holder_name,
-            issuer_id=r.issuer_id,
-            issued_on=r.issued_on,
-            valid_from=r.valid_from,
-            valid_until=r.valid_until,
-            metadata=r.metadata,
-            digest=signed[i].digest if signed else "",
-            signature=signed[i].signature if signed else "",
-            key_id=signed[i].key_id if signed else None,
-            signed_at=now if signed else None,
-            created_at=now,
-        )
-        for i, r in enumerate(rows)
-        if r.identifier not in existing
-    ]
+    new = [License(**dict(zip(COLUMNS, r, strict=True))) for r in rows if r[0] not in existing]
     License.objects.bulk_create(new)
     ids = dict(
         License.objects.filter(identifier__in=[n.identifier for n in new]).values_list(
@@ -160,17 +114,10 @@ def _insert_by_orm(rows: list[Row], now: datetime, signed: list[Signed] | None) 
     return len(new)
 
 
-def _advance_serials(rows: list[Row]) -> None:
+def _advance_serials(highest: dict[tuple[int, int, int], int]) -> None:
     """Move each (type, issuer, year) counter past the imported numbers of the library's
-    own form, so `issue_license` never makes a number an import already holds."""
-    highest: dict[tuple[int, int, int], int] = {}
-    for r in rows:
-        match = _OWN_SERIAL.fullmatch(r.serial)
-        if match:
-            key = (r.type_id, r.issuer_id, int(match[1]))
-            highest[key] = max(highest.get(key, 0), int(match[2]))
-    if not highest:
-        return
+    own form (`<year><8 digits>`, services.issuing; the pool processes find them), so
+    `issue_license` never makes a number an import already holds."""
     bigger = "GREATEST" if connection.vendor == "postgresql" else "MAX"
     table = LicenseSerial._meta.db_table
     with connection.cursor() as cursor:

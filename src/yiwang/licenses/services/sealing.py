@@ -6,7 +6,9 @@ row and that signature whenever it is shown."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import datetime
+from typing import Any
 
 from yiwang.licenses.choices import HOLDER_CODE_TYPE, HolderKind
 from yiwang.licenses.encoding import (
@@ -47,10 +49,22 @@ def facts_of(lic: License, lic_type: LicenseType, issuer: Department) -> License
 
 def qr_fields(lic: License, lic_type: LicenseType) -> list[tuple[str, str]]:
     """What an officer sees: the type, the holder, then the type's chosen fields."""
-    labels = lic_type.field_labels()
-    pairs = [(TYPE_LABEL, lic_type.name), (HOLDER_LABEL, lic.holder_name)]
-    for name in lic_type.qr_fields:
-        value = (lic.metadata or {}).get(name)
+    return qr_pairs(
+        lic_type.name, lic.holder_name, lic_type.field_labels(), lic_type.qr_fields, lic.metadata
+    )
+
+
+def qr_pairs(
+    type_name: str,
+    holder_name: str,
+    labels: Mapping[str, str],
+    chosen: Iterable[str],
+    metadata: Mapping[str, Any] | None,
+) -> list[tuple[str, str]]:
+    """`qr_fields` from plain values (the import's pool processes hold no models)."""
+    pairs = [(TYPE_LABEL, type_name), (HOLDER_LABEL, holder_name)]
+    for name in chosen:
+        value = (metadata or {}).get(name)
         if value not in (None, ""):
             pairs.append((labels.get(name, name), str(value)))
     return pairs
@@ -77,11 +91,31 @@ def sign_version(
     now: datetime,
 ) -> None:
     """Fill in digest, signature, key and signing time (the caller saves)."""
-    lic.digest = sm3_hex(canonical_metadata(facts_of(lic, lic_type, issuer)))
-    message = unsigned_of(lic, lic_type, key.key_id).encode("utf-8")
-    lic.signature = b64url(pair.sign(message))
+    lic.digest, lic.signature = seal_facts(
+        facts_of(lic, lic_type, issuer), qr_fields(lic, lic_type), key.key_id, pair
+    )
     lic.key = key
     lic.signed_at = now
+
+
+def seal_facts(
+    facts: LicenseFacts, fields: Iterable[tuple[str, str]], key_id: str, pair: KeyPair
+) -> tuple[str, str]:
+    """(digest, signature) of one version: the SM3 of its canonical metadata, and the
+    SM2 signature (base64url) of its unsigned QR payload. The one place these bytes are
+    made — `sign_version` (issuing) and the bulk import's pool processes (decision 0021)
+    both come here, so an imported license is signed exactly as an issued one."""
+    digest = sm3_hex(canonical_metadata(facts))
+    message = unsigned_payload(
+        identifier=facts.identifier,
+        version=facts.version,
+        key_id=key_id,
+        digest=digest,
+        valid_from=facts.valid_from,
+        valid_until=facts.valid_until,
+        fields=fields,
+    ).encode("utf-8")
+    return digest, b64url(pair.sign(message))
 
 
 def payload_of(lic: License) -> str:
