@@ -221,17 +221,16 @@ def group_of(item: pytest.Item) -> tuple[str, ...]:
 
 def committed_steps_of(item: pytest.Item) -> tuple[str, ...]:
     """The steps a transactional test gets from a copy of the database; () for any other
-    test, and for one that resets sequences (it would reset them below the copied ids)."""
-    if not is_transactional(item) or "django_db_reset_sequences" in getattr(
-        item, "fixturenames", ()
-    ):
+    test, and for one that resets sequences or reloads a serialized database (either would
+    undo the copy's ids under it)."""
+    if not is_transactional(item):
         return ()
     marker = item.get_closest_marker("django_db")
-    if marker is not None and (
-        marker.kwargs.get("reset_sequences") or marker.kwargs.get("serialized_rollback")
-    ):
+    kwargs = marker.kwargs if marker is not None else {}
+    fixtures = set(getattr(item, "fixturenames", ()))
+    if kwargs.get("reset_sequences") or kwargs.get("serialized_rollback"):
         return ()
-    if "django_db_serialized_rollback" in getattr(item, "fixturenames", ()):
+    if {"django_db_reset_sequences", "django_db_serialized_rollback"} & fixtures:
         return ()
     return steps_of(item)
 
