@@ -128,6 +128,8 @@ INSTALLED_APPS = [
     "yiwang.cases",
     "yiwang.credit",
     "yiwang.licenses",
+    "yiwang.feedback",
+    "yiwang.supervision",
     "yiwang.portal",
 ]
 

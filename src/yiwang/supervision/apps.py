@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class SupervisionConfig(AppConfig):
+    name = "yiwang.supervision"
+    label = "supervision"
+    verbose_name = "效能监察"
