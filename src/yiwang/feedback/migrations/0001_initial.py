@@ -6,33 +6,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0005_material_licenses'),
+        ("cases", "0005_material_licenses"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Evaluation',
+            name="Evaluation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.PositiveSmallIntegerField(choices=[(5, '非常满意'), (4, '满意'), (3, '基本满意'), (2, '不满意'), (1, '非常不满意')], verbose_name='评价等级')),
-                ('indicators', models.JSONField(blank=True, default=list, verbose_name='评价指标')),
-                ('comment', models.TextField(blank=True, max_length=500, verbose_name='评价内容')),
-                ('channel', models.CharField(choices=[('web', '网上办事大厅'), ('api', '接口（移动端）'), ('link', '短信/消息评价链接'), ('kiosk', '自助终端'), ('hall', '窗口评价器')], max_length=10, verbose_name='评价渠道')),
-                ('real_name', models.BooleanField(default=True, verbose_name='实名评价')),
-                ('at', models.DateTimeField(verbose_name='评价时间')),
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='evaluation', to='cases.case', verbose_name='办件')),
-                ('rated_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='评价人')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "score",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (5, "非常满意"),
+                            (4, "满意"),
+                            (3, "基本满意"),
+                            (2, "不满意"),
+                            (1, "非常不满意"),
+                        ],
+                        verbose_name="评价等级",
+                    ),
+                ),
+                ("indicators", models.JSONField(blank=True, default=list, verbose_name="评价指标")),
+                ("comment", models.TextField(blank=True, max_length=500, verbose_name="评价内容")),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("web", "网上办事大厅"),
+                            ("api", "接口（移动端）"),
+                            ("link", "短信/消息评价链接"),
+                            ("kiosk", "自助终端"),
+                            ("hall", "窗口评价器"),
+                        ],
+                        max_length=10,
+                        verbose_name="评价渠道",
+                    ),
+                ),
+                ("real_name", models.BooleanField(default=True, verbose_name="实名评价")),
+                ("at", models.DateTimeField(verbose_name="评价时间")),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="evaluation",
+                        to="cases.case",
+                        verbose_name="办件",
+                    ),
+                ),
+                (
+                    "rated_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="评价人",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '好差评',
-                'verbose_name_plural': '好差评',
-                'indexes': [models.Index(fields=['at'], name='feedback_ev_at_cfb36a_idx'), models.Index(fields=['score', 'at'], name='feedback_ev_score_f1c0eb_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('score__gte', 1), ('score__lte', 5)), name='evaluation_score_1_to_5')],
+                "verbose_name": "好差评",
+                "verbose_name_plural": "好差评",
+                "indexes": [
+                    models.Index(fields=["at"], name="feedback_ev_at_cfb36a_idx"),
+                    models.Index(fields=["score", "at"], name="feedback_ev_score_f1c0eb_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("score__gte", 1), ("score__lte", 5)),
+                        name="evaluation_score_1_to_5",
+                    )
+                ],
             },
         ),
     ]
