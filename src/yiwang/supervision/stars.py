@@ -69,10 +69,10 @@ def hall_summaries() -> list[StarSummary]:
         _active()
         .filter(department__hall__isnull=False)
         .order_by()
-        .values("department__hall_id", "department__hall__name")
+        .values("department__hall__code", "department__hall__name")
         .annotate(**_STAR_COUNTS)
     )
-    out = [_summary(r["department__hall__name"], str(r["department__hall_id"]), r) for r in rows]
+    out = [_summary(r["department__hall__name"], r["department__hall__code"], r) for r in rows]
     out.sort(key=lambda s: (-(s.five_star_share or 0), s.name))
     return out
 
@@ -86,21 +86,20 @@ class UnitStars:
     items: list[tuple[int, ServiceItem]]  # (stars, item), five stars first
 
 
-def hall_stars(hall_id: str | int) -> UnitStars:
-    try:
-        hall = ServiceHall.objects.get(pk=int(str(hall_id)))
-    except (ValueError, ServiceHall.DoesNotExist):
-        raise NotFound(_("没有这个大厅"), code="hall_not_found") from None
-    items = _active().filter(department__hall=hall)
-    return _unit(hall.name, str(hall.pk), items)
+def hall_stars(code: str) -> UnitStars:
+    """One hall (by its code) and the items of the departments stationed in it."""
+    hall = ServiceHall.objects.filter(code=code[:40]).first()
+    if hall is None:
+        raise NotFound(_("没有这个大厅"), code="hall_not_found")
+    return _unit(hall.name, hall.code, _active().filter(department__hall=hall))
 
 
-def department_stars(department_id: str | int) -> UnitStars:
-    try:
-        department = Department.objects.get(pk=int(str(department_id)))
-    except (ValueError, Department.DoesNotExist):
-        raise NotFound(_("没有这个部门"), code="department_not_found") from None
-    return _unit(department.name, str(department.pk), _active().filter(department=department))
+def department_stars(code: str) -> UnitStars:
+    """One department (by its code) and its items."""
+    department = Department.objects.filter(code=code[:40]).first()
+    if department is None:
+        raise NotFound(_("没有这个部门"), code="department_not_found")
+    return _unit(department.name, department.code, _active().filter(department=department))
 
 
 def _unit(name: str, key: str, items: QuerySet[ServiceItem]) -> UnitStars:
