@@ -57,7 +57,8 @@ def test_one_card_per_case_and_colour_and_a_second_sweep_changes_nothing(
         (yellow.pk, "yellow"),
     }
     again = cards.sweep_cards(on=WED)
-    assert sum(again.issued.values()) == 0 and Card.objects.count() == 2
+    assert sum(again.issued.values()) == 0
+    assert Card.objects.count() == 2
     # The yellow case turns red later: its red card comes, the yellow one stays.
     later = cards.sweep_cards(on=date(2026, 10, 9))
     assert later.issued["red"] == 1
@@ -96,7 +97,8 @@ def test_the_card_goes_to_the_responsible_staff_and_the_unit_head(
     cards.sweep_cards(on=WED)
     card = Card.objects.get()
     assert card.staff.username == "reviewer-nanguan"
-    assert len(_inbox("reviewer-nanguan")) == 1 and "红牌" in _inbox("reviewer-nanguan")[0]
+    assert len(_inbox("reviewer-nanguan")) == 1
+    assert "红牌" in _inbox("reviewer-nanguan")[0]
     assert len(_inbox("head-market")) == 1
     assert _inbox("clerk-nanguan") == []  # the hall's clerk is not of the handling unit
 
@@ -134,7 +136,8 @@ def test_a_case_outside_changchun_escalates_to_the_province(make_case: MakeCase)
     make_case(date(2026, 9, 29), item=WANGQING_ITEM)
     cards.sweep_cards(on=WED)
     cards.sweep_cards(on=date(2026, 10, 20))
-    assert len(_inbox("supervisor-jilin")) == 1 and _inbox("supervisor-changchun") == []
+    assert len(_inbox("supervisor-jilin")) == 1
+    assert _inbox("supervisor-changchun") == []
 
 
 def test_an_answered_card_is_not_escalated_and_is_answered_once(make_case: MakeCase) -> None:
@@ -149,7 +152,8 @@ def test_an_answered_card_is_not_escalated_and_is_answered_once(make_case: MakeC
         cards.answer_card(card.pk, "长" * 1001, actor=reviewer)
     assert long.value.code == "explanation_too_long"
     answered = cards.answer_card(card.pk, "申请人补充材料延误，已于当日办结。", actor=reviewer)
-    assert answered.answered_by_id == reviewer.pk and answered.answer.startswith("申请人")
+    assert answered.answered_by_id == reviewer.pk
+    assert answered.answer.startswith("申请人")
     with pytest.raises(Conflict) as twice:
         cards.answer_card(card.pk, "再说明", actor=reviewer)
     assert twice.value.code == "card_already_answered"
