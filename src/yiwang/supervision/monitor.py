@@ -128,10 +128,11 @@ def _unit_for(model: type[Any], value: str | int | None, region: Region) -> Any:
     if value in (None, ""):
         return None
     found = model.objects.select_related("region").filter(code=str(value)[:40]).first()
-    if found is None or not found.region.path.startswith(region.path):
-        code = "hall_not_found" if model is ServiceHall else "department_not_found"
-        raise NotFound(_("没有这个单位"), code=code)
-    return found
+    if found is not None and found.region.path.startswith(region.path):
+        return found
+    if model is ServiceHall:
+        raise NotFound(_("没有这个大厅"), code="hall_not_found")
+    raise NotFound(_("没有这个部门"), code="department_not_found")
 
 
 def parse_day(value: str | None, name: str) -> date | None:
