@@ -55,7 +55,7 @@ def seed_demo_supervision(*, actor: Actor) -> int:
             actor=Actor.of(users["citizen"]),
             item_code=ITEM,
             form={
-                "purpose": "施工围挡",
+                "purpose": "房屋装修",
                 "location": "南关区大经路 9 号",
                 "area_m2": 30,
                 "date_from": "2026-12-20",
