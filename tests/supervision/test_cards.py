@@ -83,7 +83,7 @@ def test_issue_card_is_race_safe(make_case: MakeCase) -> None:
             region_id=case.region_id,
             department_id=case.department_id,
             case_status=case.status,
-            due_on=case.due_on,
+            due_on=WED,
             issued_on=WED,
             issued_at=case.submitted_at,
             escalate_on=WED,
@@ -96,6 +96,7 @@ def test_the_card_goes_to_the_responsible_staff_and_the_unit_head(
     make_case(date(2026, 9, 29), staff="reviewer-nanguan")
     cards.sweep_cards(on=WED)
     card = Card.objects.get()
+    assert card.staff is not None
     assert card.staff.username == "reviewer-nanguan"
     assert len(_inbox("reviewer-nanguan")) == 1
     assert "红牌" in _inbox("reviewer-nanguan")[0]

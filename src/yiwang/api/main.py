@@ -107,7 +107,10 @@ api = YiwangAPI(
             {"name": "credit", "description": "企业信用信息公示与信用监管（credit）"},
             {"name": "licenses", "description": "电子证照库：签发、核验、吊销、变更流（licenses）"},
             {"name": "messages", "description": "站内消息（notify）"},
-            {"name": "supervision", "description": "效能监察：实时监控、红黄牌、星级公示（supervision）"},
+            {
+                "name": "supervision",
+                "description": "效能监察：实时监控、红黄牌、星级公示（supervision）",
+            },
         ]
     },
 )
