@@ -145,3 +145,13 @@ def test_the_public_stars_api_and_page(client: Client, world: Any) -> None:
     assert "全省总体情况" in page.content.decode()
     assert "南关区" in page.content.decode()
     assert client.get("/public/stars/?department=nope").status_code == 404
+
+
+def test_the_workspace_links_the_monitor_for_supervisors_only(client: Client, world: Any) -> None:
+    _signed_in(client, "supervisor-changchun")
+    assert 'href="/supervision/"' in client.get("/workspace/").content.decode()
+    client.logout()
+    _signed_in(client, "clerk-nanguan")
+    page = client.get("/workspace/").content.decode()
+    assert 'href="/supervision/"' not in page
+    assert 'href="/supervision/cards/"' in page
