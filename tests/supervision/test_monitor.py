@@ -296,3 +296,31 @@ def test_the_overview_from_to_keeps_the_cases_that_arrived_then(
         == 5
     )
     assert client.get("/api/v1/supervision/overview?from=2026-09-02", **token).json()["open"] == 0
+
+
+def test_the_administrator_sees_the_province_and_any_region(make_case: MakeCase) -> None:
+    _world(make_case)
+    admin = Actor.of(User.objects.get(username="admin"))
+    view = monitor.overview(admin, monitor.where_for(admin), on=WED)
+    assert (view.where.region.code, view.open) == ("220000", 5)
+    assert monitor.where_for(admin, region="222424").region.code == "222424"
+
+
+def test_before_acceptance_the_hall_clerk_is_responsible(make_case: MakeCase) -> None:
+    case = make_case(
+        None, status=CaseStatus.SUPPLEMENT_REQUESTED, limit=None, staff="clerk-nanguan"
+    )
+    later = make_case(date(2026, 10, 8), staff="clerk-nanguan")  # in review: the department's
+    rows = {c.pk: c.responsible_id for c in monitor.with_responsible(Case.objects.all())}
+    clerk = User.objects.get(username="clerk-nanguan").pk
+    assert (rows[case.pk], rows[later.pk]) == (clerk, None)
+
+
+def test_items_are_listed_red_first_and_at_most_twenty(make_case: MakeCase) -> None:
+    assert monitor.TOP == 20
+    make_case(date(2026, 10, 20), item=WANGQING_ITEM)
+    make_case(date(2026, 10, 20), item=WANGQING_ITEM)
+    red = make_case(date(2026, 9, 29))
+    actor = _province()
+    view = monitor.overview(actor, monitor.where_for(actor), on=WED)
+    assert view.by_item[0].key == str(red.item_id) and view.by_item[0].red == 1
