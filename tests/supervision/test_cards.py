@@ -191,3 +191,40 @@ def test_the_task_runs_the_sweep(make_case: MakeCase) -> None:
     make_case(date(2026, 9, 29))
     result = sweep_cards.call("2026-09-30")
     assert result == {"issued": {"red": 1}, "escalated": 0}
+
+
+def test_the_default_term_and_the_direct_escalation_on_both_sides(
+    make_case: MakeCase, settings: Any
+) -> None:
+    del settings.YIWANG_CARD_ESCALATE_WORKDAYS
+    assert cards.escalate_workdays() == 2
+    make_case(date(2026, 9, 29))
+    cards.sweep_cards(on=WED)
+    card = Card.objects.get()
+    assert card.escalate_on == date(2026, 10, 9)  # Oct 8, 9: the 2nd working day after
+    assert cards.escalate_card(card, on=date(2026, 10, 9)) is False
+    assert cards.escalate_card(card, on=date(2026, 10, 10)) is True
+    assert cards.escalate_card(card, on=date(2026, 10, 12)) is False  # once
+    event = AuditEvent.objects.get(action="supervision.card_escalated")
+    assert event.after["to"] == ["supervisor-changchun"]
+
+
+def test_an_intake_card_belongs_to_the_hall_a_review_card_to_the_department(
+    make_case: MakeCase,
+) -> None:
+    from yiwang.cases.choices import CaseStatus
+
+    waiting = make_case(date(2026, 9, 29), status=CaseStatus.SUBMITTED)
+    reviewing = make_case(date(2026, 9, 29))
+    cards.sweep_cards(on=WED)
+    assert Card.objects.get(case=waiting).hall_id == waiting.hall_id is not None
+    assert Card.objects.get(case=reviewing).hall_id is None
+    assert len(_inbox("clerk-nanguan")) == 1  # the hall's clerk, for the waiting one
+
+
+def test_an_explanation_of_exactly_the_maximum_is_accepted(make_case: MakeCase) -> None:
+    make_case(date(2026, 9, 29), staff="reviewer-nanguan")
+    cards.sweep_cards(on=WED)
+    reviewer = Actor.of(User.objects.get(username="reviewer-nanguan"))
+    answered = cards.answer_card(Card.objects.get().pk, "长" * 1000, actor=reviewer)
+    assert len(answered.answer) == cards.ANSWER_MAX == 1000
