@@ -206,6 +206,7 @@ def test_the_default_term_and_the_direct_escalation_on_both_sides(
     assert cards.escalate_card(card, on=date(2026, 10, 10)) is True
     assert cards.escalate_card(card, on=date(2026, 10, 12)) is False  # once
     event = AuditEvent.objects.get(action="supervision.card_escalated")
+    assert event.after is not None
     assert event.after["to"] == ["supervisor-changchun"]
 
 
