@@ -335,6 +335,8 @@ YIWANG_PERIODIC_JOBS: dict[str, dict[str, object]] = {
         "every_seconds": 6 * 3600,
     },
     "dispatch-notifications": {"task": "yiwang.notify.tasks.dispatch_pending", "every_seconds": 30},
+    # issue 12: yellow and red cards (黄牌/红牌) of the open cases, and their escalation.
+    "sweep-cards": {"task": "yiwang.supervision.tasks.sweep_cards", "every_seconds": 3600},
     # 行政许可法 Art. 32: a submission nobody acted on in 5 working days counts as accepted.
     "sweep-deemed-acceptance": {
         "task": "yiwang.cases.tasks.sweep_deemed_acceptance",
@@ -390,6 +392,15 @@ YIWANG_UPLOAD_MAX_BYTES = int(os.environ.get("YIWANG_UPLOAD_MAX_BYTES", str(10 *
 # "calendar_day" (that day, the default) or "next_workday" (from YIWANG_OFFICE_CLOSES on).
 YIWANG_ARRIVAL_RULE = os.environ.get("YIWANG_ARRIVAL_RULE", "calendar_day")
 YIWANG_OFFICE_CLOSES = os.environ.get("YIWANG_OFFICE_CLOSES", "17:00")
+# 黄牌 (near due, issue 12): yellow when at most `percent` % of the stage's limit (rounded
+# up) or at most `min_workdays` working days remain, whichever is more (cases.clock).
+YIWANG_NEAR_DUE = {
+    "min_workdays": int(os.environ.get("YIWANG_NEAR_DUE_MIN_WORKDAYS", "1")),
+    "percent": int(os.environ.get("YIWANG_NEAR_DUE_PERCENT", "20")),
+}
+# A card nobody answered is escalated to the region's supervisor after this many working
+# days (supervision.cards).
+YIWANG_CARD_ESCALATE_WORKDAYS = int(os.environ.get("YIWANG_CARD_ESCALATE_WORKDAYS", "2"))
 # Per-account upload quotas (uploads.services, decision 0017); 0 switches one off.
 YIWANG_UPLOAD_RATE_LIMIT = int(os.environ.get("YIWANG_UPLOAD_RATE_LIMIT", "60"))
 YIWANG_UPLOAD_RATE_WINDOW_SECONDS = int(os.environ.get("YIWANG_UPLOAD_RATE_WINDOW_SECONDS", "3600"))

@@ -56,7 +56,15 @@ def expected(rule: Rule, role: str) -> Answer:
 
 PUBLIC_200 = Rule(allowed={EVERYONE: 200}, anonymous=200)
 SIGNED_IN_200 = Rule(allowed={EVERYONE: 200})
-SEES_NANGUAN = ("citizen", "clerk-nanguan", "reviewer-nanguan", "supervisor-jilin", "admin")
+SEES_NANGUAN = (
+    "citizen",
+    "clerk-nanguan",
+    "reviewer-nanguan",
+    "supervisor-jilin",
+    "supervisor-changchun",
+    "admin",
+)
+SUPERVISORS = ("supervisor-jilin", "supervisor-changchun", "admin")
 CASE_HIDDEN: Answer = (404, "case_not_found")
 CREDIT_STAFF: Answer = (403, "credit_staff_only")
 ENTERPRISE_ONLY: Answer = (403, "enterprise_only")
@@ -91,13 +99,15 @@ OPERATIONS: dict[str, Rule] = {
     "GET /cases/{case_no}/materials/{material_id}": Rule(
         allowed={"citizen": 200, "clerk-nanguan": 200, "reviewer-nanguan": 200},
         denied=CASE_HIDDEN,
-        special=dict.fromkeys(("supervisor-jilin", "admin"), (403, "materials_not_allowed")),
+        special=dict.fromkeys(
+            ("supervisor-jilin", "supervisor-changchun", "admin"), (403, "materials_not_allowed")
+        ),
     ),
     "POST /cases/{case_no}/actions": Rule(
         allowed={"clerk-nanguan": 200},
         denied=CASE_HIDDEN,
         special=dict.fromkeys(
-            ("citizen", "reviewer-nanguan", "supervisor-jilin", "admin"),
+            ("citizen", "reviewer-nanguan", "supervisor-jilin", "supervisor-changchun", "admin"),
             (403, "action_not_allowed"),
         ),
     ),
@@ -207,6 +217,14 @@ OPERATIONS: dict[str, Rule] = {
     # online proofs: the kinds are public; a person asks for their own proof (the walk
     # asks for a 居住证明, which only a person holds — an enterprise is told so)
     "GET /proofs": PUBLIC_200,
+    # supervision (issue 12): the monitor for supervisors, the star levels for everyone
+    "GET /supervision/overview": Rule(
+        allowed=dict.fromkeys(SUPERVISORS, 200), denied=(403, "not_a_supervisor")
+    ),
+    "GET /supervision/cases": Rule(
+        allowed=dict.fromkeys(SUPERVISORS, 200), denied=(403, "not_a_supervisor")
+    ),
+    "GET /public/stars": PUBLIC_200,
     "POST /proofs": Rule(
         allowed={"citizen": 201},
         denied=(403, "proofs_for_applicants"),

@@ -257,6 +257,21 @@ def test_remaining_days_and_the_yellow_mark_of_a_30_day_limit() -> None:
         assert view.overdue is False
 
 
+def test_the_yellow_threshold_is_the_setting_on_both_sides(settings: Any) -> None:
+    """YIWANG_NEAR_DUE (issue 12): the case page's mark follows the configured rule, the
+    same one the supervision monitor compares in SQL (cases.clock.near_due_before)."""
+    due = date(2026, 11, 30)  # Monday; Nov 20 (Fri) leaves 6 working days, Nov 19 7
+    settings.YIWANG_NEAR_DUE = {"min_workdays": 7, "percent": 0}
+    assert clock.near_due_threshold(30) == 7
+    assert clock.clock_view(_in_review(due), date(2026, 11, 19)).near_due is True
+    assert clock.clock_view(_in_review(due), date(2026, 11, 18)).near_due is False  # 8 left
+    assert clock.near_due_before(date(2026, 11, 19), 30) == date(2026, 12, 1)
+    settings.YIWANG_NEAR_DUE = {"percent": 10}  # min_workdays keeps its default of 1
+    assert clock.near_due_threshold(30) == 3
+    assert clock.clock_view(_in_review(due), date(2026, 11, 25)).near_due is True  # 3 left
+    assert clock.clock_view(_in_review(due), date(2026, 11, 24)).near_due is False  # 4 left
+
+
 def test_the_due_day_itself_is_in_time_the_day_after_is_red() -> None:
     due = date(2026, 11, 30)
     on_due = clock.clock_view(_in_review(due), due)

@@ -107,6 +107,10 @@ api = YiwangAPI(
             {"name": "credit", "description": "企业信用信息公示与信用监管（credit）"},
             {"name": "licenses", "description": "电子证照库：签发、核验、吊销、变更流（licenses）"},
             {"name": "messages", "description": "站内消息（notify）"},
+            {
+                "name": "supervision",
+                "description": "效能监察：实时监控、红黄牌、星级公示（supervision）",
+            },
         ]
     },
 )
@@ -263,6 +267,7 @@ def _register_routers() -> None:
     from yiwang.licenses.api import router as licenses_router
     from yiwang.licenses.api_proofs import router as proofs_router
     from yiwang.notify.api import router as notify_router
+    from yiwang.supervision.api import router as supervision_router
     from yiwang.uploads.api import router as uploads_router
 
     api.add_router("/auth", accounts_router)
@@ -274,6 +279,7 @@ def _register_routers() -> None:
     api.add_router("", licenses_router)
     api.add_router("", proofs_router)
     api.add_router("", notify_router)
+    api.add_router("", supervision_router)
 
 
 _register_routers()

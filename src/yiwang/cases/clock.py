@@ -181,20 +181,62 @@ def governing_deadline(case: Case) -> date | None:
 
 
 def _stage_limit(case: Case) -> int:
-    if case.status == CaseStatus.SUBMITTED:
-        return ACCEPTANCE_WINDOW_WORKDAYS
-    if case.status in (CaseStatus.APPROVED, CaseStatus.ISSUED):
-        return ISSUE_LIMIT_WORKDAYS
-    if case.promised_limit_days is not None:  # the limit the case was accepted under
-        return case.promised_limit_days
-    return int(case.item.promised_limit_days)
+    if case.status not in (CaseStatus.SUBMITTED, CaseStatus.APPROVED, CaseStatus.ISSUED) and (
+        case.promised_limit_days is None
+    ):
+        return int(case.item.promised_limit_days)
+    return stage_limit(case.status, case.promised_limit_days, 0)
+
+
+#: YIWANG_NEAR_DUE = {"min_workdays": 1, "percent": 20}: the 黄牌 (near-due) rule of
+#: issue 12 — yellow when at most `percent` % of the stage's limit (rounded up) or at
+#: most `min_workdays` working days remain, whichever is more. The one place the rule
+#: lives: the case pages (`clock_view`) and the supervision monitor and cards
+#: (`near_due_before`) both read it here.
+NEAR_DUE_DEFAULT = {"min_workdays": 1, "percent": 20}
+
+
+def _near_due_setting() -> tuple[int, int]:
+    raw = getattr(settings, "YIWANG_NEAR_DUE", None) or {}
+    if not isinstance(raw, dict):
+        raise ImproperlyConfigured("YIWANG_NEAR_DUE must be a dict")
+    merged = {**NEAR_DUE_DEFAULT, **raw}
+    try:
+        least, percent = int(merged["min_workdays"]), int(merged["percent"])
+    except (TypeError, ValueError) as exc:
+        raise ImproperlyConfigured(f"YIWANG_NEAR_DUE must hold integers: {raw!r}") from exc
+    if least < 0 or not 0 <= percent <= 100:
+        raise ImproperlyConfigured(f"YIWANG_NEAR_DUE out of range: {raw!r}")
+    return least, percent
 
 
 def near_due_threshold(limit_days: int) -> int:
-    """黄牌 rule (our choice, one rule for every stage): near due when at most a fifth
-    of the stage's limit remains, rounded up, and at least on the last day — 1 day of
-    a 5-day limit, 4 of a 20-day limit, the due day itself for instant items."""
-    return max(1, math.ceil(limit_days / 5))
+    """黄牌 rule (issue 12, YIWANG_NEAR_DUE): near due when at most `percent` % of the
+    stage's limit remains, rounded up, or at most `min_workdays` — by default a fifth
+    and at least the last day: 1 day of a 5-day limit, 4 of a 20-day limit, the due day
+    itself for instant items."""
+    least, percent = _near_due_setting()
+    return max(least, math.ceil(limit_days * percent / 100))
+
+
+def near_due_before(on: date, limit_days: int) -> date:
+    """The first due date that is NOT yet near due on `on` for a stage of `limit_days`:
+    a case due on d (d >= on) is yellow iff d < near_due_before(on, limit) — the same
+    rule as `clock_view` (remaining = working days in (on, d] <= threshold), as a date,
+    so the monitor can compare `due_on` in SQL."""
+    return workdays.add(on, near_due_threshold(limit_days) + 1).value
+
+
+def stage_limit(status: str, promised_limit_days: int | None, item_promised_days: int) -> int:
+    """The limit (working days) the stage of a case in `status` is measured against:
+    the acceptance window, the issue limit, else the promised limit accepted under."""
+    if status == CaseStatus.SUBMITTED:
+        return ACCEPTANCE_WINDOW_WORKDAYS
+    if status in (CaseStatus.APPROVED, CaseStatus.ISSUED):
+        return ISSUE_LIMIT_WORKDAYS
+    if promised_limit_days is not None:  # the limit the case was accepted under
+        return promised_limit_days
+    return item_promised_days
 
 
 @dataclass(frozen=True)

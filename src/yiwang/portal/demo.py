@@ -16,6 +16,7 @@ from yiwang.common.workdays import seed_from_chinesecalendar
 from yiwang.credit.demo import seed_demo_credit
 from yiwang.licenses.demo import seed_demo_licenses
 from yiwang.org.services import load_org_data
+from yiwang.supervision.demo import seed_demo_supervision
 
 DEMO_PASSWORD = "yiwang-demo-2026"  # noqa: S105 - published on purpose, refused in production
 
@@ -54,4 +55,11 @@ def seed_demo(say: Callable[[str], None]) -> int:
     licenses = seed_demo_licenses(actor=SEED)
     say(f"licenses: {licenses} types and licenses" if licenses else "licenses: up to date")
     created += licenses
+    supervision = seed_demo_supervision(actor=SEED)
+    say(
+        f"supervision: {supervision} late cases and cards"
+        if supervision
+        else "supervision: up to date"
+    )
+    created += supervision
     return created

@@ -7,6 +7,7 @@ from yiwang.portal import (
     views_licenses,
     views_proofs,
     views_public,
+    views_supervision,
     views_workbench,
 )
 
@@ -37,6 +38,15 @@ urlpatterns = [
     path("items/", views_public.item_search, name="items"),
     path("items/<str:code>/", views_public.item_guide, name="item"),
     path("lookup/", views_public.case_lookup, name="lookup"),
+    path("public/stars/", views_supervision.public_stars, name="stars"),
+    # efficiency supervision: the live monitor, the cards of a unit
+    path("supervision/", views_supervision.monitor_page, name="supervision"),
+    path("supervision/cards/", views_supervision.card_list, name="supervision-cards"),
+    path(
+        "supervision/cards/<int:card_id>/answer/",
+        views_supervision.card_answer,
+        name="supervision-card-answer",
+    ),
     # the citizen/enterprise centre
     path("items/<str:code>/apply/", views_centre.apply, name="apply"),
     path("centre/cases/", views_centre.my_cases, name="centre-cases"),

@@ -28,9 +28,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from yiwang.accounts import selectors as account_selectors
 from yiwang.accounts import services as account_services
+from yiwang.accounts.actor import request_actor
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import User
 from yiwang.common.http import client_address
+from yiwang.common.permissions import Permission
 from yiwang.org import selectors as org_selectors
 from yiwang.org.models import Region
 from yiwang.portal.directory import filter_tree, nest_below
@@ -182,6 +184,10 @@ def workspace(request: HttpRequest) -> HttpResponse:
         context["identity"] = account_selectors.identity_for(user, viewer=user)
     else:
         context["posts"] = account_selectors.posts_of(user)
+        actor = request_actor(request)
+        context["supervises"] = actor.platform or bool(
+            actor.paths_below(Permission.SUPERVISION_VIEW)
+        )
     return render(request, "portal/workspace.html", context)
 
 

@@ -1,0 +1,94 @@
+"""Shapes of the supervision API (monitor, cards, stars)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ninja import Schema
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    level: str
+
+
+class BreakdownOut(Schema):
+    key: str
+    name: str
+    open: int
+    red: int
+    yellow: int
+    cards: int
+
+
+class OverviewOut(Schema):
+    region: RegionOut
+    hall: str | None
+    department: str | None
+    as_of: date
+    open: int
+    red: int
+    yellow: int
+    provisional: int
+    suspended: int
+    on_time_share: float | None
+    cards_issued: int
+    cards_unanswered: int
+    cards_escalated: int
+    children_level: str
+    by_status: list[BreakdownOut]
+    children: list[BreakdownOut]
+    by_department: list[BreakdownOut]
+    by_item: list[BreakdownOut]
+    staff: list[BreakdownOut]
+
+
+class SupervisedCaseOut(Schema):
+    case_no: str
+    item_name: str
+    department: str
+    hall: str | None
+    region: str
+    status: str
+    status_label: str
+    colour: str
+    due_on: date | None
+    remaining_workdays: int | None
+    provisional: bool
+    applicant: str  # masked
+    responsible: str | None
+
+
+class SupervisedCaseListOut(Schema):
+    items: list[SupervisedCaseOut]
+    total: int
+    total_capped: bool
+    page: int
+    page_size: int
+
+
+class StarCountsOut(Schema):
+    key: str
+    name: str
+    total: int
+    five: int
+    four: int
+    three: int
+    five_star_share: float | None
+
+
+class StarItemOut(Schema):
+    code: str
+    name: str
+    department: str
+    visits: int
+    stars: int
+
+
+class StarsOut(Schema):
+    province: StarCountsOut
+    halls: list[StarCountsOut]
+    hall: StarCountsOut | None = None
+    departments: list[StarCountsOut] = []
+    items: list[StarItemOut] = []

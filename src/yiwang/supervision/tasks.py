@@ -1,0 +1,22 @@
+"""Background tasks of supervision; each is idempotent (safe to run twice).
+
+Periodic (settings.YIWANG_PERIODIC_JOBS):
+- ``yiwang.supervision.tasks.sweep_cards`` — hourly (黄牌/红牌 and their escalation).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django_tasks import task
+
+from yiwang.supervision import cards
+
+
+@task()
+def sweep_cards(today: str | None = None) -> dict[str, object]:
+    """Issue the missing yellow and red cards and escalate the unanswered ones.
+    `today` (ISO date) is for tests and replays."""
+    on = date.fromisoformat(today) if today else None
+    report = cards.sweep_cards(on=on)
+    return {"issued": dict(report.issued), "escalated": report.escalated}
