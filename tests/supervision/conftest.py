@@ -11,6 +11,7 @@ import pytest
 from tests import seeding
 from tests.cases.conftest import (  # noqa: F401 - fixtures shared with the cases tests
     FrozenClock,
+    api,
     calendar,
     frozen,
     world,
