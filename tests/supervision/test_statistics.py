@@ -19,7 +19,7 @@ from yiwang.accounts.actor import Actor
 from yiwang.accounts.models import StaffPost, User
 from yiwang.cases.models import Case
 from yiwang.common import workdays
-from yiwang.common.errors import NotFound, ValidationFailed
+from yiwang.common.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.feedback.models import Evaluation
 from yiwang.org.models import Post
 from yiwang.supervision.models import COUNTERS, StatsDaily
@@ -71,7 +71,7 @@ def direct_counts() -> dict[tuple[Any, ...], Counter[str]]:
 
 def rollup_counts() -> dict[tuple[Any, ...], Counter[str]]:
     out = {}
-    for r in StatsDaily.objects.values():
+    for r in map(dict, StatsDaily.objects.values()):
         counters = Counter({c: r[c] for c in COUNTERS if r[c]})
         if counters:
             out[(r["day"], r["region_id"], r["department_id"], r["item_id"], r["channel"])] = (
@@ -197,7 +197,7 @@ def test_a_city_supervisor_sees_only_the_city(people: Any, frozen: FrozenClock) 
     with pytest.raises(NotFound):
         queries.statistics(city, region="222424")  # 汪清县, another city's county
     citizen = Actor.of(User.objects.get(username="citizen"))
-    with pytest.raises(NotFound):
+    with pytest.raises(PermissionDenied):
         queries.overview(citizen)
     with pytest.raises(ValidationFailed):
         queries.statistics(city, by="staff")

@@ -107,6 +107,7 @@ api = YiwangAPI(
             {"name": "credit", "description": "企业信用信息公示与信用监管（credit）"},
             {"name": "licenses", "description": "电子证照库：签发、核验、吊销、变更流（licenses）"},
             {"name": "messages", "description": "站内消息（notify）"},
+            {"name": "supervision", "description": "效能监察：统计、监控、红黄牌（supervision）"},
         ]
     },
 )
@@ -263,6 +264,7 @@ def _register_routers() -> None:
     from yiwang.licenses.api import router as licenses_router
     from yiwang.licenses.api_proofs import router as proofs_router
     from yiwang.notify.api import router as notify_router
+    from yiwang.supervision.api_statistics import router as statistics_router
     from yiwang.uploads.api import router as uploads_router
 
     api.add_router("/auth", accounts_router)
@@ -274,6 +276,7 @@ def _register_routers() -> None:
     api.add_router("", licenses_router)
     api.add_router("", proofs_router)
     api.add_router("", notify_router)
+    api.add_router("", statistics_router)
 
 
 _register_routers()

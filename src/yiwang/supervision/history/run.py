@@ -21,6 +21,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from tqdm import tqdm
 
 from yiwang.accounts.actor import Actor
@@ -78,7 +79,7 @@ def seed_history(
 ) -> HistoryReport:
     """Make the seed's cases 0..cases-1 exist (those below the checkpoint are kept)."""
     if cases < 0 or years < 1 or batch_size < 1:
-        raise ValidationFailed("cases ≥ 0, years ≥ 1, batch size ≥ 1", code="bad_history_args")
+        raise ValidationFailed(_("办件数不能为负，年数和每批件数至少为 1"), code="bad_history_args")
     today = clock.today()
     run = HistoryRun.objects.filter(seed=seed).first()
     if run is None:
@@ -87,7 +88,9 @@ def seed_history(
         )
     elif run.years != years:
         raise ValidationFailed(
-            f"seed {seed} was generated with --years {run.years}", code="history_years_differ"
+            _("随机种子 %(seed)s 的历史数据是按 %(years)s 年生成的，不能换用其他年数")
+            % {"seed": seed, "years": run.years},
+            code="history_years_differ",
         )
     began = _time.monotonic()
     report = HistoryReport(seed, cases, 0, run.done, 0, 0.0)

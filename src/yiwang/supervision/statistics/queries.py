@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from yiwang.accounts.actor import NOTHING, Actor, restrict, scope_rule
 from yiwang.catalog.models import ServiceItem
-from yiwang.common.errors import NotFound, ValidationFailed
+from yiwang.common.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.common.permissions import Permission
 from yiwang.org.models import Department, Region
 from yiwang.supervision.models import COUNTERS, StatsDaily
@@ -146,11 +146,10 @@ def _chosen_region(actor: Actor, code: str | None) -> Region:
     """The asked region, if the actor may see it; default their own top region. A
     region outside the scope is answered as if it did not exist (404)."""
     paths = sorted(actor.paths_below(Permission.SUPERVISION_VIEW), key=len)
+    if not paths and not actor.platform:
+        raise PermissionDenied(_("仅效能监察人员可以查看统计"), code="supervisors_only")
     if not code:
-        if actor.platform or not paths:
-            code = PROVINCE
-        else:
-            code = paths[0].rstrip("/").rsplit("/", 1)[-1]
+        code = PROVINCE if actor.platform or not paths else paths[0].rstrip("/").rsplit("/", 1)[-1]
     region = Region.objects.filter(code=code).first()
     visible = region is not None and (
         actor.platform or any(region.path.startswith(p) for p in paths)
