@@ -37,11 +37,9 @@ def test_the_province_page_has_the_headline_tables_and_chart_data(
     assert "吉林省 · 效能统计" in html
     assert "比法定时限缩短" in html
     assert "portal/vendor/echarts/echarts.min.js" in html
-    data = json.loads(
-        re.search(
-            r'<script id="stats-data" type="application/json">(.*?)</script>', html, re.S
-        ).group(1)
-    )
+    found = re.search(r'<script id="stats-data" type="application/json">(.*?)</script>', html, re.S)
+    assert found is not None
+    data = json.loads(found.group(1))
     assert sum(data["accepted"]) == response.context["total"]["accepted"] > 0
     assert "长春市" in data["units"]
     assert 'href="?region=220100' in html  # drill down to the city
