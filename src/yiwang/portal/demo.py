@@ -16,6 +16,7 @@ from yiwang.common.workdays import seed_from_chinesecalendar
 from yiwang.credit.demo import seed_demo_credit
 from yiwang.licenses.demo import seed_demo_licenses
 from yiwang.org.services import load_org_data
+from yiwang.supervision.history.demo import seed_demo_history
 
 DEMO_PASSWORD = "yiwang-demo-2026"  # noqa: S105 - published on purpose, refused in production
 
@@ -54,4 +55,7 @@ def seed_demo(say: Callable[[str], None]) -> int:
     licenses = seed_demo_licenses(actor=SEED)
     say(f"licenses: {licenses} types and licenses" if licenses else "licenses: up to date")
     created += licenses
+    history = seed_demo_history(actor=SEED)
+    say(f"history: {history} cases of the past year" if history else "history: up to date")
+    created += history
     return created
