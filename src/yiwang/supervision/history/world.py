@@ -5,7 +5,8 @@ frozen values, so that planning a case costs no query.
 Staff and applicants that the history needs and the seeded province lacks are created
 in bulk (`ensure_people`): per unit that takes in or handles cases a few history clerks
 and reviewers on posts of the seeded roles, and a pool of citizens and enterprises with
-valid ID numbers and USCCs. They are ordinary accounts (`is_demo`), unusable passwords.
+valid ID numbers and USCCs. They are ordinary accounts with unusable passwords, not
+demo sign-in accounts (the demo lists those at its start).
 """
 
 from __future__ import annotations
@@ -192,7 +193,7 @@ def ensure_people(on: date) -> int:
         )
         unusable = make_password(None)
         new = [
-            User(username=u, kind=UserKind.STAFF, display_name=d, password=unusable, is_demo=True)
+            User(username=u, kind=UserKind.STAFF, display_name=d, password=unusable)
             for _, u, d in wanted
             if u not in existing
         ]
@@ -247,7 +248,6 @@ def _ensure_applicants(on: date) -> int:
                     kind=UserKind.CITIZEN,
                     display_name=name,
                     password=unusable,
-                    is_demo=True,
                 )
             )
             citizens.append(
@@ -264,7 +264,6 @@ def _ensure_applicants(on: date) -> int:
                     kind=UserKind.ENTERPRISE,
                     display_name=name,
                     password=unusable,
-                    is_demo=True,
                 )
             )
             enterprises.append(
