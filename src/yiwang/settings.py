@@ -351,6 +351,11 @@ YIWANG_PERIODIC_JOBS: dict[str, dict[str, object]] = {
     # 企业信息公示暂行条例: the abnormal-operations list after 30 June, the 3-year
     # escalation to the serious-violation list, and due removal applications.
     "credit-list-sweeps": {"task": "yiwang.credit.tasks.run_list_sweeps", "every_seconds": 3600},
+    # Issue 12 (decision 0024): the statistics rollup follows the cases incrementally.
+    "refresh-statistics": {
+        "task": "yiwang.supervision.tasks.refresh_statistics",
+        "every_seconds": 300,
+    },
     # Issue 11 item 8: bulk-imported licenses are signed by a resumable job (decision 0021).
     "sign-pending-licenses": {
         "task": "yiwang.licenses.tasks.sign_pending_licenses",

@@ -233,4 +233,8 @@ OPERATIONS: dict[str, Rule] = {
     # notify: a message is its recipient's
     "GET /messages": SIGNED_IN_200,
     "POST /messages/{message_id}/read": Rule(allowed={"citizen": 200}, denied=(404, "not_found")),
+    # supervision statistics (decision 0024): supervisors within their regions
+    "GET /supervision/statistics": Rule(
+        allowed=dict.fromkeys(SUPERVISORS, 200), denied=(403, "not_a_supervisor")
+    ),
 }

@@ -1,6 +1,7 @@
-"""Fixtures of the monitor and card tests: the cases tests' world (org, demo accounts,
-2025–2026 calendar, demo catalog) and open cases built directly with the dates a test
-needs (the monitor reads rows; how they came to be is the cases app's business)."""
+"""Fixtures of the supervision tests: the cases tests' world (org, demo accounts,
+2025–2026 calendar, demo catalog) and frozen clock; open cases built directly with the
+dates a monitor test needs (the monitor reads rows; how they came to be is the cases
+app's business); the history world (history staff and applicants) built once per group."""
 
 from __future__ import annotations
 
@@ -12,7 +13,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.cases.conftest import _seed_calendar, _seed_world, calendar, frozen, world  # noqa: F401
+from tests import seeding
+from tests.cases.conftest import (  # noqa: F401 - fixtures shared with the cases tests
+    FrozenClock,
+    _seed_calendar,
+    _seed_world,
+    api,
+    calendar,
+    frozen,
+    world,
+)
 from yiwang.accounts.models import User
 from yiwang.cases.choices import CaseStatus, EventKind
 from yiwang.cases.models import Case, CaseEvent
@@ -75,3 +85,26 @@ def make_case(world: dict[str, Any]) -> MakeCase:  # noqa: F811
         return case
 
     return make
+
+
+#: The window the tests' history is drawn from: inside the published calendars (2025,
+#: 2026), so that no deadline is provisional by accident.
+START, END = date(2025, 3, 3), date(2026, 10, 30)
+
+
+@seeding.step("supervision.people", after=("cases.world",))
+def _seed_people() -> None:
+    from yiwang.supervision.history.world import ensure_people
+
+    ensure_people(END)
+
+
+@pytest.fixture
+@seeding.provides("supervision.people")
+def people(world: dict[str, Any]) -> dict[str, Any]:  # noqa: F811 - the imported fixture
+    """The cases world plus the history's staff and applicant pool."""
+    seeding.ensure("supervision.people")
+    return world
+
+
+__all__ = ["FrozenClock"]

@@ -268,6 +268,7 @@ def _register_routers() -> None:
     from yiwang.licenses.api_proofs import router as proofs_router
     from yiwang.notify.api import router as notify_router
     from yiwang.supervision.api import router as supervision_router
+    from yiwang.supervision.api_statistics import router as statistics_router
     from yiwang.uploads.api import router as uploads_router
 
     api.add_router("/auth", accounts_router)
@@ -280,6 +281,7 @@ def _register_routers() -> None:
     api.add_router("", proofs_router)
     api.add_router("", notify_router)
     api.add_router("", supervision_router)
+    api.add_router("", statistics_router)
 
 
 _register_routers()

@@ -17,6 +17,7 @@ from yiwang.credit.demo import seed_demo_credit
 from yiwang.licenses.demo import seed_demo_licenses
 from yiwang.org.services import load_org_data
 from yiwang.supervision.demo import seed_demo_supervision
+from yiwang.supervision.history.demo import seed_demo_history
 
 DEMO_PASSWORD = "yiwang-demo-2026"  # noqa: S105 - published on purpose, refused in production
 
@@ -62,4 +63,7 @@ def seed_demo(say: Callable[[str], None]) -> int:
         else "supervision: up to date"
     )
     created += supervision
+    history = seed_demo_history(actor=SEED)
+    say(f"history: {history} cases of the past year" if history else "history: up to date")
+    created += history
     return created

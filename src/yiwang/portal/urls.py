@@ -8,6 +8,7 @@ from yiwang.portal import (
     views_proofs,
     views_public,
     views_supervision,
+    views_supervision_stats,
     views_workbench,
 )
 
@@ -90,6 +91,17 @@ urlpatterns = [
     # the officer's e-license verify page (public) and its service worker (scope /verify/)
     path("verify/", views_licenses.verify_page, name="verify"),
     path("verify/sw.js", views_licenses.verify_service_worker, name="verify-sw"),
+    # efficiency supervision: statistics (lane M mounts the monitor under /supervision/)
+    path(
+        "supervision/statistics/",
+        views_supervision_stats.statistics_page,
+        name="supervision-statistics",
+    ),
+    path(
+        "supervision/statistics/export.<str:fmt>",
+        views_supervision_stats.statistics_export,
+        name="supervision-statistics-export",
+    ),
     # the hall's self-service terminal
     path("kiosk/", views_kiosk.choose, name="kiosk"),
     path("kiosk/done/", views_kiosk.done, name="kiosk-done"),

@@ -2,6 +2,8 @@
 
 Periodic (settings.YIWANG_PERIODIC_JOBS):
 - ``yiwang.supervision.tasks.sweep_cards`` — hourly (黄牌/红牌 and their escalation).
+- ``yiwang.supervision.tasks.refresh_statistics`` — every 5 minutes: fold the case
+  events and ratings since the last run into the statistics rollup (decision 0024).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import date
 from django_tasks import task
 
 from yiwang.supervision import cards
+from yiwang.supervision.statistics.rollup import refresh
 
 
 @task()
@@ -20,3 +23,9 @@ def sweep_cards(today: str | None = None) -> dict[str, object]:
     on = date.fromisoformat(today) if today else None
     report = cards.sweep_cards(on=on)
     return {"issued": dict(report.issued), "escalated": report.escalated}
+
+
+@task()
+def refresh_statistics() -> dict[str, int]:
+    """Bring the daily rollup up to date with the cases (facts that changed)."""
+    return {"changed": refresh()}

@@ -42,6 +42,27 @@ def reserve_case_pk() -> int:
     return int(pk)
 
 
+def format_case_no(region_code: str, day: date, number: int) -> str:
+    """The case number of the `number`-th case of a region and day."""
+    return f"{region_code}-{day:%Y%m%d}-{number:06d}"
+
+
+def next_case_nos(region_code: str, day: date, count: int) -> list[str]:
+    """`count` consecutive numbers of one region and day in one upsert of the same
+    counter row (bulk writers: the history seed). Inside the caller's transaction, so a
+    rolled-back batch gives its numbers back on both databases; the row stays locked
+    until it commits (a bulk writer, not the submission path)."""
+    table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
+    sql = (
+        f"INSERT INTO {table} (region_code, day, last) VALUES (%s, %s, %s) "  # noqa: S608
+        f"ON CONFLICT (region_code, day) DO UPDATE SET last = {table}.last + %s RETURNING last"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [region_code, day, count, count])
+        (last,) = cursor.fetchone()
+    return [format_case_no(region_code, day, n) for n in range(last - count + 1, last + 1)]
+
+
 def next_case_no(region_code: str, day: date) -> str:
     table = connection.ops.quote_name(CaseNumberCounter._meta.db_table)
     sql = (
@@ -54,7 +75,7 @@ def next_case_no(region_code: str, day: date) -> str:
         with connection.cursor() as cursor:
             cursor.execute(sql, [region_code, day])
             (number,) = cursor.fetchone()
-    return f"{region_code}-{day:%Y%m%d}-{number:06d}"
+    return format_case_no(region_code, day, number)
 
 
 class _Held:

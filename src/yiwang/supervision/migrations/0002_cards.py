@@ -11,6 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0005_material_licenses"),
         ("org", "0001_initial"),
+        ("supervision", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
