@@ -91,3 +91,28 @@ def test_others_are_refused_and_bad_input_is_422(
         _get(client, token, **{"from": "2026-05-01", "to": "2026-04-01"}), 422, "bad_date_range"
     )
     assert client.get("/api/v1/supervision/statistics").status_code == 401
+
+
+def test_the_overview_carries_the_period_figures_of_the_region(
+    client: Any, api_login: Any, history: None
+) -> None:
+    """The monitor's overview gives the rollup's figures of the asked region (the
+    statistics' total), the city supervisor's only of the city."""
+    province = api_login("supervisor-jilin")
+    stats = _get(client, province, by="region", period="year").json()["total"]
+    over = client.get("/api/v1/supervision/overview", HTTP_AUTHORIZATION=f"Bearer {province}")
+    period = over.json()["period"]
+    assert period["accepted"] == stats["accepted"] > 0
+    assert period["avg_workdays"] == stats["avg_workdays"]
+    city = api_login("supervisor-changchun")
+    city_stats = _get(client, city, by="region", period="year").json()["total"]
+    city_over = client.get("/api/v1/supervision/overview", HTTP_AUTHORIZATION=f"Bearer {city}")
+    assert city_over.json()["region"]["code"] == "220100"
+    assert city_over.json()["period"]["accepted"] == city_stats["accepted"]
+    assert city_stats["accepted"] < stats["accepted"]
+    hall = client.get(
+        "/api/v1/supervision/overview",
+        {"region": "220102", "hall": "hall-220102"},
+        HTTP_AUTHORIZATION=f"Bearer {province}",
+    )
+    assert hall.status_code == 200 and hall.json()["period"] is None

@@ -26,6 +26,7 @@ from yiwang.supervision.schemas import (
     SupervisedCaseOut,
 )
 from yiwang.supervision.selectors import UnitCards, open_cards_by_unit
+from yiwang.supervision.statistics import queries as statistics
 
 router = Router(tags=["supervision"])
 
@@ -67,6 +68,12 @@ def get_overview(
     )
     view = monitor.overview(actor, where)
     cards = monitor_cards(actor, where)
+    period = None
+    if where.hall is None and where.department is None:  # the rollup is kept per region
+        figures = statistics.overview(
+            actor, region=where.region.code, date_from=where.arrived_from, date_to=where.arrived_to
+        )
+        period = {k: v for k, v in figures.items() if k not in ("region", "region_name")}
     return OverviewOut(
         region=RegionOut(code=where.region.code, name=where.region.name, level=where.region.level),
         hall=where.hall.code if where.hall else None,
@@ -78,6 +85,7 @@ def get_overview(
         provisional=view.provisional,
         suspended=view.suspended,
         on_time_share=view.on_time_share,
+        period=period,
         cards_issued=cards.issued,
         cards_unanswered=cards.unanswered,
         cards_escalated=cards.escalated,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ninja import Schema
+from ninja import Field, Schema
 
 
 class RegionOut(Schema):
@@ -37,6 +37,12 @@ class OverviewOut(Schema):
     cards_unanswered: int
     cards_escalated: int
     children_level: str
+    period: dict[str, int | float | None] | None = Field(
+        None,
+        description="The region's figures over the period from the statistics rollup "
+        "(accepted, completed, on time, average working days, ratios to the promised and "
+        "legal limits, satisfaction …; decision 0024); absent for a hall or department.",
+    )
     by_status: list[BreakdownOut]
     children: list[BreakdownOut]
     by_department: list[BreakdownOut]
