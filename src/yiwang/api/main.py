@@ -107,6 +107,7 @@ api = YiwangAPI(
             {"name": "credit", "description": "企业信用信息公示与信用监管（credit）"},
             {"name": "licenses", "description": "电子证照库：签发、核验、吊销、变更流（licenses）"},
             {"name": "messages", "description": "站内消息（notify）"},
+            {"name": "feedback", "description": "好差评：评价、差评整改、回访与申诉（feedback）"},
         ]
     },
 )
@@ -260,6 +261,7 @@ def _register_routers() -> None:
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
     from yiwang.credit.api import router as credit_router
+    from yiwang.feedback.api import router as feedback_router
     from yiwang.licenses.api import router as licenses_router
     from yiwang.licenses.api_proofs import router as proofs_router
     from yiwang.notify.api import router as notify_router
@@ -274,6 +276,7 @@ def _register_routers() -> None:
     api.add_router("", licenses_router)
     api.add_router("", proofs_router)
     api.add_router("", notify_router)
+    api.add_router("", feedback_router)
 
 
 _register_routers()
