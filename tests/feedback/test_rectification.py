@@ -55,7 +55,7 @@ def test_every_state_is_reachable_and_every_row_has_one_who() -> None:
                 reached.add(row.target)
                 grew = True
     assert reached == set(S)
-    assert TERMINAL == {S.CLOSED, S.DISMISSED}
+    assert {S.CLOSED, S.DISMISSED} == TERMINAL
     assert not [r for r in TRANSITIONS if r.source in TERMINAL]
     whos = {(r.source, r.action): r.who.relation for r in TRANSITIONS}
     assert whos[(S.OPEN, "answer")] == Relation.UNIT

@@ -14,6 +14,7 @@ from yiwang.catalog.services import load_catalog_data
 from yiwang.common.errors import PermissionDenied
 from yiwang.common.workdays import seed_from_chinesecalendar
 from yiwang.credit.demo import seed_demo_credit
+from yiwang.feedback.demo import seed_demo_feedback
 from yiwang.licenses.demo import seed_demo_licenses
 from yiwang.org.services import load_org_data
 
@@ -54,4 +55,7 @@ def seed_demo(say: Callable[[str], None]) -> int:
     licenses = seed_demo_licenses(actor=SEED)
     say(f"licenses: {licenses} types and licenses" if licenses else "licenses: up to date")
     created += licenses
+    ratings = seed_demo_feedback(actor=SEED)
+    say(f"feedback: {ratings} ratings" if ratings else "feedback: up to date")
+    created += ratings
     return created
