@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from yiwang.accounts.actor import Actor
+from yiwang.accounts.models import User
 from yiwang.cases.choices import CaseStatus
 from yiwang.cases.models import Case
 from yiwang.cases.services import MaterialRef, perform_action, submit_case
@@ -31,7 +32,7 @@ PERMIT_FORM = {
 NAMES = ("citizen", "clerk-nanguan", "reviewer-nanguan")
 
 
-def _completed_permit(users: dict[str, object]) -> str:
+def _completed_permit(users: dict[str, User]) -> str:
     citizen = users["citizen"]
     item = get_active_item(PERMIT)
     materials = [
