@@ -244,3 +244,46 @@ def test_the_audit_trail(api: CaseApi, nanguan_case: str, world: dict[str, Any])
         .values_list("action", flat=True)
     )
     assert actions == ["feedback.rectification.open", "feedback.rectification.answer"]
+
+
+def test_the_default_deadline_is_5_working_days(settings: Any) -> None:
+    from yiwang.feedback.services.rating import (
+        DEFAULT_RECTIFICATION_WORKDAYS,
+        rectification_workdays,
+    )
+
+    assert DEFAULT_RECTIFICATION_WORKDAYS == 5
+    assert rectification_workdays() == 5
+    del settings.YIWANG_RECTIFICATION_WORKDAYS
+    assert rectification_workdays() == 5
+
+
+def test_only_an_upheld_appeal_takes_a_rating_out_of_the_counted_ones(
+    api: CaseApi, frozen: FrozenClock, world: dict[str, Any]
+) -> None:
+    from yiwang.feedback.selectors import counted_evaluations
+
+    upheld = _bad(api, complete_nanguan(api, frozen))
+    rejected = _bad(api, complete_nanguan(api, frozen))
+    unit, supervisor = world["reviewer-nanguan"], world["supervisor-jilin"]
+    for task in (upheld, rejected):
+        act_on_rectification(task.pk, "appeal", actor=unit, comment="恶意差评")
+    act_on_rectification(upheld.pk, "uphold", actor=supervisor, comment="属实")
+    act_on_rectification(rejected.pk, "reject", actor=supervisor, comment="不属实")
+    counted = set(counted_evaluations().values_list("pk", flat=True))
+    assert counted == {rejected.evaluation_id}
+    assert Evaluation.objects.count() == 2  # the excluded row is kept
+
+
+def test_rectification_refusals_in_english(
+    api: CaseApi, nanguan_case: str, world: dict[str, Any]
+) -> None:
+    from django.utils import translation
+
+    task = _bad(api, nanguan_case)
+    act_on_rectification(task.pk, "answer", actor=world["reviewer-nanguan"], comment="已整改")
+    with translation.override("en"), pytest.raises(DomainError) as refused:
+        act_on_rectification(task.pk, "accept", actor=world["supervisor-jilin"])
+    assert refused.value.detail == (
+        "A real-name bad rating needs a call-back record before it can be closed"
+    )

@@ -149,3 +149,10 @@ def rectification_for(actor: Actor, task_id: int) -> Rectification:
     if task is None:
         raise NotFound(_("整改任务不存在"), code="rectification_not_found")
     return task
+
+
+def counted_evaluations() -> QuerySet[Evaluation]:
+    """The ratings the statistics and rankings count: all but those whose appeal was
+    upheld (恶意差评; the row stays, `excluded` is set). Supervision reads satisfaction
+    through this, so the rule lives in one place."""
+    return Evaluation.objects.filter(excluded=False)
