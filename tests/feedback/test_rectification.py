@@ -15,6 +15,7 @@ from tests.feedback.conftest import complete_nanguan, completed_endorsement
 from tests.problems import assert_problem
 from yiwang.cases import clock
 from yiwang.common.errors import DomainError
+from yiwang.feedback.choices import RectificationAction as A
 from yiwang.feedback.choices import RectificationStatus as S
 from yiwang.feedback.models import Evaluation, Rectification
 from yiwang.feedback.selectors import evaluation_of_case, rectifications_for
@@ -58,10 +59,10 @@ def test_every_state_is_reachable_and_every_row_has_one_who() -> None:
     assert {S.CLOSED, S.DISMISSED} == TERMINAL
     assert not [r for r in TRANSITIONS if r.source in TERMINAL]
     whos = {(r.source, r.action): r.who.relation for r in TRANSITIONS}
-    assert whos[(S.OPEN, "answer")] == Relation.UNIT
-    assert whos[(S.ANSWERED, "accept")] == Relation.SUPERVISOR
-    assert whos[(S.OPEN, "mark_overdue")] == Relation.SYSTEM
-    assert whos[(S.APPEALED, "uphold")] == Relation.SUPERVISOR
+    assert whos[(S.OPEN, A.ANSWER)] == Relation.UNIT
+    assert whos[(S.ANSWERED, A.ACCEPT)] == Relation.SUPERVISOR
+    assert whos[(S.OPEN, A.MARK_OVERDUE)] == Relation.SYSTEM
+    assert whos[(S.APPEALED, A.UPHOLD)] == Relation.SUPERVISOR
 
 
 def test_answer_call_back_and_close(api: CaseApi, nanguan_case: str, world: dict[str, Any]) -> None:
