@@ -112,3 +112,27 @@ def test_the_link_page_rates_without_signing_in(api: CaseApi, nanguan_case: str)
     assert Evaluation.objects.get().score == 2
     again = anonymous.get(f"/rate/{token}/")
     assert again.status_code == 409
+
+
+def test_a_refusal_message_carries_a_link_a_withdrawal_none(
+    api: CaseApi, frozen: FrozenClock
+) -> None:
+    from tests.cases import items
+
+    frozen.set("2026-09-15")
+    refused = api.apply("citizen", items.NANGUAN)["case_no"]
+    api.ok("clerk-nanguan", refused, "refuse", comment="不属于本机关职权范围")
+    withdrawn = api.apply("citizen", items.NANGUAN)["case_no"]
+    api.ok("citizen", withdrawn, "withdraw")
+    bodies = dict(Message.objects.values_list("object_id", "body"))
+    assert "/rate/" in bodies[refused]
+    assert "/rate/" not in bodies[withdrawn]
+    assert list(RatingLink.objects.values_list("case__case_no", flat=True)) == [refused]
+
+
+def test_the_staff_nav_links_the_rectifications(api: CaseApi) -> None:
+    from django.test import Client
+
+    staff = Client()
+    assert staff.login(username="reviewer-nanguan", password="yiwang-demo-2026")
+    assert 'href="/rectifications/"' in staff.get("/workbench/").content.decode()
