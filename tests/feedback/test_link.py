@@ -46,6 +46,7 @@ def test_the_completion_message_carries_a_link_that_rates_once(
     assert opened.case_no == nanguan_case
     evaluation = rate_by_link(token, score=5, indicators=["guide"])
     assert (evaluation.channel, evaluation.rated_by.username) == ("link", "citizen")
+    assert evaluation.real_name is True  # the link is the applicant's own: a call-back is due
     assert RatingLink.objects.get().used_at is not None
     assert _code(lambda: rate_by_link(token, score=1, comment="再来")) == "rating_link_used"
     assert _code(lambda: open_rating_link(token)) == "rating_link_used"
@@ -85,6 +86,7 @@ def test_a_token_for_another_case_number_is_refused(api: CaseApi, nanguan_case: 
     link = RatingLink.objects.get()
     forged = make_token("220102-20260915-999999", link.nonce)  # signed, but the wrong case
     assert _code(lambda: rate_by_link(forged, score=5)) == "bad_rating_link"
+    assert _code(lambda: open_rating_link(forged)) == "bad_rating_link"
 
 
 def test_the_link_expires_after_the_configured_days(
