@@ -288,3 +288,67 @@ def test_rectification_refusals_in_english(
     assert refused.value.detail == (
         "A real-name bad rating needs a call-back record before it can be closed"
     )
+
+
+def test_texts_versions_and_call_back_rights(
+    api: CaseApi, nanguan_case: str, world: dict[str, Any]
+) -> None:
+    from yiwang.feedback.services import may_call_back
+    from yiwang.feedback.services.rectification import TEXT_MAX
+
+    task = _bad(api, nanguan_case)
+    unit, supervisor = world["reviewer-nanguan"], world["supervisor-jilin"]
+    assert TEXT_MAX == 2000
+    too_long = "改" * (TEXT_MAX + 1)
+    assert _code(lambda: act_on_rectification(task.pk, "answer", actor=unit, comment=too_long)) == (
+        "comment_too_long"
+    )
+    answered = act_on_rectification(task.pk, "answer", actor=unit, comment="改" * TEXT_MAX)
+    assert answered.version == 2
+    assert (
+        _code(lambda: act_on_rectification(task.pk, "return", actor=supervisor, expected_version=1))
+        == "stale_version"
+    )
+    assert _code(lambda: act_on_rectification(task.pk, "return", actor=supervisor)) == (
+        "comment_required"
+    )
+    now = clock.now()
+    assert (
+        _code(
+            lambda: record_call_back(
+                task.pk, called_at=now, outcome=" ", satisfied=True, actor=unit
+            )
+        )
+        == "comment_required"
+    )
+    assert may_call_back(unit, answered)
+    assert may_call_back(supervisor, answered)
+    assert not may_call_back(world["citizen"], answered)
+    record_call_back(task.pk, called_at=now, outcome="认可", satisfied=True, actor=supervisor)
+    closed = act_on_rectification(task.pk, "accept", actor=supervisor, expected_version=2)
+    assert closed.version == 3
+    assert not may_call_back(unit, closed)
+    assert (
+        _code(
+            lambda: record_call_back(
+                task.pk, called_at=now, outcome="再访", satisfied=True, actor=unit
+            )
+        )
+        == "invalid_transition"
+    )
+
+
+def test_a_decision_on_an_appeal_needs_its_reasons(
+    api: CaseApi, nanguan_case: str, world: dict[str, Any]
+) -> None:
+    task = _bad(api, nanguan_case)
+    act_on_rectification(task.pk, "appeal", actor=world["reviewer-nanguan"], comment="恶意")
+    for action in ("uphold", "reject"):
+        assert (
+            _code(
+                lambda action=action: act_on_rectification(
+                    task.pk, action, actor=world["supervisor-jilin"]
+                )
+            )
+            == "comment_required"
+        )
