@@ -369,11 +369,23 @@ YIWANG_PERIODIC_JOBS: dict[str, dict[str, object]] = {
         "task": "yiwang.cases.tasks.purge_idempotency_keys",
         "every_seconds": 3600,
     },
+    # 好差评: a rectification task still open after its deadline is overdue.
+    "feedback-overdue-rectifications": {
+        "task": "yiwang.feedback.tasks.sweep_overdue_rectifications",
+        "every_seconds": 3600,
+    },
     "sweep-orphan-uploads": {
         "task": "yiwang.uploads.tasks.sweep_orphan_files",
         "every_seconds": 6 * 3600,
     },
 }
+
+# 好差评 (docs/feedback.md): working days a unit has to put a bad rating right
+# (domain-rules: 5 or 15 by local rules), how long a rating link stays usable (calendar
+# days), and the address the link in a message starts with ("" = a path on this site).
+YIWANG_RECTIFICATION_WORKDAYS = int(os.environ.get("YIWANG_RECTIFICATION_WORKDAYS", "5"))
+YIWANG_RATING_LINK_DAYS = int(os.environ.get("YIWANG_RATING_LINK_DAYS", "15"))
+YIWANG_PUBLIC_BASE_URL = os.environ.get("YIWANG_PUBLIC_BASE_URL", "")
 
 # Outbound message channels (notify.channels); the in-site message centre needs none.
 YIWANG_NOTIFY_CHANNELS: list[dict[str, object]] = []

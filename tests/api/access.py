@@ -111,6 +111,16 @@ OPERATIONS: dict[str, Rule] = {
             (403, "action_not_allowed"),
         ),
     ),
+    # 好差评 (feedback): the walk's case is not ended yet; staff never rate
+    "POST /cases/{case_no}/evaluation": Rule(
+        allowed={},
+        denied=(403, "staff_cannot_rate"),
+        special={
+            "citizen": (409, "case_not_rateable"),
+            "enterprise": CASE_HIDDEN,
+        },
+    ),
+    "GET /supervision/rectifications": SIGNED_IN_200,
     "GET /public/cases/{case_no}": PUBLIC_200,  # with the query code
     # credit, public (the walk's query is one character: refused alike, never 401)
     "GET /public/enterprises": Rule(

@@ -120,6 +120,7 @@ def _bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "materials": [],
         },
         "POST /cases/{case_no}/actions": {"action": "accept"},
+        "POST /cases/{case_no}/evaluation": {"score": 5},
         "POST /credit/enterprises/{uscc}/disclosures": DISCLOSURE,
         "POST /credit/disclosures/{disclosure_id}/corrections": {
             "reason": "金额有误",

@@ -121,6 +121,7 @@ def test_every_operation_has_one_tag_of_its_app_and_each_tag_is_described(
         "licenses",
         "messages",
         "supervision",
+        "feedback",
     }
     for method, path, operation in _operations(spec):
         assert len(operation["tags"]) == 1, (method, path)

@@ -32,6 +32,7 @@ from yiwang.credit.models import (
     ListEntry,
     RemovalApplication,
 )
+from yiwang.feedback.models import Evaluation
 from yiwang.licenses.models import License
 from yiwang.licenses.services import load_license_types, load_proof_types
 from yiwang.uploads.models import Upload
@@ -220,6 +221,31 @@ def _proofs(ctx: Ctx) -> tuple[str, Builder, Builder]:
     return f"{API}/proofs", _json({"kind": "residence"}), _json({"kind": "property"})
 
 
+def _evaluations(ctx: Ctx) -> tuple[str, Builder, Builder]:
+    # The kiosk's instant endorsement completes in the submitting request: rateable.
+    from yiwang.catalog.models import ServiceItem
+
+    item = ServiceItem.objects.get(code=demo_items.ENDORSE)
+    required = list(item.materials.filter(required=True).order_by("sort_order", "code"))
+    made = ctx.client.post(
+        f"{API}/cases",
+        {
+            "item_code": item.code,
+            "form": demo_items.form_for(item.code),
+            "materials": [
+                {"material": m.code, "upload_id": ctx.upload("citizen")} for m in required
+            ],
+            "channel": "kiosk",
+        },
+        content_type="application/json",
+        **ctx.auth("citizen"),  # type: ignore[arg-type]
+    )
+    assert made.status_code == 201, made.content
+    assert made.json()["status"] == "completed"
+    url = f"{API}/cases/{made.json()['case_no']}/evaluation"
+    return url, _json({"score": 5, "indicators": ["attitude"]}), _json({"score": 4})
+
+
 #: Every create endpoint of every app (decision 0009 lists them).
 ENDPOINTS = [
     Endpoint("POST /cases", "citizen", Case, _cases),
@@ -237,6 +263,7 @@ ENDPOINTS = [
     Endpoint("POST /licenses", "reviewer-jilin-transport", License, _licenses),
     Endpoint("POST /licenses/…/versions", "reviewer-jilin-transport", License, _license_versions),
     Endpoint("POST /proofs", "citizen", License, _proofs),
+    Endpoint("POST /cases/…/evaluation", "citizen", Evaluation, _evaluations),
 ]
 
 

@@ -115,4 +115,5 @@ def test_the_overview_carries_the_period_figures_of_the_region(
         {"region": "220102", "hall": "hall-220102"},
         HTTP_AUTHORIZATION=f"Bearer {province}",
     )
-    assert hall.status_code == 200 and hall.json()["period"] is None
+    assert hall.status_code == 200
+    assert hall.json()["period"] is None

@@ -111,6 +111,7 @@ api = YiwangAPI(
                 "name": "supervision",
                 "description": "效能监察：实时监控、红黄牌、星级公示（supervision）",
             },
+            {"name": "feedback", "description": "好差评：评价、差评整改、回访与申诉（feedback）"},
         ]
     },
 )
@@ -264,6 +265,7 @@ def _register_routers() -> None:
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
     from yiwang.credit.api import router as credit_router
+    from yiwang.feedback.api import router as feedback_router
     from yiwang.licenses.api import router as licenses_router
     from yiwang.licenses.api_proofs import router as proofs_router
     from yiwang.notify.api import router as notify_router
@@ -282,6 +284,7 @@ def _register_routers() -> None:
     api.add_router("", notify_router)
     api.add_router("", supervision_router)
     api.add_router("", statistics_router)
+    api.add_router("", feedback_router)
 
 
 _register_routers()

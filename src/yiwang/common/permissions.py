@@ -40,3 +40,8 @@ class Permission(StrEnum):
     LICENSE_REVOKE = "unit:license:revoke"
     LICENSE_VERIFY = "unit:license:verify"
     LICENSE_CHANGES = "exchange:license:changes"
+    # 好差评 (feedback): the responsible unit's staff rectify bad ratings of their
+    # department's cases (answer, call back, appeal); a supervisor decides over the
+    # regions below their post (accept or return the rectification, decide appeals)
+    FEEDBACK_RECTIFY = "unit:feedback:rectify"
+    FEEDBACK_DECIDE = "region:feedback:decide"

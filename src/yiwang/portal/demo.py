@@ -14,6 +14,7 @@ from yiwang.catalog.services import load_catalog_data
 from yiwang.common.errors import PermissionDenied
 from yiwang.common.workdays import seed_from_chinesecalendar
 from yiwang.credit.demo import seed_demo_credit
+from yiwang.feedback.demo import seed_demo_feedback
 from yiwang.licenses.demo import seed_demo_licenses
 from yiwang.org.services import load_org_data
 from yiwang.supervision.demo import seed_demo_supervision
@@ -66,4 +67,7 @@ def seed_demo(say: Callable[[str], None]) -> int:
     history = seed_demo_history(actor=SEED)
     say(f"history: {history} cases of the past year" if history else "history: up to date")
     created += history
+    ratings = seed_demo_feedback(actor=SEED)
+    say(f"feedback: {ratings} ratings" if ratings else "feedback: up to date")
+    created += ratings
     return created

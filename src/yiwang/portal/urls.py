@@ -3,6 +3,7 @@ from django.urls import path, register_converter
 from yiwang.portal import (
     views,
     views_centre,
+    views_feedback,
     views_kiosk,
     views_licenses,
     views_proofs,
@@ -63,6 +64,29 @@ urlpatterns = [
         views_workbench.applicant_material,
         name="centre-material",
     ),
+    path(
+        "centre/cases/<str:case_no>/evaluation/",
+        views_feedback.centre_rate,
+        name="centre-rate",
+    ),
+    # 好差评: the signed link (no sign-in) and the rectification tasks
+    path("rate/<str:token>/", views_feedback.rate_link, name="rate-link"),
+    path("rectifications/", views_feedback.rectification_list, name="rectifications"),
+    path(
+        "rectifications/<int:task_id>/",
+        views_feedback.rectification_detail,
+        name="rectification",
+    ),
+    path(
+        "rectifications/<int:task_id>/actions/",
+        views_feedback.rectification_action,
+        name="rectification-action",
+    ),
+    path(
+        "rectifications/<int:task_id>/call-backs/",
+        views_feedback.rectification_call_back,
+        name="rectification-call-back",
+    ),
     path("centre/licenses/", views_licenses.my_licenses, name="centre-licenses"),
     path(
         "centre/licenses/<str:identifier>/pdf/",
@@ -106,6 +130,7 @@ urlpatterns = [
     path("kiosk/", views_kiosk.choose, name="kiosk"),
     path("kiosk/done/", views_kiosk.done, name="kiosk-done"),
     path("kiosk/result/<str:case_no>/", views_kiosk.result, name="kiosk-result"),
+    path("kiosk/result/<str:case_no>/rate/", views_feedback.kiosk_rate, name="kiosk-rate"),
     path("kiosk/<str:code>/", views_kiosk.identify, name="kiosk-identify"),
     path("kiosk/<str:code>/confirm/", views_kiosk.confirm, name="kiosk-confirm"),
 ]

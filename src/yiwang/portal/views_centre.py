@@ -43,6 +43,7 @@ from yiwang.portal.applying import (
     upload_too_large,
 )
 from yiwang.portal.errors import Refusal, error_page
+from yiwang.portal.feedback_context import rating_context
 from yiwang.portal.forms_cases import (
     ACCEPT_FILES,
     ActionForm,
@@ -175,6 +176,7 @@ def _own_case_page(request: HttpRequest, case_no: str, *, status: int = 200) -> 
         "can_withdraw": CaseAction.WITHDRAW in detail.allowed_actions,
         "accept": ACCEPT_FILES,
         "material_field": material_field,
+        **rating_context(actor, detail.case, reverse("portal:centre-rate", args=[case_no])),
     }
     return render(request, "portal/centre/case.html", context, status=status)
 

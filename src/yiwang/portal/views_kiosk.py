@@ -17,6 +17,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -41,6 +42,7 @@ from yiwang.portal.applying import (
     upload_too_large,
 )
 from yiwang.portal.errors import Refusal
+from yiwang.portal.feedback_context import rating_context
 from yiwang.portal.forms import LoginForm
 from yiwang.portal.forms_cases import ACCEPT_FILES, apply_form
 from yiwang.portal.presenting import status_label
@@ -204,6 +206,11 @@ def result(request: HttpRequest, case_no: str) -> HttpResponse:
         "status_label": status_label(detail.case.status),
         "reasons": failed,
         "query_code": take_query_code(request, case_no),
+        **rating_context(
+            current_actor(request),
+            detail.case,
+            reverse("portal:kiosk-rate", args=[case_no]),
+        ),
     }
     return _render(request, "result.html", context)
 

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_noop
 
 from yiwang.accounts.actor import Actor, PostGrant
 from yiwang.cases.choices import CaseAction, EventKind
+from yiwang.cases.closing import RATEABLE_STATUSES, ClosedCase, closing_notes
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial
 from yiwang.catalog.license_materials import (
     LicenseClaim,
@@ -279,7 +280,12 @@ def record_event(
 
 def tell_applicant(case: Case, actor: Actor, subject: str, body: str) -> None:
     """The applicant's message (notify outbox), in this transaction. Only what the
-    applicant owns: their case number, item, dates and the reasons given to them."""
+    applicant owns: their case number, item, dates and the reasons given to them.
+    A message that closes a rateable case carries the registered closing notes
+    (`cases.closing`: the rating link of 好差评)."""
+    if case.status in RATEABLE_STATUSES:
+        closed = ClosedCase(case.pk, case.case_no, case.status, case.applicant_id)
+        body = "\n".join([body, *closing_notes(closed, actor=actor)])
     notify(
         case.applicant,
         subject=subject,

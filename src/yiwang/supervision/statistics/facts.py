@@ -64,14 +64,10 @@ _OUTCOMES = {
 
 
 def rating_counted(evaluation: Any) -> bool:
-    """Whether a rating counts in the statistics. The hook for lane F's appeal: a rating
-    the supervisor found malicious (appeal upheld) stops counting. F's flag is read by
-    name so that this module does not depend on its shape; the lead wires the final
-    name at merge (see docs/supervision.md)."""
-    for flag in ("excluded_from_statistics", "appeal_upheld"):
-        if getattr(evaluation, flag, False):
-            return False
-    return True
+    """Whether a rating counts in the statistics: not when the supervisor upheld the
+    unit's appeal against it as malicious (`Evaluation.excluded`, set by feedback's
+    appeal; the row is kept). The same rule as `feedback.selectors.counted_evaluations`."""
+    return not evaluation.excluded
 
 
 def star_of(visits: int) -> int:
