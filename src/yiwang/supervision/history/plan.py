@@ -38,7 +38,7 @@ from yiwang.cases.choices import (
 from yiwang.cases.services._common import APPLICANT_UNIT, DEFAULT_CARRIER, LAW, SYSTEM_UNIT, _fmt
 from yiwang.cases.transitions import transition_for
 from yiwang.common import workdays
-from yiwang.feedback.choices import RatingChannel
+from yiwang.feedback.choices import BAD_RATING_AT_MOST, Indicator, RatingChannel
 from yiwang.supervision.history.world import Acting, ItemWorld, Method, World, applicants_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -370,11 +370,14 @@ def play(
         out.evaluation = {
             "case_id": case_id,
             "score": score,
-            "indicators": [],
+            # a bad rating names what was wrong (feedback: bad_rating_reason_required)
+            "indicators": [str(Indicator.TIMELINESS)] if score <= BAD_RATING_AT_MOST else [],
             "comment": "",
             "channel": channel,
             "rated_by_id": s.applicant_id,
             "real_name": True,
+            "excluded": False,
+            "excluded_reason": "",
             "at": rated_at,
         }
     return out
