@@ -155,3 +155,21 @@ def test_the_workspace_links_the_monitor_for_supervisors_only(client: Client, wo
     page = client.get("/workspace/").content.decode()
     assert 'href="/supervision/"' not in page
     assert 'href="/supervision/cards/"' in page
+
+
+def test_the_monitor_and_the_statistics_speak_english_and_link_each_other(
+    client: Client, make_case: MakeCase, frozen: Any
+) -> None:
+    frozen.set(WED)
+    make_case(date(2026, 9, 29))
+    _signed_in(client, "supervisor-jilin")
+    monitor = client.get("/supervision/").content.decode()
+    assert 'href="/supervision/statistics/"' in monitor
+    assert 'href="/rectifications/"' in monitor
+    english = client.get("/supervision/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Supervision · open cases, live" in english
+    assert "Red cards (overdue)" in english
+    assert "在办件实时监控" not in english
+    stats = client.get("/supervision/statistics/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'href="/supervision/"' in stats
+    assert "Headline figures" in stats
