@@ -32,13 +32,13 @@ from yiwang.accounts.actor import request_actor
 from yiwang.accounts.choices import UserKind
 from yiwang.accounts.models import User
 from yiwang.common.http import client_address
-from yiwang.common.permissions import Permission
 from yiwang.org import selectors as org_selectors
 from yiwang.org.models import Region
 from yiwang.portal.directory import filter_tree, nest_below
 from yiwang.portal.errors import Refusal, error_page
 from yiwang.portal.forms import DirectoryFilterForm, LoginForm
 from yiwang.portal.htmx import HtmxHttpRequest, is_partial
+from yiwang.supervision import monitor
 
 logger = logging.getLogger(__name__)
 
@@ -185,9 +185,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
     else:
         context["posts"] = account_selectors.posts_of(user)
         actor = request_actor(request)
-        context["supervises"] = actor.platform or bool(
-            actor.paths_below(Permission.SUPERVISION_VIEW)
-        )
+        context["supervises"] = monitor.supervises(actor)
     return render(request, "portal/workspace.html", context)
 
 

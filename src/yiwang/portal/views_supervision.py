@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yiwang.accounts.actor import request_actor
 from yiwang.cases.selectors import paginate
-from yiwang.common.permissions import Permission
 from yiwang.portal.access import current_actor, staff_required
 from yiwang.portal.errors import Refusal, error_page
 from yiwang.portal.htmx import HtmxHttpRequest, is_partial
@@ -40,7 +39,7 @@ def monitor_page(request: HtmxHttpRequest) -> HttpResponseBase:
     """The monitor of one node of the drill-down; `?region=&hall=&department=` is the
     path, `colour=` and `page=` the case list. The partial is what the poll swaps."""
     actor = current_actor(request)
-    if not (actor.platform or actor.paths_below(Permission.SUPERVISION_VIEW)):
+    if not monitor.supervises(actor):
         return error_page(request, _("效能监察页面仅供效能监察人员使用。"), status=403)
     where = monitor.where_for(
         actor,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.utils.translation import gettext as _
 from ninja import Query, Router
 
 from yiwang.accounts.actor import Actor, signed_in_actor
@@ -12,8 +11,6 @@ from yiwang.cases.choices import CaseStatus
 from yiwang.cases.clock import ClockView
 from yiwang.cases.models import Case
 from yiwang.cases.selectors import paginate
-from yiwang.common.errors import PermissionDenied
-from yiwang.common.permissions import Permission
 from yiwang.supervision import monitor, stars
 from yiwang.supervision.schemas import (
     BreakdownOut,
@@ -33,10 +30,7 @@ router = Router(tags=["supervision"])
 
 def supervisor(request: HttpRequest) -> Actor:
     """The signed-in actor, if it supervises anything (else 403 `not_a_supervisor`)."""
-    actor = signed_in_actor(request)
-    if not (actor.platform or actor.paths_below(Permission.SUPERVISION_VIEW)):
-        raise PermissionDenied(_("只有效能监察人员可以查看"), code="not_a_supervisor")
-    return actor
+    return monitor.require_supervisor(signed_in_actor(request))
 
 
 def _rows(rows: list[monitor.Row]) -> list[BreakdownOut]:

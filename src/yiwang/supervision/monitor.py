@@ -63,7 +63,7 @@ from yiwang.cases.clock import (
 )
 from yiwang.cases.models import Case, CaseEvent
 from yiwang.catalog.models import ServiceItem
-from yiwang.common.errors import NotFound, ValidationFailed
+from yiwang.common.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.common.permissions import Permission
 from yiwang.org.choices import RegionLevel
 from yiwang.org.models import Department, Region, ServiceHall
@@ -88,6 +88,21 @@ def open_cases(actor: Actor) -> QuerySet[Case]:
 
 
 # --- where: the region (and hall, department) of the drill-down -----------------------
+
+
+def supervises(actor: Actor) -> bool:
+    """Whether the actor supervises any region (a supervisor's post, the platform)."""
+    actor = as_actor(actor)
+    return actor.platform or actor.is_system or bool(actor.paths_below(Permission.SUPERVISION_VIEW))
+
+
+def require_supervisor(actor: Actor) -> Actor:
+    """The actor, if it supervises anything; else 403 `not_a_supervisor` (every
+    supervision read: the monitor, the cards, the statistics)."""
+    actor = as_actor(actor)
+    if not supervises(actor):
+        raise PermissionDenied(_("只有效能监察人员可以查看"), code="not_a_supervisor")
+    return actor
 
 
 def reach_root(actor: Actor) -> Region:

@@ -23,14 +23,14 @@ from django.utils.translation import gettext as _
 
 from yiwang.accounts.actor import NOTHING, Actor, restrict, scope_rule
 from yiwang.catalog.models import ServiceItem
-from yiwang.common.errors import NotFound, PermissionDenied, ValidationFailed
+from yiwang.common.errors import ValidationFailed
 from yiwang.common.permissions import Permission
 from yiwang.org.models import Department, Region
 from yiwang.supervision.models import COUNTERS, StatsDaily
+from yiwang.supervision.monitor import region_for, require_supervisor
 
 BY = ("region", "department", "item")
 PERIODS = ("day", "month", "quarter", "year")
-PROVINCE = "220000"
 
 
 @scope_rule(StatsDaily)
@@ -143,20 +143,9 @@ def scoped_rows(
 
 
 def _chosen_region(actor: Actor, code: str | None) -> Region:
-    """The asked region, if the actor may see it; default their own top region. A
-    region outside the scope is answered as if it did not exist (404)."""
-    paths = sorted(actor.paths_below(Permission.SUPERVISION_VIEW), key=len)
-    if not paths and not actor.platform:
-        raise PermissionDenied(_("仅效能监察人员可以查看统计"), code="not_a_supervisor")
-    if not code:
-        code = PROVINCE if actor.platform or not paths else paths[0].rstrip("/").rsplit("/", 1)[-1]
-    region = Region.objects.filter(code=code).first()
-    visible = region is not None and (
-        actor.platform or any(region.path.startswith(p) for p in paths)
-    )
-    if region is None or not visible:
-        raise NotFound(_("区划 %(code)s 不存在") % {"code": code}, code="region_not_found")
-    return region
+    """The asked region, if the actor supervises it; default their own top region (the
+    monitor's one rule: 403 `not_a_supervisor`, 404 `region_not_found`)."""
+    return region_for(require_supervisor(actor), code)
 
 
 _TRUNC = {"month": TruncMonth, "quarter": TruncQuarter, "year": TruncYear}
