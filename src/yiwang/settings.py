@@ -351,6 +351,9 @@ YIWANG_PERIODIC_JOBS: dict[str, dict[str, object]] = {
     # 企业信息公示暂行条例: the abnormal-operations list after 30 June, the 3-year
     # escalation to the serious-violation list, and due removal applications.
     "credit-list-sweeps": {"task": "yiwang.credit.tasks.run_list_sweeps", "every_seconds": 3600},
+    # Issue 12: the monthly public ranking of the month before, on and after the
+    # publication day (supervision.rankings); once a month's ranking exists, nothing.
+    "publish-rankings": {"task": "yiwang.supervision.tasks.publish_rankings", "every_seconds": 3600},
     # Issue 12 (decision 0024): the statistics rollup follows the cases incrementally.
     "refresh-statistics": {
         "task": "yiwang.supervision.tasks.refresh_statistics",
@@ -418,6 +421,16 @@ YIWANG_NEAR_DUE = {
 # A card nobody answered is escalated to the region's supervisor after this many working
 # days (supervision.cards).
 YIWANG_CARD_ESCALATE_WORKDAYS = int(os.environ.get("YIWANG_CARD_ESCALATE_WORKDAYS", "2"))
+# The monthly ranking (综合评价, supervision.rankings; docs/supervision.md gives the reasons
+# for the defaults): weights of the rates, deductions for the cards, the least number of
+# cases completed in the month for a unit to be ranked, and the day of the next month on
+# which the ranking is published.
+YIWANG_RANKING = {
+    "weights": {"on_time": 30, "speed": 20, "satisfaction": 25, "online": 15, "zero_visit": 10},
+    "deductions": {"red_card": 2.0, "yellow_card": 0.5, "cap": 20.0},
+    "min_completed": 20,
+    "publish_day": int(os.environ.get("YIWANG_RANKING_PUBLISH_DAY", "5")),
+}
 # Per-account upload quotas (uploads.services, decision 0017); 0 switches one off.
 YIWANG_UPLOAD_RATE_LIMIT = int(os.environ.get("YIWANG_UPLOAD_RATE_LIMIT", "60"))
 YIWANG_UPLOAD_RATE_WINDOW_SECONDS = int(os.environ.get("YIWANG_UPLOAD_RATE_WINDOW_SECONDS", "3600"))

@@ -11,16 +11,20 @@ from yiwang.cases.choices import CaseStatus
 from yiwang.cases.clock import ClockView
 from yiwang.cases.models import Case
 from yiwang.cases.selectors import paginate
-from yiwang.supervision import monitor, stars
+from yiwang.supervision import monitor, rankings, stars
 from yiwang.supervision.schemas import (
     BreakdownOut,
     OverviewOut,
+    RankingEntryOut,
+    RankingOut,
+    RankingRevisionOut,
     RegionOut,
     StarCountsOut,
     StarItemOut,
     StarsOut,
     SupervisedCaseListOut,
     SupervisedCaseOut,
+    TrendPointOut,
 )
 from yiwang.supervision.selectors import UnitCards, open_cards_by_unit
 from yiwang.supervision.statistics import queries as statistics
@@ -182,3 +186,54 @@ def public_stars(request: HttpRequest, hall: str | None = None) -> StarsOut:
             for n, i in unit.items
         ]
     return out
+
+
+def ranking_out(view: rankings.RankingView) -> RankingOut:
+    r = view.ranking
+    return RankingOut(
+        month=f"{r.month:%Y-%m}",
+        kind=r.kind,
+        revision=r.revision,
+        latest_revision=view.latest_revision,
+        published_at=r.published_at.isoformat(),
+        reason=r.reason,
+        formula=r.formula,
+        revisions=[
+            RankingRevisionOut(
+                revision=x.revision, published_at=x.published_at.isoformat(), reason=x.reason
+            )
+            for x in view.revisions
+        ],
+        months=[f"{m:%Y-%m}" for m in view.months],
+        entries=[
+            RankingEntryOut(
+                rank=line.entry.rank,
+                previous_rank=line.previous_rank,
+                key=line.entry.key,
+                name=line.entry.name,
+                region=line.entry.region_name,
+                score=float(line.entry.score) if line.entry.score is not None else None,
+                figures=line.entry.figures,
+                trend=[TrendPointOut(month=m, score=s) for m, s in line.trend],
+            )
+            for line in view.lines
+        ],
+    )
+
+
+@router.get(
+    "/public/rankings",
+    response=RankingOut,
+    auth=None,
+    summary="月度综合评价排名公示（部门或地区；默认最近发布的月份与最新版次）",
+    operation_id="getPublicRankings",
+)
+def public_rankings(
+    request: HttpRequest,
+    month: str | None = None,
+    kind: str = "department",
+    revision: int | None = None,
+) -> RankingOut:
+    """404 `ranking_not_published` for a month not yet published; 422 `bad_month`,
+    `bad_ranking_kind`."""
+    return ranking_out(rankings.ranking_view(kind, rankings.parse_month(month), revision))

@@ -238,3 +238,81 @@ class RollupState(models.Model):
 
     def __str__(self) -> str:
         return f"events ≤ {self.event_id}, evaluations ≤ {self.evaluation_id}"
+
+
+# --------------------------------------------------------------------------- rankings
+
+
+class RankingKind(models.TextChoices):
+    DEPARTMENT = "department", "部门"
+    REGION = "region", "地区"
+
+
+class FrozenRanking(Exception):
+    """A published ranking is never changed: a correction is a new revision."""
+
+
+class Ranking(models.Model):
+    """One published revision of a month's ranking (综合评价排名) of the departments or
+    of the cities. Frozen once written (`save` refuses an update, `delete` refuses);
+    a correction is revision n+1 with its reason, and the public sees every revision."""
+
+    month = models.DateField("月份")  # the first day of the month
+    kind = models.CharField("类别", max_length=12, choices=RankingKind.choices)
+    revision = models.PositiveSmallIntegerField("版次")
+    reason = models.TextField("更正原因", max_length=500, blank=True)
+    formula = models.JSONField("评分办法")  # the weights in force, frozen with the figures
+    published_at = models.DateTimeField("发布时间")
+    published_by = models.CharField("发布人", max_length=150)
+
+    class Meta:
+        verbose_name = "月度排名"
+        verbose_name_plural = "月度排名"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "kind", "revision"], name="ranking_once_per_revision"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=RankingKind.values), name="ranking_kind_known"
+            ),
+        ]
+        ordering = ["-month", "kind", "-revision"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.kind} r{self.revision}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise FrozenRanking(str(self))
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise FrozenRanking(str(self))
+
+
+class RankingEntry(models.Model):
+    """A unit's place in one revision: its score, the terms it is made of and the
+    figures behind them (so the page shows why, and a revision shows what changed)."""
+
+    ranking = models.ForeignKey(Ranking, on_delete=models.PROTECT, related_name="entries")
+    key = models.CharField("单位代码", max_length=40)
+    name = models.CharField("单位", max_length=120)
+    region_name = models.CharField("所属地区", max_length=60, blank=True)
+    rank = models.PositiveIntegerField("名次", null=True)  # None: too few cases to rank
+    score = models.DecimalField("得分", max_digits=6, decimal_places=2, null=True)
+    figures = models.JSONField("指标")
+
+    class Meta:
+        verbose_name = "月度排名条目"
+        verbose_name_plural = "月度排名条目"
+        constraints = [
+            models.UniqueConstraint(fields=["ranking", "key"], name="ranking_entry_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ranking} {self.rank} {self.name}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self._state.adding:
+            raise FrozenRanking(str(self))
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -98,3 +98,38 @@ class StarsOut(Schema):
     hall: StarCountsOut | None = None
     departments: list[StarCountsOut] = []
     items: list[StarItemOut] = []
+
+
+class RankingRevisionOut(Schema):
+    revision: int
+    published_at: str
+    reason: str
+
+
+class TrendPointOut(Schema):
+    month: str
+    score: float | None
+
+
+class RankingEntryOut(Schema):
+    rank: int | None = Field(description="名次；样本不足（当月办结件数少于下限）时为空")
+    previous_rank: int | None = Field(description="上月名次（最新版次）")
+    key: str
+    name: str
+    region: str
+    score: float | None
+    figures: dict[str, object] = Field(description="各项比率、得分、扣分及办件数")
+    trend: list[TrendPointOut]
+
+
+class RankingOut(Schema):
+    month: str
+    kind: str
+    revision: int
+    latest_revision: int
+    published_at: str
+    reason: str
+    formula: dict[str, object]
+    revisions: list[RankingRevisionOut]
+    months: list[str]
+    entries: list[RankingEntryOut]

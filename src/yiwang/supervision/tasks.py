@@ -4,6 +4,8 @@ Periodic (settings.YIWANG_PERIODIC_JOBS):
 - ``yiwang.supervision.tasks.sweep_cards`` — hourly (黄牌/红牌 and their escalation).
 - ``yiwang.supervision.tasks.refresh_statistics`` — every 5 minutes: fold the case
   events and ratings since the last run into the statistics rollup (decision 0024).
+- ``yiwang.supervision.tasks.publish_rankings`` — hourly: on and after the publication
+  day, the month before's ranking, once (supervision.rankings).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import date
 
 from django_tasks import task
 
-from yiwang.supervision import cards
+from yiwang.supervision import cards, rankings
 from yiwang.supervision.statistics.rollup import refresh
 
 
@@ -29,3 +31,10 @@ def sweep_cards(today: str | None = None) -> dict[str, object]:
 def refresh_statistics() -> dict[str, int]:
     """Bring the daily rollup up to date with the cases (facts that changed)."""
     return {"changed": refresh()}
+
+
+@task()
+def publish_rankings(today: str | None = None) -> dict[str, list[str]]:
+    """Publish last month's rankings when the day has come (nothing once published)."""
+    on = date.fromisoformat(today) if today else None
+    return {"published": [str(r) for r in rankings.publish_due_rankings(on)]}
