@@ -132,7 +132,9 @@ def test_speed_lies_between_nothing_and_everything() -> None:
 def test_a_unit_with_too_few_completed_cases_is_listed_unranked(
     formula: rankings.Formula,
 ) -> None:
-    assert rankings.score_unit({**MONTH, "completed": 19, "on_time": 19}, 0, 0, formula).score is None
+    assert (
+        rankings.score_unit({**MONTH, "completed": 19, "on_time": 19}, 0, 0, formula).score is None
+    )
     assert rankings.score_unit({**MONTH, "completed": 20, "on_time": 18}, 0, 0, formula).score
 
 
@@ -189,7 +191,8 @@ def august(world: dict[str, Any], frozen: FrozenClock) -> dict[str, Any]:
 @pytest.mark.django_db
 def test_publishing_ranks_the_departments_of_the_month(august: dict[str, Any]) -> None:
     ranking = rankings.publish_ranking(date(2026, 8, 20), "department", actor=Actor.system("t"))
-    assert ranking.month == date(2026, 8, 1) and ranking.revision == 1
+    assert ranking.month == date(2026, 8, 1)
+    assert ranking.revision == 1
     entries = {e.key: e for e in ranking.entries.all()}
     nanguan = entries[str(august["nanguan"].department_id)]
     wangqing = entries[str(august["wangqing"].department_id)]
@@ -199,7 +202,8 @@ def test_publishing_ranks_the_departments_of_the_month(august: dict[str, Any]) -
     assert wangqing.figures["completed"] == 100  # September's row left out
     assert ranking.formula["weights"]["on_time"] == 30
     event = AuditEvent.objects.get(action="supervision.ranking_published")
-    assert event.after["month"] == "2026-08" and event.after["ranked"] == 2
+    assert event.after["month"] == "2026-08"
+    assert event.after["ranked"] == 2
 
 
 @pytest.mark.django_db
@@ -222,7 +226,8 @@ def test_the_cities_sum_their_counties_and_cards_count_against_them(
     ranking = rankings.publish_ranking(date(2026, 8, 1), "region", actor=Actor.system("t"))
     entries = {e.key: e for e in ranking.entries.all()}
     changchun, yanbian = entries["220100"], entries["222400"]
-    assert changchun.figures["completed"] == 100 and changchun.figures["red_cards"] == 1
+    assert changchun.figures["completed"] == 100
+    assert changchun.figures["red_cards"] == 1
     assert changchun.score == Decimal("78.83")  # 80.5 − 2 × 100 / 120
     assert yanbian.score == Decimal("71.50")
     assert (changchun.rank, yanbian.rank) == (1, 2)
@@ -248,12 +253,13 @@ def test_a_published_ranking_is_frozen_and_a_correction_is_a_visible_revision(
     second = rankings.revise_ranking(
         date(2026, 8, 1), "department", reason="汪清县按时办结数据更正", actor=system
     )
-    assert second.revision == 2 and second.reason == "汪清县按时办结数据更正"
+    assert second.revision == 2
+    assert second.reason == "汪清县按时办结数据更正"
     assert second.entries.get(key=key).score == Decimal("80.50")
     assert second.entries.get(key=key).rank == 1  # a tie with 南关区 now
     assert first.entries.get(key=key).score == Decimal("71.50")  # revision 1 as published
+    first.reason = "changed"
     with pytest.raises(FrozenRanking):
-        first.reason = "changed"
         first.save()
     with pytest.raises(FrozenRanking):
         first.delete()
@@ -264,7 +270,8 @@ def test_a_published_ranking_is_frozen_and_a_correction_is_a_visible_revision(
     assert RankingEntry.objects.get(pk=entry.pk).score == Decimal("71.50")
     assert AuditEvent.objects.filter(action="supervision.ranking_revised").count() == 1
     view = rankings.ranking_view("department", date(2026, 8, 1))
-    assert view.ranking.revision == 2 and [r.revision for r in view.revisions] == [1, 2]
+    assert view.ranking.revision == 2
+    assert [r.revision for r in view.revisions] == [1, 2]
     old = rankings.ranking_view("department", date(2026, 8, 1), revision=1)
     assert {line.entry.key: line.entry.score for line in old.lines}[key] == Decimal("71.50")
 
@@ -327,7 +334,8 @@ def test_the_public_api_gives_the_ranking_its_revisions_and_each_units_trend(
     rankings.publish_ranking(date(2026, 7, 1), "department", actor=system)
     rankings.publish_ranking(date(2026, 8, 1), "department", actor=system)
     body = client.get("/api/v1/public/rankings", {"month": "2026-08"}).json()
-    assert body["month"] == "2026-08" and body["revision"] == body["latest_revision"] == 1
+    assert body["month"] == "2026-08"
+    assert body["revision"] == body["latest_revision"] == 1
     assert body["months"] == ["2026-08", "2026-07"]
     first = body["entries"][0]
     assert first["key"] == str(august["nanguan"].department_id)
@@ -341,9 +349,7 @@ def test_the_public_api_gives_the_ranking_its_revisions_and_each_units_trend(
     assert_problem(
         client.get("/api/v1/public/rankings", {"month": "2026-06"}), 404, "ranking_not_published"
     )
-    assert_problem(
-        client.get("/api/v1/public/rankings", {"kind": "hall"}), 422, "bad_ranking_kind"
-    )
+    assert_problem(client.get("/api/v1/public/rankings", {"kind": "hall"}), 422, "bad_ranking_kind")
     assert_problem(
         client.get("/api/v1/public/rankings", {"month": "2026-08", "revision": 3}),
         404,

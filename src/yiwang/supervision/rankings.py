@@ -74,7 +74,7 @@ class Formula:
     @classmethod
     def configured(cls) -> Formula:
         """settings.YIWANG_RANKING, checked: known terms, no negative weight, some weight."""
-        conf = settings.YIWANG_RANKING
+        conf: dict[str, Any] = settings.YIWANG_RANKING
         weights = {t: float(conf["weights"].get(t, 0)) for t in TERMS}
         unknown = set(conf["weights"]) - set(TERMS)
         if unknown or any(w < 0 for w in weights.values()) or not sum(weights.values()):
@@ -368,7 +368,8 @@ def publish_due_rankings(on: date | None = None) -> list[Ranking]:
     """The periodic job: on and after the publication day, the month before, once per
     kind (nothing when it exists)."""
     on = on or local_today()
-    if on.day < int(settings.YIWANG_RANKING["publish_day"]):
+    conf: dict[str, Any] = settings.YIWANG_RANKING
+    if on.day < int(conf["publish_day"]):
         return []
     month = previous_month(on)
     published = []
@@ -442,7 +443,9 @@ def ranking_view(kind: str, month: date | None = None, revision: int | None = No
         set(Ranking.objects.filter(kind=kind).values_list("month", flat=True)), reverse=True
     )
     month = month or (months[0] if months else None)
-    revisions = list(Ranking.objects.filter(kind=kind, month=month).order_by("revision"))
+    revisions = (
+        list(Ranking.objects.filter(kind=kind, month=month).order_by("revision")) if month else []
+    )
     if month is None or not revisions:
         raise NotFound(_("该月排名尚未发布"), code="ranking_not_published")
     chosen = revisions[-1]
