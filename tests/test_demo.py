@@ -144,6 +144,11 @@ def test_demo_serves_the_seeded_province_and_the_api(demo: Demo) -> None:
     docs = _get(base + "/api/v1/docs")
     assert "swagger" in docs.lower()
     assert "cdn" not in docs.lower()  # served without internet
+    # The past year's monthly rankings are published on first start (issue 12 item 5).
+    ranking = json.loads(_get(base + "/api/v1/public/rankings?kind=region"))
+    assert len(ranking["months"]) >= 11
+    assert ranking["entries"][0]["rank"] == 1
+    assert len(ranking["entries"][0]["trend"]) == 12
     assert (data_dir / "secret_key").exists()
     # The worker runs beside the web server: its scheduler seals the seed's audit events.
     assert _wait_until_sealed(data_dir / "yiwang.sqlite3") > 0

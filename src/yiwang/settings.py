@@ -353,7 +353,10 @@ YIWANG_PERIODIC_JOBS: dict[str, dict[str, object]] = {
     "credit-list-sweeps": {"task": "yiwang.credit.tasks.run_list_sweeps", "every_seconds": 3600},
     # Issue 12: the monthly public ranking of the month before, on and after the
     # publication day (supervision.rankings); once a month's ranking exists, nothing.
-    "publish-rankings": {"task": "yiwang.supervision.tasks.publish_rankings", "every_seconds": 3600},
+    "publish-rankings": {
+        "task": "yiwang.supervision.tasks.publish_rankings",
+        "every_seconds": 3600,
+    },
     # Issue 12 (decision 0024): the statistics rollup follows the cases incrementally.
     "refresh-statistics": {
         "task": "yiwang.supervision.tasks.refresh_statistics",
@@ -428,7 +431,7 @@ YIWANG_CARD_ESCALATE_WORKDAYS = int(os.environ.get("YIWANG_CARD_ESCALATE_WORKDAY
 YIWANG_RANKING = {
     "weights": {"on_time": 30, "speed": 20, "satisfaction": 25, "online": 15, "zero_visit": 10},
     "deductions": {"red_card": 2.0, "yellow_card": 0.5, "cap": 20.0},
-    "min_completed": 20,
+    "min_completed": 10,
     "publish_day": int(os.environ.get("YIWANG_RANKING_PUBLISH_DAY", "5")),
 }
 # Per-account upload quotas (uploads.services, decision 0017); 0 switches one off.

@@ -3,11 +3,14 @@ formula on constructed data; the published ranking is frozen)."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import override_settings
 
 from tests.cases.conftest import FrozenClock
@@ -31,7 +34,7 @@ from yiwang.supervision.models import (
 DEFAULT = {
     "weights": {"on_time": 30, "speed": 20, "satisfaction": 25, "online": 15, "zero_visit": 10},
     "deductions": {"red_card": 2.0, "yellow_card": 0.5, "cap": 20.0},
-    "min_completed": 20,
+    "min_completed": 10,
     "publish_day": 5,
 }
 
@@ -132,10 +135,8 @@ def test_speed_lies_between_nothing_and_everything() -> None:
 def test_a_unit_with_too_few_completed_cases_is_listed_unranked(
     formula: rankings.Formula,
 ) -> None:
-    assert (
-        rankings.score_unit({**MONTH, "completed": 19, "on_time": 19}, 0, 0, formula).score is None
-    )
-    assert rankings.score_unit({**MONTH, "completed": 20, "on_time": 18}, 0, 0, formula).score
+    assert rankings.score_unit({**MONTH, "completed": 9, "on_time": 9}, 0, 0, formula).score is None
+    assert rankings.score_unit({**MONTH, "completed": 10, "on_time": 9}, 0, 0, formula).score
 
 
 def test_equal_scores_share_a_rank_and_the_next_skips() -> None:
@@ -355,3 +356,74 @@ def test_the_public_api_gives_the_ranking_its_revisions_and_each_units_trend(
         404,
         "ranking_revision_not_found",
     )
+
+
+# --- the public page ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_page_says_when_nothing_is_published_yet(client: Any, world: dict[str, Any]) -> None:
+    response = client.get("/public/rankings/")
+    assert response.status_code == 200
+    assert "尚未公布排名" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_page_lists_every_unit_with_its_figures_and_the_formula(
+    client: Any, august: dict[str, Any]
+) -> None:
+    rankings.publish_ranking(date(2026, 8, 1), "region", actor=Actor.system("t"))
+    page = client.get("/public/rankings/", {"kind": "region"}).content.decode()
+    assert "2026 年 8 月排名" in page
+    assert page.index("长春市") < page.index("延边朝鲜族自治州")  # 80.50 before 71.50
+    assert "80.50" in page
+    assert "样本不足" in page  # a city without cases is listed, not ranked
+    assert "每百件受理办件中每张红牌扣 2.0 分" in page
+    assert 'id="ranking-data"' in page
+    english = client.get(
+        "/public/rankings/", {"kind": "region"}, HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Monthly performance ranking" in english
+    assert client.get("/public/rankings/", {"month": "2026-13"}).status_code == 422
+    assert client.get("/public/rankings/", {"month": "2026-05"}).status_code == 404
+
+
+# --- the command line ---------------------------------------------------------------------
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    out = StringIO()
+    try:
+        call_command("rankings", *args, stdout=out)
+    except SystemExit as stop:
+        return int(stop.code or 0), out.getvalue()
+    return 0, out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_command_line_publishes_and_revises_with_one_line_errors(
+    august: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out = _cli("publish", "--month", "2026-08", "--kind", "region")
+    assert status == 0
+    assert json.loads(out) == {
+        "month": "2026-08",
+        "kind": "region",
+        "revision": 1,
+        "entries": Ranking.objects.get().entries.count(),
+        "ranked": 2,
+    }
+    assert _cli("publish", "--month", "2026-08", "--kind", "region")[1].startswith(
+        "invalid: 2026-08 的排名已发布"
+    )
+    assert (
+        _cli("revise", "--month", "2026-08", "--kind", "region")[1] == "invalid: 请填写更正原因\n"
+    )
+    status, out = _cli("revise", "--month", "2026-08", "--kind", "region", "--reason", "复核")
+    assert status == 0
+    assert json.loads(out)["revision"] == 2
+    assert _cli("publish", "--month", "2026-8") == (1, "invalid: 月份格式应为 YYYY-MM\n")
+    assert _cli("publish", "--month", "2026-09")[1].startswith("invalid: 2026-09 尚未结束")
+    assert _cli("publish", "--month", "2026-08", "--kind", "hall")[0] == 1
+    assert capsys.readouterr().out.startswith("invalid: argument --kind: invalid choice: 'hall'")
+    assert Ranking.objects.count() == 2

@@ -17,7 +17,7 @@ from yiwang.credit.demo import seed_demo_credit
 from yiwang.feedback.demo import seed_demo_feedback
 from yiwang.licenses.demo import seed_demo_licenses
 from yiwang.org.services import load_org_data
-from yiwang.supervision.demo import seed_demo_supervision
+from yiwang.supervision.demo import seed_demo_rankings, seed_demo_supervision
 from yiwang.supervision.history.demo import seed_demo_history
 
 DEMO_PASSWORD = "yiwang-demo-2026"  # noqa: S105 - published on purpose, refused in production
@@ -70,4 +70,7 @@ def seed_demo(say: Callable[[str], None]) -> int:
     ratings = seed_demo_feedback(actor=SEED)
     say(f"feedback: {ratings} ratings" if ratings else "feedback: up to date")
     created += ratings
+    published = seed_demo_rankings(actor=SEED)
+    say(f"rankings: {published} months published" if published else "rankings: up to date")
+    created += published
     return created

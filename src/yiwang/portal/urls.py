@@ -41,6 +41,7 @@ urlpatterns = [
     path("items/<str:code>/", views_public.item_guide, name="item"),
     path("lookup/", views_public.case_lookup, name="lookup"),
     path("public/stars/", views_supervision.public_stars, name="stars"),
+    path("public/rankings/", views_supervision.public_rankings, name="rankings"),
     # efficiency supervision: the live monitor, the cards of a unit
     path("supervision/", views_supervision.monitor_page, name="supervision"),
     path("supervision/cards/", views_supervision.card_list, name="supervision-cards"),

@@ -21,8 +21,10 @@ from yiwang.portal.access import current_actor, staff_required
 from yiwang.portal.errors import Refusal, error_page
 from yiwang.portal.htmx import HtmxHttpRequest, is_partial
 from yiwang.portal.query import page_number
-from yiwang.supervision import cards, monitor, stars
+from yiwang.supervision import cards, monitor, rankings, stars
 from yiwang.supervision.api import staff_names
+from yiwang.supervision.choices import RankingKind
+from yiwang.supervision.models import Ranking
 from yiwang.supervision.selectors import my_cards
 
 #: Seconds between two refreshes of the monitor's figures (htmx polling).
@@ -135,3 +137,39 @@ def public_stars(request: HttpRequest) -> HttpResponse:
     elif department:
         context["unit"] = stars.department_stars(department)
     return render(request, "portal/public/stars.html", context)
+
+
+@require_GET
+def public_rankings(request: HttpRequest) -> HttpResponse:
+    """月度综合评价排名 (issue 12 item 5): a published month's ranking of the departments or
+    the cities (`?kind=`, `?month=YYYY-MM`, `?revision=`), its revisions, the month
+    before's ranks and each unit's trend, as a table and two ECharts charts."""
+    kind = request.GET.get("kind") or RankingKind.DEPARTMENT
+    month = rankings.parse_month(request.GET.get("month"))
+    revision = request.GET.get("revision")
+    context: dict[str, Any] = {"section": "rankings", "kind": kind, "kinds": RankingKind.choices}
+    if month is None and not Ranking.objects.filter(kind=rankings.check_kind(kind)).exists():
+        return render(request, "portal/public/rankings.html", {**context, "view": None})
+    view = rankings.ranking_view(
+        kind, month, int(revision) if revision and revision.isdigit() else None
+    )
+    top = view.lines[:RANKING_CHART_UNITS]
+    context.update(
+        view=view,
+        chart={
+            "names": [line.entry.name for line in top],
+            "scores": [
+                float(line.entry.score) if line.entry.score is not None else None for line in top
+            ],
+            "months": [m for m, _s in top[0].trend] if top else [],
+            "trends": [
+                {"name": line.entry.name, "scores": [s for _m, s in line.trend]} for line in top
+            ],
+            "labels": {"score": _("得分"), "trend": _("近 12 个月得分")},
+        },
+    )
+    return render(request, "portal/public/rankings.html", context)
+
+
+#: How many units the charts show (the table lists them all).
+RANKING_CHART_UNITS = 10

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class CardColour(models.TextChoices):
@@ -10,3 +11,10 @@ class CardColour(models.TextChoices):
 
     YELLOW = "yellow", "黄牌"
     RED = "red", "红牌"
+
+
+class RankingKind(models.TextChoices):
+    """The monthly ranking ranks the departments, or the cities of the province."""
+
+    DEPARTMENT = "department", _("部门排名")
+    REGION = "region", _("地区排名")

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import Min
 
 from yiwang.accounts.actor import Actor
 from yiwang.accounts.models import User
@@ -17,7 +18,8 @@ from yiwang.catalog.selectors import get_active_item
 from yiwang.common import workdays
 from yiwang.common.audit import record
 from yiwang.supervision.cards import sweep_cards
-from yiwang.supervision.models import Card
+from yiwang.supervision.models import Card, StatsDaily
+from yiwang.supervision.rankings import publish_past_months
 from yiwang.uploads.models import Upload
 from yiwang.uploads.services import store_upload
 
@@ -104,3 +106,17 @@ def _date_back(case_no: str, workdays_before_today: int, actor: Actor) -> None:
             actor=actor,
             after={"due_on": str(case.due_on), "shift_days": shift.days},
         )
+
+
+def seed_demo_rankings(*, actor: Actor) -> int:
+    """The monthly rankings of every finished month the demo history covers, so that the
+    public ranking page shows a month, its chart and a year's trend on first start.
+    Returns how many were published (0 on a rerun: a published month is left alone)."""
+    first = StatsDaily.objects.aggregate(first=Min("day"))["first"]
+    if first is None:
+        return 0
+    months, month, current = [], first.replace(day=1), today().replace(day=1)
+    while month < current:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return publish_past_months(months, actor=actor)

@@ -13,7 +13,7 @@ from django.db.models import Q
 
 from yiwang.cases.models import Case
 from yiwang.org.models import Department, Region, ServiceHall
-from yiwang.supervision.choices import CardColour
+from yiwang.supervision.choices import CardColour, RankingKind
 
 # --------------------------------------------------------------------------- monitor and cards
 
@@ -241,11 +241,6 @@ class RollupState(models.Model):
 
 
 # --------------------------------------------------------------------------- rankings
-
-
-class RankingKind(models.TextChoices):
-    DEPARTMENT = "department", "部门"
-    REGION = "region", "地区"
 
 
 class FrozenRanking(Exception):

@@ -49,8 +49,8 @@ from yiwang.cases.clock import today as local_today
 from yiwang.common.audit import record
 from yiwang.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from yiwang.org.models import Department, Region
-from yiwang.supervision.choices import CardColour
-from yiwang.supervision.models import COUNTERS, Card, Ranking, RankingEntry, RankingKind, StatsDaily
+from yiwang.supervision.choices import CardColour, RankingKind
+from yiwang.supervision.models import COUNTERS, Card, Ranking, RankingEntry, StatsDaily
 from yiwang.supervision.monitor import reach_root, supervises
 from yiwang.supervision.statistics.rollup import refresh
 
@@ -250,7 +250,7 @@ def _units(kind: str, month: date) -> list[Unit]:
 # --- publication (writers) ------------------------------------------------------------------
 
 
-def _check_kind(kind: str) -> str:
+def check_kind(kind: str) -> str:
     if kind not in RankingKind.values:
         raise ValidationFailed(
             _("排名类别应为 department 或 region"),
@@ -332,7 +332,7 @@ def publish_ranking(month: date, kind: str, *, actor: Actor) -> Ranking:
     409 `ranking_already_published` when it exists (a correction is `revise_ranking`)."""
     actor = as_actor(actor)
     _check_publisher(actor)
-    kind, month = _check_kind(kind), _check_month_over(month)
+    kind, month = check_kind(kind), _check_month_over(month)
     if Ranking.objects.filter(month=month, kind=kind).exists():
         raise Conflict(
             _("%(month)s 的排名已发布，更正请发布新版次") % {"month": f"{month:%Y-%m}"},
@@ -347,7 +347,7 @@ def revise_ranking(month: date, kind: str, *, reason: str, actor: Actor) -> Rank
     (1–500 characters); earlier revisions stay as published."""
     actor = as_actor(actor)
     _check_publisher(actor)
-    kind, month = _check_kind(kind), _check_month_over(month)
+    kind, month = check_kind(kind), _check_month_over(month)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed(_("请填写更正原因"), code="revision_reason_required")
@@ -438,7 +438,7 @@ def ranking_view(kind: str, month: date | None = None, revision: int | None = No
     """A published month (the latest when none is asked), its revision (the latest when
     none is asked), every revision, the months published, and per unit the rank of the
     month before and the trend of its score."""
-    kind = _check_kind(kind)
+    kind = check_kind(kind)
     months = sorted(
         set(Ranking.objects.filter(kind=kind).values_list("month", flat=True)), reverse=True
     )
