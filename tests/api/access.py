@@ -235,6 +235,8 @@ OPERATIONS: dict[str, Rule] = {
         allowed=dict.fromkeys(SUPERVISORS, 200), denied=(403, "not_a_supervisor")
     ),
     "GET /public/stars": PUBLIC_200,
+    # nothing published in the walk's database: every caller, signed in or not, is told so
+    "GET /public/rankings": Rule(allowed={EVERYONE: 404}, anonymous=404),
     "POST /proofs": Rule(
         allowed={"citizen": 201},
         denied=(403, "proofs_for_applicants"),
