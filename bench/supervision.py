@@ -183,6 +183,47 @@ def _counters(figures: dict[str, Any]) -> dict[str, int]:
     return {c: int(figures[c]) for c in COUNTERS if figures[c]}
 
 
+def _endpoint(runs: int, checks: dict[str, bool]) -> dict[str, Any]:
+    """p50/p95 of the whole overview request (province, a city, a county), with the
+    open-case figures checked against a direct count over the case table."""
+    from django.test import Client
+
+    from yiwang.cases.choices import TERMINAL_STATUSES
+    from yiwang.cases.models import Case
+    from yiwang.portal.demo import DEMO_PASSWORD
+
+    client = Client()
+    token = client.post(
+        "/api/v1/auth/login",
+        {"username": "supervisor-jilin", "password": DEMO_PASSWORD},
+        content_type="application/json",
+    ).json()["token"]
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    out: dict[str, Any] = {}
+    for name, region, path in (
+        ("province", "", "220000/"),
+        ("city", "220100", "220000/220100/"),
+        ("county", "220102", "220000/220100/220102/"),
+    ):
+        url = "/api/v1/supervision/overview" + (f"?region={region}" if region else "")
+        client.get(url, **headers)  # warm: the first request loads the URLconf
+        timing, response = _timed(lambda url=url: client.get(url, **headers), runs)
+        body = response.json()
+        direct = (
+            Case.objects.exclude(status__in=TERMINAL_STATUSES)
+            .filter(region__path__startswith=path)
+            .count()
+        )
+        checks[f"overview_endpoint_{name}"] = (
+            response.status_code == 200
+            and body["open"] == direct
+            and sum(row["open"] for row in body["staff"]) == direct
+            and sum(row["open"] for row in body["by_status"]) == direct
+        )
+        out[name] = {**timing, "open": body["open"], "red": body["red"], "yellow": body["yellow"]}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -300,6 +341,10 @@ def main() -> None:
         "bytes": size,
     }
 
+    # the live monitor's endpoint as a client calls it: GET /api/v1/supervision/overview
+    # (the monitor's one GROUP BY over the open cases, the cards, the period figures)
+    result["overview_endpoint"] = _endpoint(args.runs, checks)
+
     for name in ("province_overview", "city_drilldown", "monthly_by_department", "year_csv_export"):
         r = result[name]
         r["ratio_p50"] = (
@@ -311,6 +356,7 @@ def main() -> None:
     result["all_equal"] = all(checks.values())
     result["target_province_overview_p95_under_100ms"] = (
         result["province_overview"]["rollup"]["p95_ms"] < 100
+        and result["overview_endpoint"]["province"]["p95_ms"] < 100
     )
     print(json.dumps(result, ensure_ascii=False, indent=2, default=str))
 

@@ -26,6 +26,7 @@ from tests.cases.conftest import (  # noqa: F401 - fixtures shared with the case
 from yiwang.accounts.models import User
 from yiwang.cases.choices import CaseStatus, EventKind
 from yiwang.cases.models import Case, CaseEvent
+from yiwang.cases.responsible import refresh_responsible
 from yiwang.catalog.models import ServiceItem
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -82,6 +83,7 @@ def make_case(world: dict[str, Any]) -> MakeCase:  # noqa: F811
                 actor=User.objects.get(username=staff),
                 at=now,
             )
+            refresh_responsible(case)  # as cases.services' record_event does
         return case
 
     return make

@@ -311,9 +311,7 @@ def test_before_acceptance_the_hall_clerk_is_responsible(make_case: MakeCase) ->
         None, status=CaseStatus.SUPPLEMENT_REQUESTED, limit=None, staff="clerk-nanguan"
     )
     later = make_case(date(2026, 10, 8), staff="clerk-nanguan")  # in review: the department's
-    rows = {
-        c.pk: getattr(c, "responsible_id", 0) for c in monitor.with_responsible(Case.objects.all())
-    }
+    rows = dict(Case.objects.values_list("pk", "responsible_id"))
     clerk = User.objects.get(username="clerk-nanguan").pk
     assert (rows[case.pk], rows[later.pk]) == (clerk, None)
 

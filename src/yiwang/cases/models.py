@@ -10,7 +10,14 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from yiwang.cases.choices import CaseStatus, Channel, Decision, EventKind, SpecialProcedure
+from yiwang.cases.choices import (
+    TERMINAL_STATUSES,
+    CaseStatus,
+    Channel,
+    Decision,
+    EventKind,
+    SpecialProcedure,
+)
 from yiwang.catalog.models import DeliveryMethod, ServiceItem
 from yiwang.org.models import Department, Region, ServiceHall
 
@@ -137,6 +144,17 @@ class Case(models.Model):
     # While a special procedure runs: the day it started (the clock stands still).
     suspended_on = models.DateField("特别程序开始日期", null=True, blank=True)
     current_step = models.CharField("当前环节", max_length=60, blank=True)
+    # The staff member responsible for the current stage (cases.responsible), kept by
+    # every event: the monitor's staff load and the cards read it.
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="当前环节经办人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+    )
 
     decided_at = models.DateTimeField("决定时间", null=True, blank=True)
     decided_on = models.DateField("决定日期", null=True, blank=True)
@@ -196,6 +214,23 @@ class Case(models.Model):
                 fields=["on_behalf_by"],
                 condition=models.Q(on_behalf_by__isnull=False),
                 name="case_on_behalf_idx",
+            ),
+            # The open cases only, with every column the live monitor groups by: its
+            # province overview reads this index alone (docs/decisions/0025).
+            models.Index(
+                fields=["region", "status", "due_on"],
+                include=[
+                    "department",
+                    "hall",
+                    "item",
+                    "responsible",
+                    "suspended_on",
+                    "promised_limit_days",
+                    "deadlines_provisional",
+                    "arrived_on",
+                ],
+                condition=~models.Q(status__in=sorted(TERMINAL_STATUSES)),
+                name="case_open_idx",
             ),
             # The few cases whose deadlines wait for a year's holiday notice.
             models.Index(

@@ -72,7 +72,7 @@ def monitor_page(request: HtmxHttpRequest) -> HttpResponseBase:
             (
                 case,
                 clock,
-                names.get(getattr(case, "responsible_id", None) or 0),
+                names.get(case.responsible_id or 0),
                 monitor.mask_name(case.applicant.display_name or ""),
             )
             for case, clock in (result.rows if result else [])

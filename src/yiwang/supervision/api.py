@@ -101,7 +101,7 @@ def monitor_cards(actor: Actor, where: monitor.Where) -> UnitCards:
 
 
 def supervised_case_out(case: Case, clock: ClockView, names: dict[int, str]) -> SupervisedCaseOut:
-    responsible = getattr(case, "responsible_id", None)
+    responsible = case.responsible_id
     return SupervisedCaseOut(
         case_no=case.case_no,
         item_name=case.item.name,
@@ -120,7 +120,7 @@ def supervised_case_out(case: Case, clock: ClockView, names: dict[int, str]) -> 
 
 
 def staff_names(rows: list[Case]) -> dict[int, str]:
-    ids = {getattr(c, "responsible_id", None) for c in rows} - {None}
+    ids = {c.responsible_id for c in rows} - {None}
     return {u.pk: u.display_name or u.username for u in User.objects.filter(pk__in=ids)}
 
 

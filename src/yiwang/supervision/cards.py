@@ -20,7 +20,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -32,6 +31,7 @@ from yiwang.accounts.models import StaffPost, User
 from yiwang.cases.choices import TERMINAL_STATUSES
 from yiwang.cases.clock import today
 from yiwang.cases.models import Case
+from yiwang.cases.responsible import INTAKE_STATUSES
 from yiwang.common import workdays
 from yiwang.common.audit import record
 from yiwang.common.errors import Conflict, ValidationFailed
@@ -40,12 +40,7 @@ from yiwang.notify.services import notify
 from yiwang.org.choices import RoleScope
 from yiwang.supervision.choices import CardColour
 from yiwang.supervision.models import Card
-from yiwang.supervision.monitor import (
-    INTAKE_STATUSES,
-    coloured,
-    colours,
-    with_responsible,
-)
+from yiwang.supervision.monitor import coloured, colours
 from yiwang.supervision.selectors import get_card_for
 
 #: The role whose posts head a unit (org data: roles[].code); a card goes to them too.
@@ -206,10 +201,9 @@ def sweep_cards(*, on: date | None = None) -> SweepReport:
     base = coloured(Case.objects.exclude(status__in=TERMINAL_STATUSES))
     marks = colours(base, on)
     for colour, condition in ((CardColour.YELLOW, marks.yellow), (CardColour.RED, marks.red)):
-        due = with_responsible(base.filter(condition)).exclude(cards__colour=colour).order_by("id")
+        due = base.filter(condition).exclude(cards__colour=colour).order_by("id")
         for case in due.iterator(chunk_size=500):
-            staff_id: Any = getattr(case, "responsible_id", None)
-            if issue_card(case, colour, staff_id=staff_id, on=on) is not None:
+            if issue_card(case, colour, staff_id=case.responsible_id, on=on) is not None:
                 report.issued[colour] += 1
     pending = Card.objects.filter(
         answered_at__isnull=True, escalated_at__isnull=True, escalate_on__lt=on

@@ -1,6 +1,6 @@
 """The live monitor (网上效能监察, issue 12 item 2): the open cases of a supervisor's
 scope by status, region, hall, department, item and responsible staff, with the
-yellow (near due) and red (overdue) marks — counted in a few GROUP BY queries.
+yellow (near due) and red (overdue) marks — counted in one GROUP BY (decision 0025).
 
 Rules (docs/supervision.md, "Live monitor"):
 
@@ -21,10 +21,9 @@ Rules (docs/supervision.md, "Live monitor"):
   post) are neither.
 - *Provisional* deadlines (a year without a holiday notice) count by their stored day
   (counted on weekends only) and are reported separately as `provisional`.
-- *Responsible staff* of an open case: the staff member of its latest event who holds a
-  post in the unit of the current stage (the intake hall, or the department when the
-  case has no hall, until acceptance; the handling department from acceptance on); when
-  nobody of that unit has acted yet, the unit itself (staff = None).
+- *Responsible staff* of an open case: `Case.responsible` (`cases.responsible`: the
+  staff member of its latest event who holds a post in the unit of the current stage);
+  None when nobody of that unit has acted yet (the unit itself answers).
 """
 
 from __future__ import annotations
@@ -42,10 +41,8 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -61,7 +58,7 @@ from yiwang.cases.clock import (
     near_due_before,
     today,
 )
-from yiwang.cases.models import Case, CaseEvent
+from yiwang.cases.models import Case
 from yiwang.catalog.models import ServiceItem
 from yiwang.common.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.common.permissions import Permission
@@ -69,8 +66,6 @@ from yiwang.org.choices import RegionLevel
 from yiwang.org.models import Department, Region, ServiceHall
 from yiwang.supervision.selectors import open_cards_by_unit
 
-#: Stages before acceptance: the intake unit (hall) is responsible.
-INTAKE_STATUSES = (CaseStatus.SUBMITTED, CaseStatus.SUPPLEMENT_REQUESTED)
 #: Stages measured against the promised limit.
 PROMISED_STATUSES = (CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW)
 ISSUE_STATUSES = (CaseStatus.APPROVED, CaseStatus.ISSUED)
@@ -264,35 +259,6 @@ def coloured(qs: QuerySet[Case]) -> QuerySet[Case]:
     return qs.annotate(stage_limit=_limit_expr())
 
 
-# --- responsible staff ------------------------------------------------------------------
-
-
-def _latest_staff(unit_field: str, post_field: str) -> Subquery:
-    events = (
-        CaseEvent.objects.filter(case=OuterRef("pk"), actor__isnull=False)
-        .exclude(actor=OuterRef("applicant_id"))
-        .filter(**{f"actor__staff_posts__post__{post_field}": OuterRef(unit_field)})
-        .order_by("-at", "-id")
-        .values("actor_id")[:1]
-    )
-    return Subquery(events, output_field=IntegerField())
-
-
-def with_responsible(qs: QuerySet[Case]) -> QuerySet[Case]:
-    """Annotate `responsible_id`: the responsible staff member (module docstring)."""
-    return qs.annotate(
-        responsible_id=When_(
-            When(
-                status__in=INTAKE_STATUSES,
-                hall__isnull=False,
-                then=_latest_staff("hall_id", "hall_id"),
-            ),
-            default=_latest_staff("department_id", "department_id"),
-            output_field=IntegerField(),
-        )
-    )
-
-
 # --- the overview -------------------------------------------------------------------------
 
 
@@ -334,17 +300,53 @@ class Overview:
         return None if not self.open else round(1 - self.red / self.open, 4)
 
 
+#: What the overview groups the open cases by, in its one GROUP BY: every breakdown is
+#: folded from these rows in Python (docs/decisions/0025: the partial covering index
+#: `case_open_idx` holds all of them, so the query reads the index alone).
+GROUPED_BY = (
+    "status",
+    "region_id",
+    "department_id",
+    "hall_id",
+    "item_id",
+    "responsible_id",
+    "deadlines_provisional",
+)
+
+Counts = dict[Any, tuple[int, int, int]]
+
+
 def _counts(colour: Colours) -> dict[str, Any]:
+    # counted over `region`, a NOT NULL key column of the index (the id is not in it)
     return {
-        "n": Count("id"),
-        "r": Count("id", filter=colour.red),
-        "y": Count("id", filter=colour.yellow),
+        "n": Count("region"),
+        "r": Count("region", filter=colour.red),
+        "y": Count("region", filter=colour.yellow),
     }
 
 
-def _grouped(qs: QuerySet[Case], colour: Colours, key: str) -> dict[Any, tuple[int, int, int]]:
-    rows = qs.order_by().values(key).annotate(**_counts(colour))
-    return {r[key]: (r["n"], r["r"], r["y"]) for r in rows}
+@dataclass(frozen=True)
+class _Groups:
+    """The rows of the one GROUP BY: (the GROUPED_BY values, n, red, yellow)."""
+
+    rows: list[dict[str, Any]]
+
+    def fold(self, key: Any, where: Any = None) -> Counts:
+        """Open, red and yellow per `key(row)` (over the rows `where(row)` accepts)."""
+        out: Counts = {}
+        for row in self.rows:
+            if where is not None and not where(row):
+                continue
+            k = key(row)
+            n, r, y = out.get(k, (0, 0, 0))
+            out[k] = (n + row["n"], r + row["r"], y + row["y"])
+        return out
+
+    def by(self, name: str) -> Counts:
+        return self.fold(lambda row: row[name])
+
+    def total(self, where: Any = None) -> tuple[int, int, int]:
+        return self.fold(lambda row: None, where).get(None, (0, 0, 0))
 
 
 def _rows(
@@ -385,19 +387,18 @@ def _breadcrumbs(where: Where, root: Region) -> list[tuple[str, dict[str, str]]]
 
 
 def overview(actor: Actor, where: Where, *, on: date | None = None) -> Overview:
-    """The monitor's figures for one node of the drill-down (about ten queries, none
-    per row: each breakdown is one GROUP BY with filtered counts)."""
+    """The monitor's figures for one node of the drill-down: one GROUP BY over the open
+    cases (`GROUPED_BY`), folded into every breakdown, plus the names of what is shown."""
     actor = as_actor(actor)
     base = coloured(where.filter(open_cases(actor)))
     colour = colours(base, on)
-    totals = base.order_by().aggregate(
-        **_counts(colour),
-        p=Count("id", filter=Q(deadlines_provisional=True)),
-        s=Count("id", filter=Q(status=CaseStatus.SUSPENDED)),
-    )
-    by_status = _rows(_grouped(base, colour, "status"), {s.value: str(s.label) for s in CaseStatus})
-    level, children = _children(base, colour, where)
-    departments = _grouped(base, colour, "department_id")
+    groups = _Groups(list(base.order_by().values(*GROUPED_BY).annotate(**_counts(colour))))
+    n, r, y = groups.total()
+    provisional = groups.total(lambda row: row["deadlines_provisional"])[0]
+    suspended = groups.total(lambda row: row["status"] == CaseStatus.SUSPENDED)[0]
+    by_status = _rows(groups.by("status"), {s.value: str(s.label) for s in CaseStatus})
+    level, children = _children(groups, where)
+    departments = groups.by("department_id")
     dept_names = dict(Department.objects.filter(pk__in=list(departments)).values_list("pk", "name"))
     dept_codes = _codes(Department, departments)
     by_department = _rows(
@@ -405,11 +406,11 @@ def overview(actor: Actor, where: Where, *, on: date | None = None) -> Overview:
         dept_names,
         lambda pk: {**where.query(), "department": dept_codes.get(pk, "")},
     )[:TOP]
-    items = _grouped(base, colour, "item_id")
+    items = groups.by("item_id")
     top_items = sorted(items, key=lambda k: (-items[k][1], -items[k][2], -items[k][0]))[:TOP]
     item_names = dict(ServiceItem.objects.filter(pk__in=top_items).values_list("pk", "name"))
     by_item = _rows({k: items[k] for k in top_items}, item_names)
-    load = _grouped(with_responsible(base), colour, "responsible_id")
+    load = groups.by("responsible_id")
     staff_names: dict[Any, str] = {
         u.pk: u.display_name or u.username
         for u in User.objects.filter(pk__in=[k for k in load if k is not None])
@@ -432,11 +433,11 @@ def overview(actor: Actor, where: Where, *, on: date | None = None) -> Overview:
         where=where,
         on=colour.on,
         level=level,
-        open=totals["n"],
-        red=totals["r"],
-        yellow=totals["y"],
-        provisional=totals["p"],
-        suspended=totals["s"],
+        open=n,
+        red=r,
+        yellow=y,
+        provisional=provisional,
+        suspended=suspended,
         cards_open=cards.unanswered,
         cards_escalated=cards.escalated,
         by_status=by_status,
@@ -448,12 +449,12 @@ def overview(actor: Actor, where: Where, *, on: date | None = None) -> Overview:
     )
 
 
-def _children(base: QuerySet[Case], colour: Colours, where: Where) -> tuple[str, list[Row]]:
+def _children(groups: _Groups, where: Where) -> tuple[str, list[Row]]:
     """The next level of the drill-down: child regions, then halls, then departments."""
     if where.department is not None:
         return "case", []
     if where.hall is not None:
-        counts = _grouped(base, colour, "department_id")
+        counts = groups.by("department_id")
         names = dict(Department.objects.filter(pk__in=list(counts)).values_list("pk", "name"))
         codes = _codes(Department, counts)
         return "department", _rows(
@@ -462,40 +463,24 @@ def _children(base: QuerySet[Case], colour: Colours, where: Where) -> tuple[str,
     region = where.region
     kids = list(Region.objects.filter(parent=region).order_by("sort_order", "code"))
     if region.level in (RegionLevel.PROVINCE, RegionLevel.CITY) and kids:
-        aggregates: dict[str, Any] = {}
-        for i, kid in enumerate(kids):
-            inside = Q(region__path__startswith=kid.path)
-            aggregates[f"n{i}"] = Count("id", filter=inside)
-            aggregates[f"r{i}"] = Count("id", filter=inside & colour.red)
-            aggregates[f"y{i}"] = Count("id", filter=inside & colour.yellow)
-        got = base.order_by().aggregate(**aggregates)
+        # each region below the node -> the child it lies in (the region itself: None)
+        paths = dict(Region.objects.filter(path__startswith=region.path).values_list("pk", "path"))
+        kid_of = {
+            pk: next((kid for kid in kids if path.startswith(kid.path)), None)
+            for pk, path in paths.items()
+        }
+        got = groups.fold(lambda row: kid_of.get(row["region_id"]))
         rows = [
-            Row(
-                kid.code,
-                kid.name,
-                got[f"n{i}"],
-                got[f"r{i}"],
-                got[f"y{i}"],
-                query={"region": kid.code},
-            )
-            for i, kid in enumerate(kids)
+            Row(kid.code, kid.name, *got.get(kid, (0, 0, 0)), query={"region": kid.code})
+            for kid in kids
         ]
         # Cases of the region itself (a city's own departments) are a row of their own.
-        own = base.filter(region=region).order_by().aggregate(**_counts(colour))
-        if own["n"]:
-            rows.append(
-                Row(
-                    region.code,
-                    _("%(name)s本级") % {"name": region.name},
-                    own["n"],
-                    own["r"],
-                    own["y"],
-                    query={},
-                )
-            )
+        own = got.get(None)
+        if own is not None and own[0]:
+            rows.append(Row(region.code, _("%(name)s本级") % {"name": region.name}, *own, query={}))
         rows.sort(key=lambda row: (-row.red, -row.yellow, -row.open, row.key))
         return "region", rows
-    counts = _grouped(base, colour, "hall_id")
+    counts = groups.by("hall_id")
     hall_names: dict[Any, str] = dict(
         ServiceHall.objects.filter(pk__in=[k for k in counts if k]).values_list("pk", "name")
     )
@@ -531,7 +516,7 @@ def coloured_cases(
         colour or "", marks.red | marks.yellow
     )
     return (
-        with_responsible(base.filter(condition))
+        base.filter(condition)
         .select_related("item", "department", "hall", "region", "applicant")
         .order_by("due_on", "id")
     )

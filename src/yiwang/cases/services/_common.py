@@ -16,6 +16,7 @@ from yiwang.accounts.actor import Actor, PostGrant
 from yiwang.cases.choices import CaseAction, EventKind
 from yiwang.cases.closing import RATEABLE_STATUSES, ClosedCase, closing_notes
 from yiwang.cases.models import Case, CaseEvent, CaseMaterial
+from yiwang.cases.responsible import refresh_responsible
 from yiwang.catalog.license_materials import (
     LicenseClaim,
     LicenseMaterial,
@@ -275,6 +276,9 @@ def record_event(
         at=at,
     )
     insert_rows([event])
+    if actor is not None or from_status != to_status:
+        # Only an actor or a new stage can change who answers for it (cases.responsible).
+        refresh_responsible(case)
     return event
 
 

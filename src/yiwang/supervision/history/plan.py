@@ -35,6 +35,7 @@ from yiwang.cases.choices import (
     EventKind,
     SpecialProcedure,
 )
+from yiwang.cases.responsible import INTAKE_STATUSES
 from yiwang.cases.services._common import APPLICANT_UNIT, DEFAULT_CARRIER, LAW, SYSTEM_UNIT, _fmt
 from yiwang.cases.transitions import transition_for
 from yiwang.common import workdays
@@ -380,7 +381,30 @@ def play(
             "excluded_reason": "",
             "at": rated_at,
         }
+    case["responsible_id"] = _responsible(out, s)
     return out
+
+
+def _responsible(out: Played, s: Scenario) -> int | None:
+    """`cases.responsible`'s rule on the played events: the latest staff event of the
+    current stage's unit (each history staff member acts through one post)."""
+    case = out.case
+    posts = {a.user_id: a for a in [s.clerk, *(step.by for step in s.steps)] if a is not None}
+    intake = case["status"] in INTAKE_STATUSES and case["hall_id"] is not None
+    unit_field, unit = (
+        ("hall_id", case["hall_id"])
+        if intake
+        else (
+            "department_id",
+            case["department_id"],
+        )
+    )
+    for event in reversed(out.events):
+        acting = posts.get(event["actor_id"])
+        staff = acting is not None and event["actor_id"] != case["applicant_id"]
+        if staff and getattr(acting, unit_field) == unit:
+            return acting.user_id  # type: ignore[union-attr]
+    return None
 
 
 def _event(
