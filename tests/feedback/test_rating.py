@@ -190,6 +190,22 @@ def test_a_bad_rating_opens_a_rectification_due_in_working_days(
     assert task.region_id == "220102"
 
 
+def test_the_unit_is_told_of_a_new_rectification(api: CaseApi, frozen: FrozenClock) -> None:
+    from yiwang.notify.models import Message
+
+    case_no = complete_nanguan(api, frozen)
+    frozen.set("2026-12-11")
+    _rate(api, "citizen", case_no, score=2, comment="等了很久")
+    task = Rectification.objects.get()
+    told = Message.objects.filter(object_type="feedback.rectification", object_id=str(task.pk))
+    # the department's reviewer (unit:feedback:rectify at 220102-housing); not the hall
+    # clerk, not the supervisors, not the applicant
+    assert sorted(told.values_list("recipient__username", flat=True)) == ["reviewer-nanguan"]
+    (message,) = told
+    assert case_no in message.subject
+    assert "2026-12-18" in message.body  # the deadline: 5 working days
+
+
 def test_the_deadline_setting_is_honoured(api: CaseApi, frozen: FrozenClock, settings: Any) -> None:
     settings.YIWANG_RECTIFICATION_WORKDAYS = 15
     case_no = complete_nanguan(api, frozen)

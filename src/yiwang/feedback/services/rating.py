@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from yiwang.accounts.actor import Actor, as_actor
+from yiwang.accounts.models import StaffPost, User
 from yiwang.cases import clock
 from yiwang.cases.choices import CaseStatus
 from yiwang.cases.closing import RATEABLE_STATUSES
@@ -32,6 +33,7 @@ from yiwang.cases.selectors import cases_visible_to
 from yiwang.common import audit, idempotency, workdays
 from yiwang.common.audit import record
 from yiwang.common.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from yiwang.common.permissions import Permission
 from yiwang.feedback.choices import (
     BAD_RATING_AT_MOST,
     COMMENT_MAX,
@@ -40,6 +42,8 @@ from yiwang.feedback.choices import (
     Score,
 )
 from yiwang.feedback.models import Evaluation, Rectification
+from yiwang.notify.services import notify
+from yiwang.org.choices import RoleScope
 
 #: Working days a unit has to put a bad rating right (domain-rules: local rules say 5
 #: or 15); YIWANG_RECTIFICATION_WORKDAYS overrides it.
@@ -235,4 +239,38 @@ def open_rectification(evaluation: Evaluation, case: Case, *, actor: Actor) -> R
         actor=actor,
         after={"case": case.case_no, "deadline": due.value.isoformat()},
     )
+    for user in unit_staff(case.department_id):
+        notify(
+            user,
+            subject=_("差评整改任务：%(case_no)s") % {"case_no": case.case_no},
+            body=_(
+                "办件 %(case_no)s（%(item)s）收到差评（%(score)s 星），请于 %(deadline)s 前"
+                "完成整改并答复；实名评价须回访申请人。"
+            )
+            % {
+                "case_no": case.case_no,
+                "item": case.item.name,
+                "score": evaluation.score,
+                "deadline": f"{due.value:%Y-%m-%d}",
+            },
+            object_type="feedback.rectification",
+            object_id=str(task.pk),
+            actor=actor,
+        )
     return task
+
+
+def unit_staff(department_id: int) -> list[User]:
+    """Who answers a rectification (`transitions.UNIT`): the holders of the
+    department's own posts granting `unit:feedback:rectify` — not the region-wide
+    supervisors, who decide appeals."""
+    holders = StaffPost.objects.filter(
+        post__department_id=department_id, user__is_active=True
+    ).select_related("user", "post__role")
+    chosen = {
+        sp.user
+        for sp in holders
+        if Permission.FEEDBACK_RECTIFY.value in (sp.post.role.permissions or [])
+        and sp.post.role.scope != RoleScope.REGION_BELOW
+    }
+    return sorted(chosen, key=lambda u: u.pk)
