@@ -28,7 +28,7 @@ FRI = date(2026, 11, 13)  # a plain Friday
 def _marks(case: Case, on: date) -> tuple[bool, bool]:
     """(red, yellow) of one case as the monitor's SQL sees it."""
     base = monitor.coloured(Case.objects.filter(pk=case.pk))
-    marks = monitor.colours(base, on)
+    marks = monitor.colours(on)
     return base.filter(marks.red).exists(), base.filter(marks.yellow).exists()
 
 

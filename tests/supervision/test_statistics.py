@@ -22,9 +22,9 @@ from yiwang.common import workdays
 from yiwang.common.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.feedback.models import Evaluation
 from yiwang.org.models import Post
-from yiwang.supervision.models import COUNTERS, StatsDaily
+from yiwang.supervision.models import COUNTERS, StatsDaily, StatsMonthly
 from yiwang.supervision.statistics import queries
-from yiwang.supervision.statistics.rollup import rebuild, refresh
+from yiwang.supervision.statistics.rollup import rebuild, refresh, sum_months_from_days
 
 
 def direct_counts() -> dict[tuple[Any, ...], Counter[str]]:
@@ -69,9 +69,16 @@ def direct_counts() -> dict[tuple[Any, ...], Counter[str]]:
     return {k: v for k, v in out.items() if any(v.values())}
 
 
-def rollup_counts() -> dict[tuple[Any, ...], Counter[str]]:
+def by_month(counts: dict[tuple[Any, ...], Counter[str]]) -> dict[tuple[Any, ...], Counter[str]]:
+    out: dict[tuple[Any, ...], Counter[str]] = defaultdict(Counter)
+    for (day, *rest), counters in counts.items():
+        out[(day.replace(day=1), *rest)].update(counters)
+    return {k: +v for k, v in out.items() if +v}
+
+
+def rollup_counts(model: Any = StatsDaily) -> dict[tuple[Any, ...], Counter[str]]:
     out = {}
-    for r in map(dict, StatsDaily.objects.values()):
+    for r in map(dict, model.objects.values()):
         counters = Counter({c: r[c] for c in COUNTERS if r[c]})
         if counters:
             out[(r["day"], r["region_id"], r["department_id"], r["item_id"], r["channel"])] = (
@@ -129,11 +136,53 @@ def test_the_rollup_equals_a_direct_count_after_a_random_mix(
     assert rollup_counts() != direct_counts()  # not yet folded in
     refresh()
     assert rollup_counts() == direct_counts()
+    assert rollup_counts(StatsMonthly) == by_month(direct_counts())  # kept beside
     refresh()  # a second run (and the re-read overlap) changes nothing
     assert rollup_counts() == direct_counts()
     before = rollup_counts()
     rebuild()
     assert rollup_counts() == before
+    assert rollup_counts(StatsMonthly) == by_month(before)
+    # the migration's backfill: the months summed again from the days
+    StatsMonthly.objects.all().delete()
+    assert sum_months_from_days() == len(by_month(before))
+    assert rollup_counts(StatsMonthly) == by_month(before)
+
+
+@pytest.mark.parametrize(
+    ("date_from", "date_to", "by_day", "monthly"),
+    [
+        (None, None, False, True),
+        (date(2026, 10, 1), date(2026, 10, 31), False, True),
+        (date(2026, 10, 2), None, False, False),  # cuts October
+        (None, date(2026, 10, 30), False, False),  # cuts October
+        (date(2026, 2, 1), date(2026, 2, 28), False, True),
+        (None, None, True, False),  # per day
+    ],
+)
+def test_whole_months_read_the_monthly_rows(
+    date_from: date | None, date_to: date | None, by_day: bool, monthly: bool
+) -> None:
+    model = queries.rollup_for(date_from, date_to, by_day=by_day)
+    assert model is (StatsMonthly if monthly else StatsDaily)
+
+
+@pytest.mark.django_db
+def test_a_period_that_cuts_a_month_counts_its_days(people: Any, frozen: FrozenClock) -> None:
+    from yiwang.supervision.history import seed_history
+
+    frozen.set("2026-10-09", 18)
+    seed_history(200, years=1, seed=13, batch_size=200, progress=False)
+    admin = Actor.of(User.objects.get(username="supervisor-jilin"))
+    since = date(2026, 9, 14)
+    expected = Counter[str]()
+    for (day, *_), counters in direct_counts().items():
+        if day >= since:
+            expected.update(counters)
+    table = queries.statistics(admin, by="region", period="month", date_from=since)
+    assert {c: table.total[c] for c in COUNTERS if table.total[c]} == dict(+expected)
+    head = queries.overview(admin, date_from=since)
+    assert head["accepted"] == expected["accepted"]
 
 
 @pytest.mark.django_db

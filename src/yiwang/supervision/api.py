@@ -26,7 +26,6 @@ from yiwang.supervision.schemas import (
     SupervisedCaseOut,
     TrendPointOut,
 )
-from yiwang.supervision.selectors import UnitCards, open_cards_by_unit
 from yiwang.supervision.statistics import queries as statistics
 
 router = Router(tags=["supervision"])
@@ -65,7 +64,7 @@ def get_overview(
         actor, region=region, hall=hall, department=department, arrived_from=from_, arrived_to=to
     )
     view = monitor.overview(actor, where)
-    cards = monitor_cards(actor, where)
+    cards = view.cards
     period = None
     if where.hall is None and where.department is None:  # the rollup is kept per region
         figures = statistics.overview(
@@ -94,10 +93,6 @@ def get_overview(
         by_item=_rows(view.by_item),
         staff=_rows(view.staff),
     )
-
-
-def monitor_cards(actor: Actor, where: monitor.Where) -> UnitCards:
-    return open_cards_by_unit(actor, where)
 
 
 def supervised_case_out(case: Case, clock: ClockView, names: dict[int, str]) -> SupervisedCaseOut:

@@ -199,7 +199,7 @@ def sweep_cards(*, on: date | None = None) -> SweepReport:
     on = on or today()
     report = SweepReport()
     base = coloured(Case.objects.exclude(status__in=TERMINAL_STATUSES))
-    marks = colours(base, on)
+    marks = colours(on)
     for colour, condition in ((CardColour.YELLOW, marks.yellow), (CardColour.RED, marks.red)):
         due = base.filter(condition).exclude(cards__colour=colour).order_by("id")
         for case in due.iterator(chunk_size=500):

@@ -172,12 +172,9 @@ COUNTERS = (
 )
 
 
-class StatsDaily(models.Model):
-    """The daily rollup (decision 0024): per day, region, department, item and channel,
-    what was accepted that day (with its channel and star level), what was decided and
-    closed that day (on time, working days used, the limits), refused or withdrawn, and
-    the ratings given that day. Months, quarters, years and regions above are sums of
-    these rows."""
+class _Rollup(models.Model):
+    """A rollup row: its key (the day, region, department, item and channel) and the
+    counters (`COUNTERS`)."""
 
     day = models.DateField()
     region_id = models.CharField(max_length=12)
@@ -209,6 +206,20 @@ class StatsDaily(models.Model):
     score5 = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_id} {self.item_id} {self.channel}"
+
+
+class StatsDaily(_Rollup):
+    """The daily rollup (decision 0024): per day, region, department, item and channel,
+    what was accepted that day (with its channel and star level), what was decided and
+    closed that day (on time, working days used, the limits), refused or withdrawn, and
+    the ratings given that day. Months, quarters, years and regions above are sums of
+    these rows."""
+
+    class Meta:
         verbose_name = "效能统计（日）"
         verbose_name_plural = "效能统计（日）"
         constraints = [
@@ -219,8 +230,23 @@ class StatsDaily(models.Model):
         ]
         indexes = [models.Index(fields=["region_id", "day"], name="stats_daily_region_day")]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.region_id} {self.item_id} {self.channel}"
+
+class StatsMonthly(_Rollup):
+    """The same counters per month (`day` is the month's first day), kept beside the
+    daily rows by the same delta (decision 0025): the figures of whole months — the
+    overview, the monthly, quarterly and yearly tables — sum a month's row instead of
+    its thirty days."""
+
+    class Meta:
+        verbose_name = "效能统计（月）"
+        verbose_name_plural = "效能统计（月）"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region_id", "department_id", "item_id", "channel"],
+                name="stats_monthly_key",
+            )
+        ]
+        indexes = [models.Index(fields=["region_id", "day"], name="stats_monthly_region_day")]
 
 
 class RollupState(models.Model):

@@ -64,7 +64,7 @@ from yiwang.common.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.common.permissions import Permission
 from yiwang.org.choices import RegionLevel
 from yiwang.org.models import Department, Region, ServiceHall
-from yiwang.supervision.selectors import open_cards_by_unit
+from yiwang.supervision.selectors import UnitCards, open_cards_by_unit
 
 #: Stages measured against the promised limit.
 PROMISED_STATUSES = (CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW)
@@ -229,22 +229,36 @@ class Colours:
     on: date
 
 
-def colours(qs: QuerySet[Case], on: date | None = None) -> Colours:
-    """Red and yellow as Q objects over `qs` (annotated by `coloured`; one small query
-    for the distinct promised limits of the cases in review)."""
-    on = on or today()
-    limits = set(
-        qs.filter(status__in=PROMISED_STATUSES)
+def stage_limits() -> set[int]:
+    """Every stage limit an open case can have: the fixed windows, the promised limits
+    the open cases in review carry, and the catalog's (the fallback when a case carries
+    none). A superset of the limits in any scope is harmless — a limit no case has adds
+    a condition nothing meets — and reading it unscoped is a scan of the open cases'
+    index without a join (decision 0025)."""
+    carried = (
+        Case.objects.exclude(status__in=TERMINAL_STATUSES)
+        .filter(status__in=PROMISED_STATUSES, promised_limit_days__isnull=False)
         .order_by()
-        .annotate(limit_days=_limit_expr())
-        .values_list("limit_days", flat=True)
+        .values_list("promised_limit_days", flat=True)
         .distinct()
     )
-    limits |= {ACCEPTANCE_WINDOW_WORKDAYS, ISSUE_LIMIT_WORKDAYS}
+    catalog = (
+        ServiceItem.objects.filter(promised_limit_days__isnull=False)
+        .order_by()
+        .values_list("promised_limit_days", flat=True)
+        .distinct()
+    )
+    found = {int(n) for n in [*carried, *catalog] if n is not None}
+    return {ACCEPTANCE_WINDOW_WORKDAYS, ISSUE_LIMIT_WORKDAYS, *found}
+
+
+def colours(on: date | None = None) -> Colours:
+    """Red and yellow as of `on` (today), as Q objects over a queryset annotated by
+    `coloured`."""
+    on = on or today()
     by_cut: dict[date, set[int]] = {}
-    for limit in limits:
-        if limit is not None:
-            by_cut.setdefault(near_due_before(on, int(limit)), set()).add(int(limit))
+    for limit in stage_limits():
+        by_cut.setdefault(near_due_before(on, limit), set()).add(limit)
     timed = Q(due_on__isnull=False) & ~Q(status=CaseStatus.SUSPENDED)
     red = (timed & Q(due_on__lt=on)) | Q(
         status=CaseStatus.SUSPENDED, suspended_on__isnull=False, due_on__lt=F("suspended_on")
@@ -285,14 +299,21 @@ class Overview:
     yellow: int
     provisional: int
     suspended: int
-    cards_open: int
-    cards_escalated: int
+    cards: UnitCards
     by_status: list[Row]
     children: list[Row]
     by_department: list[Row]
     by_item: list[Row]
     staff: list[Row]
     breadcrumbs: list[tuple[str, dict[str, str]]]
+
+    @property
+    def cards_open(self) -> int:
+        return self.cards.unanswered
+
+    @property
+    def cards_escalated(self) -> int:
+        return self.cards.escalated
 
     @property
     def on_time_share(self) -> float | None:
@@ -391,7 +412,7 @@ def overview(actor: Actor, where: Where, *, on: date | None = None) -> Overview:
     cases (`GROUPED_BY`), folded into every breakdown, plus the names of what is shown."""
     actor = as_actor(actor)
     base = coloured(where.filter(open_cases(actor)))
-    colour = colours(base, on)
+    colour = colours(on)
     groups = _Groups(list(base.order_by().values(*GROUPED_BY).annotate(**_counts(colour))))
     n, r, y = groups.total()
     provisional = groups.total(lambda row: row["deadlines_provisional"])[0]
@@ -412,8 +433,10 @@ def overview(actor: Actor, where: Where, *, on: date | None = None) -> Overview:
     by_item = _rows({k: items[k] for k in top_items}, item_names)
     load = groups.by("responsible_id")
     staff_names: dict[Any, str] = {
-        u.pk: u.display_name or u.username
-        for u in User.objects.filter(pk__in=[k for k in load if k is not None])
+        pk: shown or username
+        for pk, shown, username in User.objects.filter(
+            pk__in=[k for k in load if k is not None]
+        ).values_list("pk", "display_name", "username")
     }
     staff_names[None] = _("（单位，尚无人经办）")
     staff = _rows(load, staff_names)
@@ -438,8 +461,7 @@ def overview(actor: Actor, where: Where, *, on: date | None = None) -> Overview:
         yellow=y,
         provisional=provisional,
         suspended=suspended,
-        cards_open=cards.unanswered,
-        cards_escalated=cards.escalated,
+        cards=cards,
         by_status=by_status,
         children=children,
         by_department=by_department,
@@ -511,7 +533,7 @@ def coloured_cases(
             code="bad_colour",
         )
     base = coloured(where.filter(open_cases(actor)))
-    marks = colours(base, on)
+    marks = colours(on)
     condition = {"red": marks.red, "yellow": marks.yellow}.get(
         colour or "", marks.red | marks.yellow
     )

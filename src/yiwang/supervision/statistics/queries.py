@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import reduce
 from operator import or_
 from typing import Any
@@ -26,13 +26,14 @@ from yiwang.catalog.models import ServiceItem
 from yiwang.common.errors import ValidationFailed
 from yiwang.common.permissions import Permission
 from yiwang.org.models import Department, Region
-from yiwang.supervision.models import COUNTERS, StatsDaily
+from yiwang.supervision.models import COUNTERS, StatsDaily, StatsMonthly
 from yiwang.supervision.monitor import region_for, require_supervisor
 
 BY = ("region", "department", "item")
 PERIODS = ("day", "month", "quarter", "year")
 
 
+@scope_rule(StatsMonthly)
 @scope_rule(StatsDaily)
 def stats_scope(actor: Actor, permission: Permission) -> Q | None:
     """A supervisor sees the figures of the regions at and below their posts' regions
@@ -126,13 +127,30 @@ def _check(by: str, period: str) -> None:
         )
 
 
+def rollup_for(date_from: date | None, date_to: date | None, *, by_day: bool) -> type[Any]:
+    """The monthly rows when the figures are of whole months (not per day, the dates,
+    if any, on month boundaries), else the daily rows (decision 0025: the same sums
+    from a fraction of the rows)."""
+    whole = (date_from is None or date_from.day == 1) and (
+        date_to is None or (date_to + timedelta(days=1)).day == 1
+    )
+    return StatsMonthly if whole and not by_day else StatsDaily
+
+
 def scoped_rows(
-    actor: Actor, region: str | None, date_from: date | None, date_to: date | None
-) -> tuple[QuerySet[StatsDaily], Region]:
-    """The rollup rows the actor may see, within the region and dates."""
+    actor: Actor,
+    region: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    *,
+    by_day: bool = True,
+) -> tuple[QuerySet[Any], Region]:
+    """The rollup rows the actor may see, within the region and dates (the monthly
+    rows unless the caller counts by day or the dates cut a month)."""
     if date_from and date_to and date_from > date_to:
         raise ValidationFailed(_("起始日期不能晚于截止日期"), code="bad_date_range")
-    qs = restrict(StatsDaily.objects.all(), actor, Permission.SUPERVISION_VIEW)
+    model = rollup_for(date_from, date_to, by_day=by_day)
+    qs = restrict(model.objects.all(), actor, Permission.SUPERVISION_VIEW)
     chosen = _chosen_region(actor, region)
     qs = qs.filter(region_id__in=_codes_below(chosen.path))
     if date_from:
@@ -172,7 +190,7 @@ def statistics(
 ) -> Table:
     """The figures per period and region / department / item (module docstring)."""
     _check(by, period)
-    qs, chosen = scoped_rows(actor, region, date_from, date_to)
+    qs, chosen = scoped_rows(actor, region, date_from, date_to, by_day=period == "day")
     column = {"region": "region_id", "department": "department_id", "item": "item_id"}[by]
     bucket = F("day") if period == "day" else _TRUNC[period]("day")
     sums = {c: Sum(c) for c in COUNTERS}
@@ -229,7 +247,7 @@ def overview(
     date_to: date | None = None,
 ) -> dict[str, Any]:
     """The totals of a region (one aggregate over the rollup rows)."""
-    qs, chosen = scoped_rows(actor, region, date_from, date_to)
+    qs, chosen = scoped_rows(actor, region, date_from, date_to, by_day=False)
     sums = qs.aggregate(**{c: Sum(c) for c in COUNTERS})
     figures = Figures()
     figures.add(sums)

@@ -12,16 +12,19 @@ committed after the last run (ids are given out before commit) is still seen.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from yiwang.cases.models import Case, CaseEvent
 from yiwang.feedback.models import Evaluation
-from yiwang.supervision.models import COUNTERS, CaseFact, RollupState, StatsDaily
+from yiwang.supervision.models import COUNTERS, CaseFact, RollupState, StatsDaily, StatsMonthly
 from yiwang.supervision.statistics.facts import (
     CASE_COLUMNS,
     FACT_FIELDS,
@@ -39,11 +42,19 @@ _KEY_COLUMNS = ("day", "region_id", "department_id", "item_id", "channel")
 
 
 def apply_delta(change: Mapping[Key, Mapping[str, int]]) -> None:
-    """Add counter changes to the rollup rows (created when missing). Inside the
-    caller's transaction."""
+    """Add counter changes to the daily rows and to their months' rows (created when
+    missing). Inside the caller's transaction."""
     if not change:
         return
-    table = StatsDaily._meta.db_table
+    months: dict[Key, Counter[str]] = defaultdict(Counter)
+    for (day, region, department, item, channel), counters in change.items():
+        months[(day.replace(day=1), region, department, item, channel)].update(counters)
+    _add(StatsDaily, change)
+    _add(StatsMonthly, months)
+
+
+def _add(model: type[Any], change: Mapping[Key, Mapping[str, int]]) -> None:
+    table = model._meta.db_table
     columns = (*_KEY_COLUMNS, *COUNTERS)
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
     sql = (
@@ -56,6 +67,28 @@ def apply_delta(change: Mapping[Key, Mapping[str, int]]) -> None:
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def sum_months_from_days(daily: type[Any] = StatsDaily, monthly: type[Any] = StatsMonthly) -> int:
+    """Rewrite the monthly rows as the sums of the daily rows (the migration that added
+    them; after a bulk load that wrote the daily rows only)."""
+    monthly.objects.all().delete()
+    rows = (
+        daily.objects.annotate(month=TruncMonth("day"))
+        .values("month", *_KEY_COLUMNS[1:])
+        .annotate(**{c: Sum(c) for c in COUNTERS})
+        .order_by()
+    )
+    batch: list[Any] = []
+    made = 0
+    for row in rows.iterator(chunk_size=5000):
+        month = row.pop("month")
+        batch.append(monthly(day=month.date() if isinstance(month, datetime) else month, **row))
+        if len(batch) >= 5000:
+            monthly.objects.bulk_create(batch)
+            made, batch = made + len(batch), []
+    monthly.objects.bulk_create(batch)
+    return made + len(batch)
 
 
 def _ratings(case_ids: Iterable[int]) -> dict[int, tuple[datetime, int]]:
@@ -185,6 +218,7 @@ def rebuild() -> int:
     with transaction.atomic():
         state, _ = RollupState.objects.select_for_update().get_or_create(id=1)
         StatsDaily.objects.all().delete()
+        StatsMonthly.objects.all().delete()
         CaseFact.objects.all().delete()
         top_event = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
         top_eval = Evaluation.objects.order_by("-id").values_list("id", flat=True).first() or 0
