@@ -14,7 +14,7 @@ and idempotent, numbers its cases by the numbering rule and keeps the audit chai
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,16 @@ from yiwang.accounts.models import User
 from yiwang.cases.choices import CaseAction, Channel
 from yiwang.cases.models import Case, CaseEvent, Suspension
 from yiwang.cases.services import perform_action, submit_case, sweep_deemed_acceptance
-from yiwang.supervision.history.plan import Scenario, item_weights, play, scenario
+from yiwang.feedback.models import CallBack, Rectification
+from yiwang.feedback.services import act_on_rectification, rate_case, record_call_back
+from yiwang.supervision.history.plan import (
+    CALLED_BACK,
+    RECTIFIED,
+    Scenario,
+    item_weights,
+    play,
+    scenario,
+)
 from yiwang.supervision.history.world import World, load_world
 
 FAR = datetime(2030, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -44,6 +53,12 @@ EVENT_FIELDS = (
     "at",
 )
 SUSPENSION_FIELDS = ("kind", "reason", "started_on", "ended_on", "workdays")
+RECTIFICATION_FIELDS = tuple(
+    f.attname
+    for f in Rectification._meta.concrete_fields
+    if f.attname not in ("id", "evaluation_id")
+)
+CALL_FIELDS = ("called_by_id", "called_at", "outcome", "satisfied", "recorded_at")
 
 
 def _features(s: Scenario) -> set[str]:
@@ -65,6 +80,8 @@ def _features(s: Scenario) -> set[str]:
         out.add("post")
     if s.rating:
         out.add("rated")
+    if s.rectification:
+        out.add("put-right")
     return out
 
 
@@ -82,6 +99,7 @@ WANTED = {
     "channel:window",
     "channel:kiosk",
     "channel:online",
+    "put-right",
 }
 
 
@@ -146,7 +164,41 @@ def _run_services(s: Scenario, frozen: FrozenClock) -> Case:
         perform_action(
             case_no, step.action, actor=Actor.of(who), comment=step.comment, **dict(step.params)
         )
+    if s.rectification is not None:
+        _put_right_through_services(s, case_no, applicant, frozen)
     return Case.objects.get(case_no=case_no)
+
+
+def _put_right_through_services(
+    s: Scenario, case_no: str, applicant: User, frozen: FrozenClock
+) -> None:
+    """The bad rating, the unit's call-back and answer, the supervisor's acceptance."""
+    assert s.rating is not None
+    assert s.rectification is not None
+    rated_at, score, _channel = s.rating
+    frozen.now = rated_at
+    rated = rate_case(
+        case_no,
+        score=score,
+        indicators=["timeliness"],
+        channel="web",
+        actor=Actor.of(applicant),
+    )
+    task = Rectification.objects.get(evaluation=rated)
+    answered_at, by, closed_at = s.rectification
+    unit = Actor.of(User.objects.get(pk=by))
+    frozen.now = answered_at
+    record_call_back(
+        task.pk,
+        called_at=answered_at - timedelta(minutes=30),
+        outcome=CALLED_BACK,
+        satisfied=True,
+        actor=unit,
+    )
+    act_on_rectification(task.pk, "answer", actor=unit, comment=RECTIFIED)
+    frozen.now = closed_at
+    assert s.item.decider is not None
+    act_on_rectification(task.pk, "accept", actor=Actor.of(User.objects.get(pk=s.item.decider)))
 
 
 def _rows(model: Any, case: Case, fields: tuple[str, ...]) -> list[dict[str, Any]]:
@@ -181,6 +233,21 @@ def test_bulk_rows_equal_what_the_services_write(people: Any, frozen: FrozenCloc
         assert _rows(Suspension, case, SUSPENSION_FIELDS) == [
             {k: x[k] for k in SUSPENSION_FIELDS} for x in played.suspensions
         ]
+        tasks = list(
+            Rectification.objects.filter(evaluation__case=case).values(*RECTIFICATION_FIELDS)
+        )
+        assert tasks == (
+            [{k: played.rectification[k] for k in RECTIFICATION_FIELDS}]
+            if played.rectification
+            else []
+        ), (s.item.code, _features(s))
+        calls = list(
+            CallBack.objects.filter(rectification__evaluation__case=case).values(*CALL_FIELDS)
+        )
+        assert calls == (
+            [{k: played.call_back[k] for k in CALL_FIELDS}] if played.call_back else []
+        )
+    assert any(p for p in sample if p.rectification), "no bad rating put right in the sample"
 
 
 @pytest.mark.django_db

@@ -39,7 +39,13 @@ from yiwang.cases.responsible import INTAKE_STATUSES
 from yiwang.cases.services._common import APPLICANT_UNIT, DEFAULT_CARRIER, LAW, SYSTEM_UNIT, _fmt
 from yiwang.cases.transitions import transition_for
 from yiwang.common import workdays
-from yiwang.feedback.choices import BAD_RATING_AT_MOST, Indicator, RatingChannel
+from yiwang.feedback.choices import (
+    BAD_RATING_AT_MOST,
+    Indicator,
+    RatingChannel,
+    RectificationStatus,
+)
+from yiwang.feedback.services.rating import rectification_workdays
 from yiwang.supervision.history.world import Acting, ItemWorld, Method, World, applicants_for
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -93,6 +99,9 @@ class Scenario:
     steps: tuple[Step, ...]
     rating: tuple[datetime, int, str] | None  # at, score, channel
     query_code: str
+    #: a bad rating put right: (answered at, by whom, closed at) — the unit answers
+    #: within its deadline after calling the rater back, the supervisor closes it
+    rectification: tuple[datetime, int, datetime] | None = None
 
 
 @dataclass
@@ -101,6 +110,8 @@ class Played:
     events: list[dict[str, Any]] = field(default_factory=list)
     suspensions: list[dict[str, Any]] = field(default_factory=list)
     evaluation: dict[str, Any] | None = None
+    rectification: dict[str, Any] | None = None
+    call_back: dict[str, Any] | None = None
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[Any, float], ...]) -> Any:
@@ -266,6 +277,13 @@ def scenario(
                         rated = steps[-1].at + timedelta(hours=1 + rng.randrange(72))
                         rating = (rated, _pick(rng, SCORES), str(rng.choice(RATING_CHANNELS)))
     code = "".join(rng.choice("ABCDEFGHJKLMNPQRSTUVWXYZ23456789") for _ in range(10))
+    # drawn last, so that adding it left every earlier draw of a seed as it was
+    put_right = None
+    if rating is not None and rating[1] <= BAD_RATING_AT_MOST and item.rectifiers:
+        rated_on = rating[0].astimezone(SHANGHAI).date()
+        answered = _at(workdays.add(rated_on, 1 + rng.randrange(4)).value, 60 + rng.randrange(420))
+        closed_on = workdays.add(answered.date(), 1 + rng.randrange(3)).value
+        put_right = (answered, rng.choice(item.rectifiers), _at(closed_on, 60 + rng.randrange(420)))
     return Scenario(
         index=index,
         item=item,
@@ -278,6 +296,7 @@ def scenario(
         steps=tuple(steps),
         rating=rating,
         query_code=code,
+        rectification=put_right,
     )
 
 
@@ -381,8 +400,67 @@ def play(
             "excluded_reason": "",
             "at": rated_at,
         }
+        if score <= BAD_RATING_AT_MOST:
+            _put_right(out, s, until)
     case["responsible_id"] = _responsible(out, s)
     return out
+
+
+#: What the history's units answer and record (the services take the staff's text).
+RECTIFIED = "已核实情况，向申请人说明并改进服务流程"
+CALLED_BACK = "已电话回访申请人，申请人认可整改"
+
+
+def _put_right(out: Played, s: Scenario, until: datetime) -> None:
+    """`feedback.services.rating.open_rectification`, then (when the scenario has
+    it and it has happened) `record_call_back` and the ANSWER and ACCEPT actions of
+    `feedback.services.rectification`, on plain values."""
+    assert out.evaluation is not None
+    opened_at = out.evaluation["at"]
+    opened_on = opened_at.astimezone(SHANGHAI).date()
+    due = workdays.add(opened_on, rectification_workdays())
+    task: dict[str, Any] = {
+        "department_id": out.case["department_id"],
+        "region_id": out.case["region_id"],
+        "status": str(RectificationStatus.OPEN),
+        "version": 1,
+        "opened_at": opened_at,
+        "opened_on": opened_on,
+        "deadline": due.value,
+        "deadline_provisional": due.provisional,
+        "answer": "",
+        "answered_at": None,
+        "answered_by_id": None,
+        "closed_at": None,
+        "closed_by_id": None,
+        "overdue": False,
+        "note": "",
+    }
+    out.rectification = task
+    if s.rectification is None or s.rectification[0] > until:
+        return
+    answered_at, by, closed_at = s.rectification
+    out.call_back = {
+        "called_by_id": by,
+        "called_at": answered_at - timedelta(minutes=30),
+        "outcome": CALLED_BACK,
+        "satisfied": True,
+        "recorded_at": answered_at,
+    }
+    task.update(
+        status=str(RectificationStatus.ANSWERED),
+        version=2,
+        answer=RECTIFIED,
+        answered_at=answered_at,
+        answered_by_id=by,
+    )
+    if s.item.decider is not None and closed_at <= until:
+        task.update(
+            status=str(RectificationStatus.CLOSED),
+            version=3,
+            closed_at=closed_at,
+            closed_by_id=s.item.decider,
+        )
 
 
 def _responsible(out: Played, s: Scenario) -> int | None:

@@ -31,7 +31,7 @@ from yiwang.cases.selectors import query_code_digest
 from yiwang.cases.services.numbering import next_case_nos
 from yiwang.common import audit
 from yiwang.common.errors import ValidationFailed
-from yiwang.feedback.models import Evaluation
+from yiwang.feedback.models import CallBack, Evaluation, Rectification
 from yiwang.supervision.history.plan import Played, item_weights, play, scenario
 from yiwang.supervision.history.world import ensure_people, load_world
 from yiwang.supervision.models import CaseFact, HistoryRun
@@ -194,12 +194,46 @@ def _write_batch(plans: Sequence[Any], until: datetime) -> int:
     write(CaseEvent, events)
     write(Suspension, suspensions)
     write(Evaluation, evaluations)
+    _write_rectifications(played)
     write(CaseFact, facts, with_id=True)
     apply_delta(delta((None, f) for f in facts))
     top_event = CaseEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
     top_eval = Evaluation.objects.order_by("-id").values_list("id", flat=True).first() or 0
     advance_watermark_past(top_event, top_eval)
-    return len(cases) + len(events) + len(suspensions) + len(evaluations) + len(facts)
+    tasks = sum(1 for p in played if p.rectification) + sum(1 for p in played if p.call_back)
+    return len(cases) + len(events) + len(suspensions) + len(evaluations) + len(facts) + tasks
+
+
+def _write_rectifications(played: list[Played]) -> None:
+    """The bad ratings' rectifications and their call-backs, linked to the rows just
+    written (COPY gives no ids back: they are read by their unique keys)."""
+    tasks = [p for p in played if p.rectification is not None]
+    if not tasks:
+        return
+    rated = dict(
+        Evaluation.objects.filter(case_id__in=[p.case["id"] for p in tasks]).values_list(
+            "case_id", "id"
+        )
+    )
+    write(
+        Rectification,
+        [{**p.rectification, "evaluation_id": rated[p.case["id"]]} for p in tasks],  # type: ignore[dict-item]
+    )
+    called = [p for p in tasks if p.call_back is not None]
+    if not called:
+        return
+    task_of = dict(
+        Rectification.objects.filter(
+            evaluation_id__in=[rated[p.case["id"]] for p in called]
+        ).values_list("evaluation_id", "id")
+    )
+    write(
+        CallBack,
+        [
+            {**p.call_back, "rectification_id": task_of[rated[p.case["id"]]]}  # type: ignore[dict-item]
+            for p in called
+        ],
+    )
 
 
 def _columns(model: type[Model], with_id: bool) -> list[tuple[str, str, Any]]:

@@ -29,7 +29,10 @@ from yiwang.cases.services.engine import _acting_unit, current_step
 from yiwang.cases.transitions import transition_for
 from yiwang.catalog.choices import CaseType, ServiceObject
 from yiwang.catalog.models import ServiceItem
+from yiwang.common.permissions import Permission
 from yiwang.common.validators import make_id_number, make_uscc
+from yiwang.feedback.services.rating import unit_staff
+from yiwang.org.choices import RoleScope
 from yiwang.org.models import Department, Post, Region, Role, ServiceHall
 
 #: History staff per unit (clerks per intake unit, reviewers per department).
@@ -83,6 +86,10 @@ class ItemWorld:
     handling: tuple[Acting, ...]
     station_paths: tuple[tuple[str, str], ...]  # station region -> path
     makes_license: bool
+    #: who answers a bad rating's rectification (feedback.transitions.UNIT) and who
+    #: closes it (SUPERVISOR: the nearest supervisor above the item's region)
+    rectifiers: tuple[int, ...] = ()
+    decider: int | None = None
 
     def step_of(self, status: str) -> str:
         return dict(self.steps).get(status, "")
@@ -313,6 +320,14 @@ def load_world(on: date) -> World:
         .order_by("username")
     )
     actors = {u.pk: u for u in staff}
+    deciders = _deciders()
+    answering: dict[int, tuple[int, ...]] = {}
+
+    def rectifiers_of(department_id: int) -> tuple[int, ...]:
+        if department_id not in answering:
+            answering[department_id] = tuple(u.pk for u in unit_staff(department_id))
+        return answering[department_id]
+
     items: list[ItemWorld] = []
     qs = (
         ServiceItem.objects.filter(is_active=True)
@@ -386,6 +401,8 @@ def load_world(on: date) -> World:
                 handling=handling,
                 station_paths=tuple((c, r.path) for c, r in stations.items()),
                 makes_license=item.pk in licensed,
+                rectifiers=rectifiers_of(item.department_id),
+                decider=_nearest(deciders, item.region.path),
             )
         )
     citizens = tuple(
@@ -399,6 +416,27 @@ def load_world(on: date) -> World:
         .values_list("id", flat=True)
     )
     return World(tuple(items), citizens, enterprises)
+
+
+def _deciders() -> dict[str, int]:
+    """Region path -> the first holder of a region_below post granting
+    region:feedback:decide there (who closes a rectification)."""
+    deciders: dict[str, int] = {}
+    posts = StaffPost.objects.filter(user__is_active=True).select_related(
+        "post__role", "post__department__region", "post__hall__region"
+    )
+    for sp in posts.order_by("user_id", "id"):
+        role = sp.post.role
+        if role.scope == RoleScope.REGION_BELOW and Permission.FEEDBACK_DECIDE.value in (
+            role.permissions or []
+        ):
+            deciders.setdefault(sp.post.region.path, sp.user_id)
+    return deciders
+
+
+def _nearest(deciders: dict[str, int], path: str) -> int | None:
+    above = [p for p in deciders if path.startswith(p)]
+    return deciders[max(above, key=len)] if above else None
 
 
 def applicants_for(world: World, item: ItemWorld) -> tuple[int, ...]:
