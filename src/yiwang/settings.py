@@ -380,6 +380,11 @@ YIWANG_PERIODIC_JOBS: dict[str, dict[str, object]] = {
         "task": "yiwang.feedback.tasks.sweep_overdue_rectifications",
         "every_seconds": 3600,
     },
+    # 好差评: the rows of rating links long expired.
+    "feedback-purge-rating-links": {
+        "task": "yiwang.feedback.tasks.purge_rating_links",
+        "every_seconds": 24 * 3600,
+    },
     "sweep-orphan-uploads": {
         "task": "yiwang.uploads.tasks.sweep_orphan_files",
         "every_seconds": 6 * 3600,
@@ -391,6 +396,8 @@ YIWANG_PERIODIC_JOBS: dict[str, dict[str, object]] = {
 # days), and the address the link in a message starts with ("" = a path on this site).
 YIWANG_RECTIFICATION_WORKDAYS = int(os.environ.get("YIWANG_RECTIFICATION_WORKDAYS", "5"))
 YIWANG_RATING_LINK_DAYS = int(os.environ.get("YIWANG_RATING_LINK_DAYS", "15"))
+# Days an expired rating link's row is kept (it answers "expired" either way).
+YIWANG_RATING_LINK_KEEP_DAYS = int(os.environ.get("YIWANG_RATING_LINK_KEEP_DAYS", "90"))
 YIWANG_PUBLIC_BASE_URL = os.environ.get("YIWANG_PUBLIC_BASE_URL", "")
 
 # Outbound message channels (notify.channels); the in-site message centre needs none.

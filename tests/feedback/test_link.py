@@ -12,8 +12,8 @@ from tests.cases.conftest import CaseApi, FrozenClock
 from tests.feedback.conftest import complete_nanguan
 from yiwang.common.errors import DomainError
 from yiwang.feedback.models import Evaluation, RatingLink
-from yiwang.feedback.services import open_rating_link, rate_by_link
-from yiwang.feedback.services.links import DEFAULT_LINK_DAYS
+from yiwang.feedback.services import open_rating_link, purge_rating_links, rate_by_link
+from yiwang.feedback.services.links import DEFAULT_KEEP_DAYS, DEFAULT_LINK_DAYS
 from yiwang.notify.models import Message
 
 pytestmark = pytest.mark.django_db
@@ -97,6 +97,24 @@ def test_the_link_expires_after_the_configured_days(
     frozen.set("2026-09-29")  # 14 days later, the same hour: still usable
     assert open_rating_link(token).case_no == case_no
     frozen.set("2026-09-30")  # 15 days: expired
+    assert _code(lambda: rate_by_link(token, score=5)) == "rating_link_expired"
+    assert not Evaluation.objects.exists()
+
+
+def test_long_expired_links_are_purged_and_still_answer_expired(
+    api: CaseApi, frozen: FrozenClock
+) -> None:
+    assert DEFAULT_KEEP_DAYS == 90
+    old = complete_nanguan(api, frozen, day="2026-06-01")  # expires 16 June
+    token = _token(old)
+    recent = complete_nanguan(api, frozen, day="2026-09-01")
+    frozen.set("2026-09-13")  # 89 days after 16 June: kept
+    assert purge_rating_links() == 0
+    frozen.set("2026-09-15")  # 91 days: the old one goes, the recent one stays
+    assert purge_rating_links() == 1
+    assert list(RatingLink.objects.values_list("case__case_no", flat=True)) == [recent]
+    # a genuine token whose row is gone: expired, not "changed"
+    assert _code(lambda: open_rating_link(token)) == "rating_link_expired"
     assert _code(lambda: rate_by_link(token, score=5)) == "rating_link_expired"
     assert not Evaluation.objects.exists()
 

@@ -4,6 +4,7 @@ from yiwang.feedback.services.links import (
     issue_rating_link,
     make_token,
     open_rating_link,
+    purge_rating_links,
     rate_by_link,
 )
 from yiwang.feedback.services.rating import open_rectification, rate_case
@@ -23,6 +24,7 @@ __all__ = [
     "may_call_back",
     "open_rating_link",
     "open_rectification",
+    "purge_rating_links",
     "rate_by_link",
     "rate_case",
     "record_call_back",

@@ -32,6 +32,8 @@ from yiwang.feedback.services.rating import clean_rating, rate_locked_case
 SALT = "yiwang.feedback.rating-link"
 #: Calendar days a link stays usable; YIWANG_RATING_LINK_DAYS overrides it.
 DEFAULT_LINK_DAYS = 15
+#: Days an expired link's row is kept before the purge forgets it.
+DEFAULT_KEEP_DAYS = 90
 #: Where the portal serves the link (portal/urls.py `portal:rate-link`).
 LINK_PATH = "/rate/{token}/"
 
@@ -81,9 +83,23 @@ def _unsigned(token: str) -> tuple[str, str]:
         raise BadRequest(_("评价链接无效或已被篡改"), code="bad_rating_link") from None
 
 
+def purge_rating_links(*, now: datetime | None = None) -> int:
+    """Forget the links expired more than `keep_days()` days ago (periodic): the table
+    holds the links of the last weeks, not of every case ever closed. A genuine token
+    whose row is gone still answers "expired" (`open_rating_link`)."""
+    before = (now or clock.now()) - timedelta(days=keep_days())
+    deleted, _ = RatingLink.objects.filter(expires_at__lt=before).delete()
+    return deleted
+
+
+def keep_days() -> int:
+    return int(getattr(settings, "YIWANG_RATING_LINK_KEEP_DAYS", DEFAULT_KEEP_DAYS))
+
+
 def _usable(link: RatingLink | None, now: datetime) -> RatingLink:
     if link is None:
-        raise BadRequest(_("评价链接无效或已被篡改"), code="bad_rating_link")
+        # the signature is ours, so the row existed: purged after it expired
+        raise PermissionDenied(_("该评价链接已过期"), code="rating_link_expired")
     if link.used_at is not None:
         raise Conflict(_("该评价链接已使用过，一事一评"), code="rating_link_used")
     if now >= link.expires_at:
@@ -96,7 +112,7 @@ def open_rating_link(token: str) -> LinkedCase:
     case_no, nonce = _unsigned(token)
     link = RatingLink.objects.select_related("case__item").filter(nonce=nonce).first()
     if link is not None and link.case.case_no != case_no:
-        link = None
+        raise BadRequest(_("评价链接无效或已被篡改"), code="bad_rating_link")
     link = _usable(link, clock.now())
     if Evaluation.objects.filter(case_id=link.case_id).exists():
         raise Conflict(_("本办件已评价，一事一评，不能重复评价"), code="already_rated")
@@ -120,7 +136,7 @@ def rate_by_link(
         if link is not None:
             case = Case.objects.select_for_update().filter(pk=link.case_id).first()
             if case is None or case.case_no != case_no:
-                link = None
+                raise BadRequest(_("评价链接无效或已被篡改"), code="bad_rating_link")
         link = _usable(link, clock.now())
         assert case is not None
         rater = Actor.of(case.applicant)
