@@ -77,3 +77,8 @@ def test_the_province_supervisor_drills_down_to_an_overdue_case_in_nanguan(
     page.wait_for_url(f"**/workbench/cases/{case_no}/")
     assert case_no in page.inner_text("main")
     shot(page, "case")
+    # the statistics page draws its four charts (portal/charts.js + stats-charts.js)
+    page.goto(page.base_url + "/supervision/statistics/")
+    for chart in ("chart-trend", "chart-units", "chart-stars", "chart-scores"):
+        page.wait_for_selector(f"#{chart}[data-rendered='true'] canvas")
+    shot(page, "statistics")
