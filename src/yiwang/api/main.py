@@ -266,6 +266,7 @@ def _register_routers() -> None:
     from yiwang.catalog.api import router as catalog_router
     from yiwang.credit.api import router as credit_router
     from yiwang.feedback.api import router as feedback_router
+    from yiwang.investment.api import router as investment_router
     from yiwang.licenses.api import router as licenses_router
     from yiwang.licenses.api_proofs import router as proofs_router
     from yiwang.notify.api import router as notify_router
@@ -285,6 +286,7 @@ def _register_routers() -> None:
     api.add_router("", supervision_router)
     api.add_router("", statistics_router)
     api.add_router("", feedback_router)
+    api.add_router("", investment_router)
 
 
 _register_routers()
