@@ -112,6 +112,10 @@ api = YiwangAPI(
                 "description": "效能监察：实时监控、红黄牌、星级公示（supervision）",
             },
             {"name": "feedback", "description": "好差评：评价、差评整改、回访与申诉（feedback）"},
+            {
+                "name": "investment",
+                "description": "投资项目在线审批监管：项目赋码、审批/核准/备案类别、备案（investment）",
+            },
         ]
     },
 )
