@@ -485,10 +485,10 @@ def _own_locked(actor: Actor, code: str) -> Project:
         .filter(code=code)
         .first()
     )
-    if found is None or actor.is_system:
-        if found is not None:
-            return found
+    if found is None:
         raise not_found()
+    if actor.is_system:
+        return found
     mine = found.owner_user_id is not None and found.owner_user_id == actor.pk
     unit = found.owner_department_id is not None and any(
         p.department_id == found.owner_department_id for p in actor.posts
