@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "yiwang.credit",
     "yiwang.licenses",
     "yiwang.feedback",
+    "yiwang.investment",
     "yiwang.supervision",
     "yiwang.portal",
 ]

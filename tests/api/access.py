@@ -74,6 +74,9 @@ LICENSE_HIDDEN: Answer = (404, "license_not_found")
 #: The walk's license: the citizen's permit from 吉林省交通运输厅, whose license manager
 #: (reviewer-jilin-transport) sees and changes it.
 SEES_LICENSE = ("citizen", "reviewer-jilin-transport", "admin")
+PROJECT_HIDDEN: Answer = (404, "project_not_found")
+#: The walk's project: the demo enterprise's filed 备案 project in 南关区.
+SEES_PROJECT = ("enterprise", "lead-changchun-drc", "admin")
 
 OPERATIONS: dict[str, Rule] = {
     # accounts: anyone may try to sign in (the walk's wrong password is refused alike)
@@ -223,6 +226,24 @@ OPERATIONS: dict[str, Rule] = {
         allowed={},
         denied=NOT_ISSUER,
         special={"reviewer-jilin-transport": (409, "license_not_current")},
+    ),
+    # investment projects: an enterprise registers; a project is its owner's, its competent
+    # department's (the walk's 备案 project of 南关区: 长春市发改委) and the administrator's
+    # to read, and only its owner's to file, change or cancel (in the walk's order: file
+    # the filed project, change it, cancel it)
+    "GET /projects": SIGNED_IN_200,
+    "POST /projects": Rule(allowed={"enterprise": 201}, denied=(403, "enterprises_only")),
+    "GET /projects/{project_code}": Rule(
+        allowed=dict.fromkeys(SEES_PROJECT, 200), denied=PROJECT_HIDDEN
+    ),
+    "POST /projects/{project_code}/filing": Rule(
+        allowed={}, denied=PROJECT_HIDDEN, special={"enterprise": (409, "project_not_registered")}
+    ),
+    "POST /projects/{project_code}/filing/change": Rule(
+        allowed={"enterprise": 200}, denied=PROJECT_HIDDEN
+    ),
+    "POST /projects/{project_code}/filing/cancel": Rule(
+        allowed={"enterprise": 200}, denied=PROJECT_HIDDEN
     ),
     # online proofs: the kinds are public; a person asks for their own proof (the walk
     # asks for a 居住证明, which only a person holds — an enterprise is told so)

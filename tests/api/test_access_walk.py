@@ -71,6 +71,7 @@ def _world(api: CaseApi, demo_users: dict[str, Any], uscc: str) -> dict[str, Any
         demo_users["citizen"], subject="消息", body="正文", actor=Actor.system("cases")
     )
     permit = _citizens_permit()
+    project = _enterprises_project(demo_users["enterprise"])
     return {
         "code": items.NANGUAN,
         "upload_id": api.upload("citizen"),
@@ -86,7 +87,26 @@ def _world(api: CaseApi, demo_users: dict[str, Any], uscc: str) -> dict[str, Any
         "message_id": message.pk,
         "identifier": permit.identifier,
         "payload": payload_of(permit),
+        "project_code": project.code,
     }
+
+
+def _enterprises_project(enterprise: Any) -> Any:
+    from yiwang.investment.services import load_category_rules, register_project
+
+    load_category_rules(actor=Actor.system("test"))
+    return register_project(
+        name="软件研发中心建设项目",
+        region="220102",
+        industry="65",
+        content="新建研发楼 1 栋",
+        total_investment="3000",
+        funding="enterprise",
+        planned_start=date(2027, 3, 1),
+        planned_end=date(2028, 6, 30),
+        file=True,
+        actor=Actor.of(enterprise),
+    )
 
 
 def _citizens_permit() -> Any:
@@ -167,6 +187,21 @@ def _bodies(world: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "metadata": {"plate_no": "吉A8"},
         },
         "POST /proofs": {"kind": "residence"},
+        "POST /projects": {
+            "name": "新建项目",
+            "region": "220102",
+            "industry": "65",
+            "content": "新建厂房",
+            "total_investment": "100",
+            "funding": "enterprise",
+            "planned_start": "2027-01-01",
+            "planned_end": "2027-12-31",
+        },
+        "POST /projects/{project_code}/filing/change": {
+            "reason": "追加投资",
+            "total_investment": "3500",
+        },
+        "POST /projects/{project_code}/filing/cancel": {"reason": "项目终止"},
     }
 
 

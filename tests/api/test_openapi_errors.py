@@ -122,6 +122,7 @@ def test_every_operation_has_one_tag_of_its_app_and_each_tag_is_described(
         "messages",
         "supervision",
         "feedback",
+        "investment",
     }
     for method, path, operation in _operations(spec):
         assert len(operation["tags"]) == 1, (method, path)

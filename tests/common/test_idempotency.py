@@ -33,6 +33,8 @@ from yiwang.credit.models import (
     RemovalApplication,
 )
 from yiwang.feedback.models import Evaluation
+from yiwang.investment.models import Project
+from yiwang.investment.services import load_category_rules
 from yiwang.licenses.models import License
 from yiwang.licenses.services import load_license_types, load_proof_types
 from yiwang.uploads.models import Upload
@@ -246,6 +248,22 @@ def _evaluations(ctx: Ctx) -> tuple[str, Builder, Builder]:
     return url, _json({"score": 5, "indicators": ["attitude"]}), _json({"score": 4})
 
 
+def _projects(ctx: Ctx) -> tuple[str, Builder, Builder]:
+    # A 备案 project of the demo enterprise, filed at once (the certificate is issued).
+    body = {
+        "name": "软件研发中心建设项目",
+        "region": "220102",
+        "industry": "65",
+        "content": "新建研发楼 1 栋",
+        "total_investment": "3000",
+        "funding": "enterprise",
+        "planned_start": "2027-03-01",
+        "planned_end": "2028-06-30",
+        "file": True,
+    }
+    return f"{API}/projects", _json(body), _json(body | {"name": "另一个项目"})
+
+
 #: Every create endpoint of every app (decision 0009 lists them).
 ENDPOINTS = [
     Endpoint("POST /cases", "citizen", Case, _cases),
@@ -264,6 +282,7 @@ ENDPOINTS = [
     Endpoint("POST /licenses/…/versions", "reviewer-jilin-transport", License, _license_versions),
     Endpoint("POST /proofs", "citizen", License, _proofs),
     Endpoint("POST /cases/…/evaluation", "citizen", Evaluation, _evaluations),
+    Endpoint("POST /projects", "enterprise", Project, _projects),
 ]
 
 
@@ -299,6 +318,7 @@ def _seed_world() -> None:
     seed_demo_reference_data(actor=Actor.system("test"))
     load_license_types(actor=Actor.system("test"))
     load_proof_types(actor=Actor.system("test"))
+    load_category_rules(actor=Actor.system("test"))
     build_enterprise(
         1,
         uscc=DEMO_USCC,

@@ -112,6 +112,10 @@ api = YiwangAPI(
                 "description": "效能监察：实时监控、红黄牌、星级公示（supervision）",
             },
             {"name": "feedback", "description": "好差评：评价、差评整改、回访与申诉（feedback）"},
+            {
+                "name": "investment",
+                "description": "投资项目在线审批监管：项目赋码、审批/核准/备案类别、备案（investment）",
+            },
         ]
     },
 )
@@ -266,6 +270,7 @@ def _register_routers() -> None:
     from yiwang.catalog.api import router as catalog_router
     from yiwang.credit.api import router as credit_router
     from yiwang.feedback.api import router as feedback_router
+    from yiwang.investment.api import router as investment_router
     from yiwang.licenses.api import router as licenses_router
     from yiwang.licenses.api_proofs import router as proofs_router
     from yiwang.notify.api import router as notify_router
@@ -285,6 +290,7 @@ def _register_routers() -> None:
     api.add_router("", supervision_router)
     api.add_router("", statistics_router)
     api.add_router("", feedback_router)
+    api.add_router("", investment_router)
 
 
 _register_routers()

@@ -45,3 +45,6 @@ class Permission(StrEnum):
     # regions below their post (accept or return the rectification, decide appeals)
     FEEDBACK_RECTIFY = "unit:feedback:rectify"
     FEEDBACK_DECIDE = "region:feedback:decide"
+    # investment projects (投资项目在线审批监管): the investment authority's staff see the
+    # projects their department is competent for (or, region_below, located in their regions)
+    INVESTMENT_VIEW = "unit:investment:view"

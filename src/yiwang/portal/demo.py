@@ -15,6 +15,7 @@ from yiwang.common.errors import PermissionDenied
 from yiwang.common.workdays import seed_from_chinesecalendar
 from yiwang.credit.demo import seed_demo_credit
 from yiwang.feedback.demo import seed_demo_feedback
+from yiwang.investment.demo import seed_demo_investment
 from yiwang.licenses.demo import seed_demo_licenses
 from yiwang.org.services import load_org_data
 from yiwang.supervision.demo import seed_demo_rankings, seed_demo_supervision
@@ -57,6 +58,9 @@ def seed_demo(say: Callable[[str], None]) -> int:
     licenses = seed_demo_licenses(actor=SEED)
     say(f"licenses: {licenses} types and licenses" if licenses else "licenses: up to date")
     created += licenses
+    projects = seed_demo_investment(actor=SEED)
+    say(f"investment: {projects} rules and projects" if projects else "investment: up to date")
+    created += projects
     supervision = seed_demo_supervision(actor=SEED)
     say(
         f"supervision: {supervision} late cases and cards"
